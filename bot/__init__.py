@@ -1,0 +1,1 @@
+"""warroom: a Slack incident bot."""

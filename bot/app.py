@@ -1,0 +1,152 @@
+"""The one place that wires everything: create_app(settings) -> aiohttp app."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import Settings
+from bot.outbox import Relay
+from bot.publishers.slack import SlackPublisher
+from bot.service import SLACK, Clock, IncidentService, utc_now
+from bot.tasks import Background
+from handlers import commands, events, views
+from handlers import http as routes
+from handlers.context import Deps, Directory
+from storage.db import Database
+from storage.migrate import migrate
+
+log = logging.getLogger(__name__)
+
+SETTINGS = web.AppKey("settings", Settings)
+SERVICE = web.AppKey("service", IncidentService)
+RELAY = web.AppKey("relay", Relay)
+CLOCK: web.AppKey[Clock] = web.AppKey("clock")
+
+
+@dataclass
+class Identity:
+    """The bot's own identity from auth.test, fetched after start so no ack waits on it."""
+
+    token: str
+    client: AsyncWebClient
+    bot_user_id: str | None = None
+    bot_id: str | None = None
+
+    async def load(self) -> None:
+        """Ask Slack who the bot is; on failure, carry on without it (logged)."""
+        try:
+            response = await self.client.auth_test(token=self.token)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
+            log.warning("auth.test failed (%s); continuing", type(error).__name__)
+            return
+        self.bot_user_id, self.bot_id = response.get("user_id"), response.get("bot_id")
+
+    async def authorize(self, enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+        """Return the single workspace's credentials for Bolt, with no network call."""
+        return AuthorizeResult(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            bot_token=self.token,
+            bot_user_id=self.bot_user_id,
+            bot_id=self.bot_id,
+        )
+
+
+def build_bolt(
+    settings: Settings, client: AsyncWebClient, identity: Identity, deps: Deps
+) -> AsyncApp:
+    """Return the Bolt app with every listener registered."""
+    secret = settings.slack_signing_secret
+    bolt = AsyncApp(
+        client=client,
+        signing_secret=secret.reveal() if secret else "",
+        authorize=identity.authorize,
+        process_before_response=True,  # listeners ack first and hand slow work to the outbox
+        request_verification_enabled=not settings.socket_mode,
+        raise_error_for_unhandled_request=False,
+    )
+    commands.register(bolt, deps)
+    views.register(bolt, deps)
+    events.register(bolt, deps)
+    return bolt
+
+
+async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
+    settings, clock = app[SETTINGS], app[CLOCK]
+    http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15))
+    db = Database(settings.database_url.reveal())
+    await migrate(db)
+    client = AsyncWebClient(
+        base_url=settings.slack_api_url, session=http, timeout=10, retry_handlers=[]
+    )
+    token = settings.slack_bot_token.reveal()
+    publisher_client = AsyncWebClient(
+        token=token, base_url=settings.slack_api_url, session=http, timeout=10, retry_handlers=[]
+    )
+    publisher = SlackPublisher(
+        db=db,
+        client=publisher_client,
+        http=http,
+        channel_prefix=settings.channel_prefix,
+        announce_channel=settings.announce_channel,
+    )
+    relay = Relay(
+        db=db, publishers={SLACK: publisher}, clock=clock, dead_after=settings.outbox_dead_after
+    )
+    service = IncidentService(
+        db=db,
+        default_severity=settings.default_severity,
+        announce=settings.announce_channel is not None,
+        clock=clock,
+        on_commit=relay.wake,
+    )
+    background = Background()
+    identity = Identity(token=token, client=client)
+    deps = Deps(
+        service=service,
+        background=background,
+        directory=Directory(publisher_client),
+        default_severity=settings.default_severity,
+    )
+    bolt = build_bolt(settings, client, identity, deps)
+    app[routes.BOLT], app[routes.DATABASE], app[SERVICE], app[RELAY] = bolt, db, service, relay
+    background.spawn(identity.load(), name="auth.test")
+    relay_task = asyncio.create_task(relay.run(), name="outbox relay")
+    socket = None
+    if settings.slack_app_token is not None:
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        socket = AsyncSocketModeHandler(bolt, settings.slack_app_token.reveal())
+        await socket.connect_async()  # type: ignore[no-untyped-call]
+        log.info("connected to Slack over Socket Mode")
+    try:
+        yield
+    finally:
+        if socket is not None:
+            await socket.close_async()  # type: ignore[no-untyped-call]
+        await background.close()
+        relay_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await relay_task
+        await db.dispose()
+        await http.close()
+
+
+def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application:
+    """Build the web application; resources open on startup and close on cleanup."""
+    app = web.Application(client_max_size=1024 * 1024)
+    app[SETTINGS], app[CLOCK] = settings, clock
+    app.cleanup_ctx.append(_lifecycle)
+    routes.register(app)
+    return app

@@ -1,0 +1,1 @@
+"""The pure domain core: no Slack, HTTP or database imports live here."""

@@ -1,0 +1,320 @@
+"""The `/incident` command grammar: one registry that both parses and generates help."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.domain.errors import UsageError
+from bot.domain.model import SETTABLE_STATUSES, Role, Severity, Status
+
+COMMAND = "/incident"
+
+# Slack sends users as <@U123|name> or <@U123> when the command escapes its text.
+_USER_RE = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+_ROLE_ALIASES: dict[str, Role] = {
+    "commander": Role.COMMANDER,
+    "ic": Role.COMMANDER,
+    "comms": Role.COMMS,
+    "communications": Role.COMMS,
+    "scribe": Role.SCRIBE,
+    "lead": Role.LEAD,
+    "tech-lead": Role.LEAD,
+}
+
+
+@dataclass(frozen=True)
+class OpenDeclareModal:
+    """Open the declare form (no title was given)."""
+
+
+@dataclass(frozen=True)
+class Declare:
+    title: str
+    severity: Severity | None
+
+
+@dataclass(frozen=True)
+class PostUpdate:
+    text: str
+
+
+@dataclass(frozen=True)
+class AssignRole:
+    role: Role
+    user_id: str
+
+
+@dataclass(frozen=True)
+class ChangeSeverity:
+    severity: Severity
+
+
+@dataclass(frozen=True)
+class ChangeStatus:
+    status: Status
+    message: str
+
+
+@dataclass(frozen=True)
+class Resolve:
+    message: str | None
+
+
+@dataclass(frozen=True)
+class ShowSummary:
+    """Show the incident's current state to the caller."""
+
+
+@dataclass(frozen=True)
+class ShowTimeline:
+    """Show the incident's timeline to the caller."""
+
+
+@dataclass(frozen=True)
+class ListIncidents:
+    """List open incidents."""
+
+
+@dataclass(frozen=True)
+class ShowHelp:
+    """Show the command reference."""
+
+
+Command = (
+    OpenDeclareModal
+    | Declare
+    | PostUpdate
+    | AssignRole
+    | ChangeSeverity
+    | ChangeStatus
+    | Resolve
+    | ShowSummary
+    | ShowTimeline
+    | ListIncidents
+    | ShowHelp
+)
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    name: str
+    usage: str
+    summary: str
+    example: str
+    parse: Callable[[str, str], Command]
+    in_incident_channel: bool = False
+
+    def usage_hint(self) -> str:
+        """Return the right form and an example, for error replies."""
+        return f"Usage: `{COMMAND} {self.usage}`\nExample: `{COMMAND} {self.example}`"
+
+
+def _split(text: str) -> tuple[str, str]:
+    """Split off the first word; the rest keeps its inner spacing and newlines."""
+    parts = text.strip().split(maxsplit=1)
+    if not parts:
+        return "", ""
+    return parts[0], parts[1].strip() if len(parts) > 1 else ""
+
+
+def parse_severity(word: str) -> Severity:
+    """Parse `sev1`..`sev4` (any case) or raise a UsageError naming the choices."""
+    try:
+        return Severity(word.lower())
+    except ValueError:
+        choices = ", ".join(s.value for s in Severity)
+        raise UsageError(f"`{word}` is not a severity. Use one of: {choices}.") from None
+
+
+def parse_user(word: str, caller_id: str) -> str:
+    """Resolve `me` or a Slack mention to a user ID."""
+    if word.lower() == "me":
+        return caller_id
+    match = _USER_RE.match(word)
+    if match is None:
+        raise UsageError(
+            f"I can't tell who `{word}` is. Mention the person with @ (pick them from "
+            "Slack's list) or write `me`."
+        )
+    return match.group(1)
+
+
+def _parse_declare(args: str, _caller: str) -> Command:
+    if not args:
+        return OpenDeclareModal()
+    first, rest = _split(args)
+    severity: Severity | None = None
+    if re.fullmatch(r"(?i)sev\d+", first):
+        severity = parse_severity(first)
+        args = rest
+    if not args:
+        raise UsageError("The incident needs a title.")
+    return Declare(title=args, severity=severity)
+
+
+def _parse_update(args: str, _caller: str) -> Command:
+    if not args:
+        raise UsageError("The update has no text.")
+    return PostUpdate(text=args)
+
+
+def _parse_role(args: str, caller: str) -> Command:
+    role_word, rest = _split(args)
+    if not role_word:
+        raise UsageError("Say which role to assign and to whom.")
+    role = _ROLE_ALIASES.get(role_word.lower())
+    if role is None:
+        choices = ", ".join(r.value for r in Role)
+        raise UsageError(f"`{role_word}` is not a role. Use one of: {choices}.")
+    user_word, extra = _split(rest)
+    if not user_word:
+        raise UsageError(f"Say who takes the {role.value} role: a @mention or `me`.")
+    if extra:
+        raise UsageError("A role goes to one person at a time.")
+    return AssignRole(role=role, user_id=parse_user(user_word, caller))
+
+
+def _parse_severity_cmd(args: str, _caller: str) -> Command:
+    word, extra = _split(args)
+    if not word:
+        raise UsageError("Say which severity.")
+    if extra:
+        raise UsageError("Give just the severity, nothing after it.")
+    return ChangeSeverity(severity=parse_severity(word))
+
+
+def _parse_status(args: str, _caller: str) -> Command:
+    word, message = _split(args)
+    choices = ", ".join(s.value for s in SETTABLE_STATUSES)
+    if not word:
+        raise UsageError(f"Say which status ({choices}) and a message for stakeholders.")
+    try:
+        status = Status(word.lower())
+    except ValueError:
+        raise UsageError(f"`{word}` is not a status. Use one of: {choices}.") from None
+    if status is Status.RESOLVED:
+        raise UsageError(f"To resolve the incident, use `{COMMAND} resolve [message]`.")
+    if not message:
+        raise UsageError(f"The `{status.value}` status needs a message for stakeholders.")
+    return ChangeStatus(status=status, message=message)
+
+
+def _no_args(command: Command, name: str) -> Callable[[str, str], Command]:
+    def parse(args: str, _caller: str) -> Command:
+        if args:
+            raise UsageError(f"`{name}` takes no arguments.")
+        return command
+
+    return parse
+
+
+SUBCOMMANDS: tuple[Subcommand, ...] = (
+    Subcommand(
+        "declare",
+        "declare [sev1|sev2|sev3|sev4] <title>",
+        "Declare an incident and open its channel (no title: open a form).",
+        "declare sev1 Checkout API failing",
+        _parse_declare,
+    ),
+    Subcommand(
+        "update",
+        "update <text>",
+        "Record an internal update on the timeline.",
+        "update Rolled back deploy 4512, error rate falling",
+        _parse_update,
+        True,
+    ),
+    Subcommand(
+        "role",
+        "role <commander|comms|scribe|lead> <@user|me>",
+        "Assign a role; the new holder replaces the old one.",
+        "role commander me",
+        _parse_role,
+        True,
+    ),
+    Subcommand(
+        "severity",
+        "severity <sev1|sev2|sev3|sev4>",
+        "Change the severity.",
+        "severity sev2",
+        _parse_severity_cmd,
+        True,
+    ),
+    Subcommand(
+        "status",
+        "status <investigating|identified|monitoring> <message>",
+        "Change the status with a message for stakeholders.",
+        "status identified Bad config push to the payment gateway",
+        _parse_status,
+        True,
+    ),
+    Subcommand(
+        "resolve",
+        "resolve [message]",
+        "Resolve the incident.",
+        "resolve Error rates back to normal for 30 minutes",
+        lambda args, _c: Resolve(message=args or None),
+        True,
+    ),
+    Subcommand(
+        "summary",
+        "summary",
+        "Show the current state (only to you).",
+        "summary",
+        _no_args(ShowSummary(), "summary"),
+        True,
+    ),
+    Subcommand(
+        "timeline",
+        "timeline",
+        "Show the timeline so far (only to you).",
+        "timeline",
+        _no_args(ShowTimeline(), "timeline"),
+        True,
+    ),
+    Subcommand("list", "list", "List open incidents.", "list", _no_args(ListIncidents(), "list")),
+    Subcommand("help", "help", "Show this help.", "help", lambda _a, _c: ShowHelp()),
+)
+_BY_NAME = {sub.name: sub for sub in SUBCOMMANDS}
+
+
+def find_subcommand(name: str) -> Subcommand | None:
+    """Return the subcommand registered under `name`, if any."""
+    return _BY_NAME.get(name.lower())
+
+
+def parse(text: str, caller_id: str) -> Command:
+    """Parse the text after `/incident` into a command, or raise a UsageError with the fix."""
+    name, args = _split(text)
+    if not name:
+        return OpenDeclareModal()
+    sub = find_subcommand(name)
+    if sub is None:
+        raise UsageError(
+            f"`{name}` is not an `{COMMAND}` command.",
+            hint=f"Try `{COMMAND} help` for the list, or "
+            f"`{COMMAND} declare sev2 <title>` to declare an incident.",
+        )
+    try:
+        return sub.parse(args, caller_id)
+    except UsageError as error:
+        if error.hint is None:
+            error.hint = sub.usage_hint()
+        raise
+
+
+def help_text() -> str:
+    """Return the command reference, generated from the registry."""
+    lines = [f"*`{COMMAND}` commands*"]
+    for sub in SUBCOMMANDS:
+        where = " _(in an incident channel)_" if sub.in_incident_channel else ""
+        lines.append(
+            f"• `{COMMAND} {sub.usage}`: {sub.summary}{where}\n      e.g. `{COMMAND} {sub.example}`"
+        )
+    lines.append(
+        "Users are given as @mentions or `me`. Add a message to the timeline by "
+        "reacting to it with :pushpin:."
+    )
+    return "\n".join(lines)

@@ -1,0 +1,124 @@
+"""Incident vocabulary: severities, statuses, roles and the rules between them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Severity(StrEnum):
+    SEV1 = "sev1"
+    SEV2 = "sev2"
+    SEV3 = "sev3"
+    SEV4 = "sev4"
+
+    @property
+    def label(self) -> str:
+        """Return the upper-case label shown to people (`SEV1`)."""
+        return self.value.upper()
+
+
+class Status(StrEnum):
+    INVESTIGATING = "investigating"
+    IDENTIFIED = "identified"
+    MONITORING = "monitoring"
+    RESOLVED = "resolved"
+
+    @property
+    def is_open(self) -> bool:
+        """Return whether an incident in this status still accepts changes."""
+        return self is not Status.RESOLVED
+
+
+# The statuses people may set with `/incident status`; resolving has its own command.
+SETTABLE_STATUSES = (Status.INVESTIGATING, Status.IDENTIFIED, Status.MONITORING)
+
+
+class Role(StrEnum):
+    COMMANDER = "commander"
+    COMMS = "comms"
+    SCRIBE = "scribe"
+    LEAD = "lead"
+
+    @property
+    def label(self) -> str:
+        """Return the role's human title."""
+        return ROLE_TITLES[self]
+
+    @property
+    def duty(self) -> str:
+        """Return one sentence telling the holder what the role is for."""
+        return ROLE_DUTIES[self]
+
+
+ROLE_TITLES: dict[Role, str] = {
+    Role.COMMANDER: "Incident commander",
+    Role.COMMS: "Communications lead",
+    Role.SCRIBE: "Scribe",
+    Role.LEAD: "Technical lead",
+}
+
+ROLE_DUTIES: dict[Role, str] = {
+    Role.COMMANDER: "You coordinate the response: set priorities, assign roles and decide "
+    "when the incident is resolved.",
+    Role.COMMS: "You keep stakeholders and customers informed: post status changes and "
+    "public messages.",
+    Role.SCRIBE: "You keep the timeline complete: record decisions and findings with "
+    "`/incident update` and pin key messages with :pushpin:.",
+    Role.LEAD: "You lead the technical investigation and mitigation.",
+}
+
+
+class EntryKind(StrEnum):
+    """What a timeline entry records."""
+
+    DECLARED = "declared"
+    UPDATE = "update"
+    ROLE = "role"
+    SEVERITY = "severity"
+    STATUS = "status"
+    RESOLVED = "resolved"
+    PINNED = "pinned"
+
+
+@dataclass(frozen=True)
+class IncidentState:
+    """An incident as people see it, independent of storage."""
+
+    id: int
+    number: int
+    title: str
+    severity: Severity
+    status: Status
+    declared_by: str
+    channel_id: str | None
+    channel_name: str | None
+    created_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None
+    roles: dict[Role, str] = field(default_factory=dict)
+    last_update: str | None = None
+
+    @property
+    def ref(self) -> str:
+        """Return the incident's reference, `INC-7`."""
+        return f"INC-{self.number}"
+
+    @property
+    def commander(self) -> str | None:
+        """Return the current commander's user ID."""
+        return self.roles.get(Role.COMMANDER)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One timeline entry."""
+
+    id: int
+    at: datetime
+    actor_id: str
+    kind: EntryKind
+    text: str
+    data: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,179 @@
+"""The relay: delivers outbox rows in order per incident, retrying until delivered."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+
+from bot.domain.errors import TryAgain
+from bot.publishers.base import Delivery, DeliveryError, Publisher
+from storage import outbox as q
+from storage.db import Database
+from storage.models import OutboxRow
+
+log = logging.getLogger(__name__)
+
+# Kinds that re-render whole state: a later row of the same kind makes an earlier one moot.
+SUPERSEDABLE = frozenset({"summary.refresh", "channel.topic"})
+
+
+def backoff(attempts: int, *, base: float = 1.0, cap: float = 300.0) -> float:
+    """Return the delay before the next try: exponential, capped, with full jitter."""
+    ceiling: float = min(cap, base * 2.0 ** max(0, attempts - 1))
+    return random.uniform(0.5, 1.0) * ceiling
+
+
+class Relay:
+    """Claims due rows, hands them to their publisher and records the outcome."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        publishers: Mapping[str, Publisher],
+        clock: Callable[[], datetime],
+        dead_after: float,
+        batch: int = 16,
+        poll: float = 1.0,
+        lease: float = 120.0,
+    ) -> None:
+        self.db = db
+        self.publishers = publishers
+        self.clock = clock
+        self.dead_after = timedelta(seconds=dead_after)
+        self.batch = batch
+        self.poll = poll
+        self.lease = timedelta(seconds=lease)
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+
+    def wake(self) -> None:
+        """Look for work now instead of at the next poll."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Deliver forever; cancel the task to stop."""
+        while True:
+            try:
+                delivered = await self.run_once()
+            except TryAgain:
+                log.warning("outbox: database unavailable, retrying")
+                delivered = 0
+            if delivered:
+                continue
+            self._idle.set()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll)
+            self._wake.clear()
+            self._idle.clear()
+
+    async def run_once(self) -> int:
+        """Claim one batch of due rows and deliver them; return how many were claimed."""
+        async with self.db.write() as session:
+            rows = await q.claim_due(
+                session=session,
+                now=self.clock(),
+                lease=self.lease,
+                limit=self.batch,
+                skip_locked=not self.db.is_sqlite,
+            )
+            claimed = [_delivery(row) for row in rows]
+        await asyncio.gather(*(self._deliver(delivery) for delivery in claimed))
+        return len(claimed)
+
+    async def drain(self, limit: float = 30.0) -> None:
+        """Wait until nothing is due; for the demo and tests, never for request handling."""
+        async with asyncio.timeout(limit):
+            while True:
+                async with self.db.read() as session:
+                    if await q.count_pending(session=session) == 0:
+                        return
+                self.wake()
+                await asyncio.sleep(0.02)
+
+    async def _deliver(self, delivery: Delivery) -> None:
+        publisher = self.publishers.get(delivery.destination)
+        attempts = delivery.attempts + 1
+        try:
+            if publisher is None:
+                raise DeliveryError("no publisher configured", permanent=True)
+            if delivery.kind in SUPERSEDABLE and await self._superseded(delivery):
+                await self._settle(delivery, q.DONE, delivery.attempts, "superseded")
+                return
+            await publisher.deliver(delivery)
+        except DeliveryError as error:
+            await self._failed(delivery, publisher, attempts, error)
+        except Exception as error:  # a bug in a publisher must not stop the relay
+            log.exception("outbox row %s (%s) failed unexpectedly", delivery.id, delivery.kind)
+            await self._failed(delivery, publisher, attempts, DeliveryError(type(error).__name__))
+        else:
+            await self._settle(delivery, q.DONE, attempts, None)
+
+    async def _failed(
+        self, delivery: Delivery, publisher: Publisher | None, attempts: int, error: DeliveryError
+    ) -> None:
+        now = self.clock()
+        if error.permanent or now - delivery.created_at >= self.dead_after:
+            log.error("outbox row %s (%s) is dead: %s", delivery.id, delivery.kind, error)
+            await self._settle(delivery, q.DEAD, attempts, str(error))
+            if publisher is not None:
+                await publisher.report_dead(delivery, str(error))
+            return
+        delay = max(backoff(attempts), error.retry_after or 0.0)
+        log.warning(
+            "outbox row %s (%s) failed (%s); retry %d in %.1fs",
+            delivery.id,
+            delivery.kind,
+            error,
+            attempts,
+            delay,
+        )
+        await self._settle(
+            delivery,
+            q.PENDING,
+            attempts,
+            str(error),
+            next_attempt_at=now + timedelta(seconds=delay),
+        )
+
+    async def _settle(
+        self,
+        delivery: Delivery,
+        status: str,
+        attempts: int,
+        error: str | None,
+        next_attempt_at: datetime | None = None,
+    ) -> None:
+        async with self.db.write() as session:
+            await q.settle(
+                session=session,
+                row_id=delivery.id,
+                status=status,
+                attempts=attempts,
+                now=self.clock(),
+                error=error,
+                next_attempt_at=next_attempt_at,
+            )
+
+    async def _superseded(self, delivery: Delivery) -> bool:
+        async with self.db.read() as session:
+            row = await session.get(OutboxRow, delivery.id)
+            return row is not None and await q.has_later(session=session, row=row)
+
+
+def _delivery(row: OutboxRow) -> Delivery:
+    assert row.id is not None
+    return Delivery(
+        id=row.id,
+        incident_id=row.incident_id,
+        kind=row.kind,
+        payload=json.loads(row.payload),
+        attempts=row.attempts,
+        destination=row.destination,
+        created_at=row.created_at,
+    )

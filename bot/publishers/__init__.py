@@ -1,0 +1,1 @@
+"""Deliverers of outbox rows to the outside world: Slack now, status pages next."""

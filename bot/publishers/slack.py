@@ -1,0 +1,259 @@
+"""Deliver Slack outbox rows: channel, invites, topic, pinned summary, posts, announcements."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import slack_blocks as render
+from bot.domain.model import IncidentState
+from bot.domain.text import channel_name, with_suffix
+from bot.publishers.base import Delivery, DeliveryError
+from storage import incidents as q
+from storage.db import Database
+from storage.models import Incident
+
+log = logging.getLogger(__name__)
+
+# Errors that no retry will fix: give up at once and tell people.
+PERMANENT = frozenset(
+    {
+        "invalid_auth",
+        "not_authed",
+        "account_inactive",
+        "token_revoked",
+        "token_expired",
+        "missing_scope",
+        "not_allowed_token_type",
+        "channel_not_found",
+        "is_archived",
+        "user_not_found",
+        "cant_invite_self",
+        "msg_too_long",
+        "no_text",
+        "invalid_blocks",
+        "invalid_arguments",
+        "restricted_action",
+        "invalid_name_specials",
+        "invalid_name_maxlength",
+        "invalid_name_required",
+        "too_long",
+        "ekm_access_denied",
+        "team_access_not_granted",
+    }
+)
+# Errors that mean the wanted state already holds.
+ALREADY = frozenset({"already_in_channel", "already_pinned"})
+_MAX_NAME_TRIES = 10
+
+
+class SlackPublisher:
+    """Carries Slack rows out, re-rendering from current state so a retry is harmless."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        client: AsyncWebClient,
+        http: aiohttp.ClientSession,
+        channel_prefix: str,
+        announce_channel: str | None,
+    ) -> None:
+        self.db = db
+        self.client = client
+        self.http = http
+        self.prefix = channel_prefix
+        self.announce_channel = announce_channel.lstrip("#") if announce_channel else None
+        self._kinds: dict[str, Callable[[IncidentState, dict[str, Any]], Awaitable[None]]] = {
+            "channel.create": self._create_channel,
+            "channel.invite": self._invite,
+            "channel.topic": self._topic,
+            "summary.refresh": self._summary,
+            "entry.post": self._post_entry,
+            "announce": self._announce,
+            "user.notify": self._notify,
+        }
+
+    async def deliver(self, delivery: Delivery) -> None:
+        """Carry out one Slack row."""
+        handler = self._kinds.get(delivery.kind)
+        if handler is None or delivery.incident_id is None:
+            raise DeliveryError(f"unknown Slack delivery {delivery.kind!r}", permanent=True)
+        state = await self._state(delivery.incident_id)
+        if delivery.kind != "channel.create" and state.channel_id is None:
+            raise DeliveryError("the incident channel does not exist yet")
+        try:
+            await handler(state, delivery.payload)
+        except SlackApiError as error:
+            raise _classify(error) from error
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise DeliveryError(f"Slack unreachable: {type(error).__name__}") from error
+
+    async def report_dead(self, delivery: Delivery, error: str) -> None:
+        """Say in the incident channel (or to the declarer) what could not be delivered."""
+        if delivery.incident_id is None:
+            return
+        state = await self._state(delivery.incident_id)
+        text = (
+            f":warning: I could not {_WHAT.get(delivery.kind, delivery.kind)} for {state.ref}"
+            f" (Slack said: `{error}`). An operator can retry with `warroom outbox retry`."
+        )
+        target = state.channel_id if delivery.kind != "channel.create" else state.declared_by
+        try:
+            await self.client.chat_postMessage(channel=target or state.declared_by, text=text)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError):
+            log.exception("could not report dead delivery %s", delivery.id)
+
+    async def _state(self, incident_id: int) -> IncidentState:
+        async with self.db.read() as session:
+            incident = await q.get_incident(session=session, incident_id=incident_id)
+            if incident is None:
+                raise DeliveryError(f"incident {incident_id} is gone", permanent=True)
+            return await q.incident_state(session, incident)
+
+    async def _create_channel(self, state: IncidentState, _payload: dict[str, Any]) -> None:
+        if state.channel_id is not None:
+            return
+        base = channel_name(self.prefix, state.number, state.title)
+        name = base
+        for attempt in range(2, _MAX_NAME_TRIES + 2):
+            try:
+                response = await self.client.conversations_create(name=name, is_private=False)
+                break
+            except SlackApiError as error:
+                if error.response.get("error") != "name_taken":
+                    raise
+                name = with_suffix(base, attempt)
+        else:
+            raise DeliveryError(f"every channel name up to {name} is taken", permanent=True)
+        channel = response["channel"]
+        async with self.db.write() as session:
+            incident = await session.get(Incident, state.id)
+            assert incident is not None
+            incident.channel_id, incident.channel_name = channel["id"], channel["name"]
+            session.add(incident)
+
+    async def _invite(self, state: IncidentState, payload: dict[str, Any]) -> None:
+        users = ",".join(payload["users"])
+        await self._in_channel(
+            state,
+            lambda: self.client.conversations_invite(channel=state.channel_id or "", users=users),
+        )
+
+    async def _topic(self, state: IncidentState, _payload: dict[str, Any]) -> None:
+        await self._in_channel(
+            state,
+            lambda: self.client.conversations_setTopic(
+                channel=state.channel_id or "", topic=render.topic(state)
+            ),
+        )
+
+    async def _summary(self, state: IncidentState, _payload: dict[str, Any]) -> None:
+        text, blocks = render.summary(state)
+        channel = state.channel_id or ""
+        async with self.db.read() as session:
+            incident = await session.get(Incident, state.id)
+            summary_ts = incident.summary_ts if incident else None
+        if summary_ts is not None:
+            await self.client.chat_update(channel=channel, ts=summary_ts, text=text, blocks=blocks)
+            return
+        response = await self._in_channel(
+            state, lambda: self.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+        )
+        ts = str(response["ts"])
+        async with self.db.write() as session:
+            incident = await session.get(Incident, state.id)
+            assert incident is not None
+            incident.summary_ts = ts
+            session.add(incident)
+        await self._in_channel(state, lambda: self.client.pins_add(channel=channel, timestamp=ts))
+
+    async def _post_entry(self, state: IncidentState, payload: dict[str, Any]) -> None:
+        async with self.db.read() as session:
+            row = await q.get_entry(session=session, entry_id=int(payload["entry_id"]))
+        if row is None or row.slack_ts is not None:
+            return
+        text = render.entry(state, q.to_entry(row))
+        response = await self._in_channel(
+            state,
+            lambda: self.client.chat_postMessage(
+                channel=state.channel_id or "",
+                text=text,
+                unfurl_links=False,
+                metadata={"event_type": "warroom_entry", "event_payload": {"entry_id": row.id}},
+            ),
+        )
+        async with self.db.write() as session:
+            fresh = await q.get_entry(session=session, entry_id=int(payload["entry_id"]))
+            assert fresh is not None
+            fresh.slack_ts = str(response["ts"])
+            session.add(fresh)
+
+    async def _announce(self, state: IncidentState, payload: dict[str, Any]) -> None:
+        if self.announce_channel is None:
+            return
+        async with self.db.read() as session:
+            row = await q.get_entry(session=session, entry_id=int(payload["entry_id"]))
+        if row is None:
+            return
+        text = render.announcement(state, q.to_entry(row))
+        await self._joined(
+            self.announce_channel,
+            lambda: self.client.chat_postMessage(
+                channel=self.announce_channel or "", text=text, unfurl_links=False
+            ),
+        )
+
+    async def _notify(self, state: IncidentState, payload: dict[str, Any]) -> None:
+        text = render.declared_notice(state)
+        url = payload.get("response_url")
+        if not url:
+            await self.client.chat_postMessage(channel=payload["user"], text=text)
+            return
+        body = {"response_type": "ephemeral", "replace_original": False, "text": text}
+        async with self.http.post(url, json=body, timeout=aiohttp.ClientTimeout(total=10)) as res:
+            if res.status == 404:  # response URLs expire after 30 minutes: fall back to a DM
+                await self.client.chat_postMessage(channel=payload["user"], text=text)
+            elif res.status >= 400:
+                raise DeliveryError(f"response_url answered {res.status}")
+
+    async def _in_channel(self, state: IncidentState, call: Callable[[], Awaitable[Any]]) -> Any:
+        return await self._joined(state.channel_id or "", call)
+
+    async def _joined(self, channel: str, call: Callable[[], Awaitable[Any]]) -> Any:
+        """Make the call; if the bot was removed from the channel, join and try once more."""
+        try:
+            return await call()
+        except SlackApiError as error:
+            code = error.response.get("error")
+            if code in ALREADY:
+                return error.response
+            if code != "not_in_channel":
+                raise
+        await self.client.conversations_join(channel=channel)
+        return await call()
+
+
+_WHAT = {
+    "channel.create": "create the incident channel",
+    "channel.invite": "invite people to the channel",
+    "channel.topic": "set the channel topic",
+    "summary.refresh": "update the pinned summary",
+    "entry.post": "post a timeline entry in the channel",
+    "announce": "post in the announcements channel",
+    "user.notify": "tell the declarer where the incident is",
+}
+
+
+def _classify(error: SlackApiError) -> DeliveryError:
+    response = error.response
+    code = str(response.get("error") or f"HTTP {response.status_code}")
+    if response.status_code == 429 or code == "ratelimited":
+        retry_after = response.headers.get("Retry-After") or response.headers.get("retry-after")
+        return DeliveryError(code, retry_after=float(retry_after or 1))
+    return DeliveryError(code, permanent=code in PERMANENT)

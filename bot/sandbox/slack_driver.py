@@ -1,0 +1,263 @@
+"""Slack's side of the conversation: signed slash commands, interactions and events to the bot."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+
+from bot.sandbox.slack_emulator import APP_ID, SlackEmulator
+
+Json = dict[str, Any]
+
+
+def slack_escape(text: str) -> str:
+    """Escape &, < and > the way Slack does before sending user text."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+@dataclass
+class DriverReply:
+    status: int
+    body: str
+    json: dict[str, Any] | None
+    elapsed: float
+
+    @property
+    def text(self) -> str:
+        """Return the ack's visible text, or "" when it has none."""
+        return str(self.json.get("text") or "") if self.json else ""
+
+
+class SlackDriver:
+    """Send requests to the bot exactly as Slack would, signed with the signing secret."""
+
+    def __init__(
+        self,
+        *,
+        bot_url: str,
+        signing_secret: str,
+        session: aiohttp.ClientSession,
+        emulator: SlackEmulator,
+        team_id: str = "T0EMULATOR",
+    ) -> None:
+        self.url = bot_url.rstrip("/") + "/slack/events"
+        self.signing_secret = signing_secret
+        self.session = session
+        self.emulator = emulator
+        self.team_id = team_id
+        self.verification_token = "emulator-verification-token"
+
+    def sign(self, body: bytes, timestamp: int | None = None) -> dict[str, str]:
+        """Return Slack's signature headers for body."""
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        base = b"v0:" + ts.encode() + b":" + body
+        digest = hmac.new(self.signing_secret.encode(), base, hashlib.sha256).hexdigest()
+        return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+
+    async def raw(self, body: bytes, headers: dict[str, str]) -> DriverReply:
+        """POST body with exactly these headers to the bot."""
+        started = time.perf_counter()
+        async with self.session.post(self.url, data=body, headers=headers) as resp:
+            text = await resp.text()
+            status = resp.status
+        elapsed = time.perf_counter() - started
+        parsed: Json | None = None
+        if text.strip():
+            try:
+                loaded = json.loads(text)
+            except ValueError:
+                loaded = None
+            parsed = loaded if isinstance(loaded, dict) else None
+        return DriverReply(status=status, body=text, json=parsed, elapsed=elapsed)
+
+    async def _send(
+        self, body: bytes, content_type: str, extra: dict[str, str] | None = None
+    ) -> DriverReply:
+        headers = {"Content-Type": content_type, **self.sign(body), **(extra or {})}
+        return await self.raw(body, headers)
+
+    async def _form(self, fields: dict[str, str]) -> DriverReply:
+        return await self._send(urlencode(fields).encode(), "application/x-www-form-urlencoded")
+
+    async def _interaction(self, payload: Json) -> DriverReply:
+        return await self._form({"payload": json.dumps(payload)})
+
+    def _user(self, user_id: str) -> Json:
+        user = self.emulator.users.get(user_id)
+        name = user.name if user else user_id
+        return {"id": user_id, "username": name, "name": name, "team_id": self.team_id}
+
+    def _channel_name(self, channel_id: str) -> str:
+        ch = self.emulator.channels.get(channel_id)
+        if ch is not None and not ch.is_im:
+            return ch.name
+        return "directmessage" if ch is not None or channel_id.startswith("D") else "privategroup"
+
+    def _common(self) -> Json:
+        return {
+            "team": {"id": self.team_id, "domain": "emulator"},
+            "api_app_id": APP_ID,
+            "token": self.verification_token,
+            "trigger_id": self.emulator.new_trigger_id(),
+            "is_enterprise_install": False,
+            "enterprise": None,
+        }
+
+    async def command(
+        self, *, user_id: str, channel_id: str, text: str, command: str = "/incident"
+    ) -> DriverReply:
+        """Send a slash command invocation."""
+        user = self.emulator.users.get(user_id)
+        return await self._form(
+            {
+                "token": self.verification_token,
+                "team_id": self.team_id,
+                "team_domain": "emulator",
+                "channel_id": channel_id,
+                "channel_name": self._channel_name(channel_id),
+                "user_id": user_id,
+                "user_name": user.name if user else user_id,
+                "command": command,
+                "text": text,
+                "api_app_id": APP_ID,
+                "is_enterprise_install": "false",
+                "response_url": self.emulator.new_response_url(),
+                "trigger_id": self.emulator.new_trigger_id(),
+            }
+        )
+
+    async def view_submission(
+        self,
+        *,
+        user_id: str,
+        view: dict[str, Any],
+        values: dict[str, dict[str, dict[str, Any]]],
+    ) -> DriverReply:
+        """Submit a modal with the given state values."""
+        view_id = str(view.get("id") or f"V{secrets.token_hex(5).upper()}")
+        submitted = {
+            "type": "modal",
+            "callback_id": "",
+            "private_metadata": "",
+            "hash": "",
+            "team_id": self.team_id,
+            "app_id": APP_ID,
+            "root_view_id": view_id,
+            **view,
+            "id": view_id,
+            "state": {"values": values},
+        }
+        payload = {
+            **self._common(),
+            "type": "view_submission",
+            "user": self._user(user_id),
+            "view": submitted,
+            "response_urls": [],
+        }
+        return await self._interaction(payload)
+
+    async def block_action(
+        self,
+        *,
+        user_id: str,
+        channel_id: str,
+        action_id: str,
+        value: str,
+        message_ts: str | None = None,
+    ) -> DriverReply:
+        """Click a button (action_id, value) on a message in channel_id."""
+        message = self._find_message(channel_id, action_id, message_ts)
+        block_id, label = "b0", value
+        for block in (message.get("blocks") or []) if message else []:
+            for element in block.get("elements") or [block.get("accessory") or {}]:
+                if isinstance(element, dict) and element.get("action_id") == action_id:
+                    block_id = str(block.get("block_id") or block_id)
+                    label = str((element.get("text") or {}).get("text") or label)
+        ts = message["ts"] if message else message_ts
+        payload: Json = {
+            **self._common(),
+            "type": "block_actions",
+            "user": self._user(user_id),
+            "container": {
+                "type": "message",
+                "message_ts": ts,
+                "channel_id": channel_id,
+                "is_ephemeral": False,
+            },
+            "channel": {"id": channel_id, "name": self._channel_name(channel_id)},
+            "response_url": self.emulator.new_response_url(),
+            "state": {"values": {}},
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": action_id,
+                    "block_id": block_id,
+                    "value": value,
+                    "text": {"type": "plain_text", "text": label, "emoji": True},
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ],
+        }
+        if message is not None:
+            payload["message"] = message
+        return await self._interaction(payload)
+
+    def _find_message(self, channel_id: str, action_id: str, ts: str | None) -> Json | None:
+        for msg in reversed(self.emulator.history(channel_id)):
+            if ts is not None and msg.ts != ts:
+                continue
+            if ts is not None or action_id in json.dumps(msg.blocks or []):
+                found: Json = {
+                    "type": "message",
+                    "user": msg.user,
+                    "text": msg.text,
+                    "ts": msg.ts,
+                    "team": self.team_id,
+                }
+                if msg.blocks is not None:
+                    found["blocks"] = msg.blocks
+                if msg.thread_ts is not None:
+                    found["thread_ts"] = msg.thread_ts
+                return found
+        return None
+
+    async def event(
+        self,
+        event: dict[str, Any],
+        *,
+        event_id: str | None = None,
+        retry_num: int | None = None,
+    ) -> DriverReply:
+        """Deliver an Events API event_callback (optionally as a retry)."""
+        now = int(time.time())
+        envelope = {
+            "token": self.verification_token,
+            "team_id": self.team_id,
+            "api_app_id": APP_ID,
+            "event": {"event_ts": f"{time.time():.6f}", **event},
+            "type": "event_callback",
+            "event_id": event_id or f"Ev{secrets.token_hex(5).upper()}",
+            "event_time": now,
+            "authorizations": [
+                {
+                    "enterprise_id": None,
+                    "team_id": self.team_id,
+                    "user_id": self.emulator.bot_user_id,
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
+            "is_ext_shared_channel": False,
+        }
+        extra = None
+        if retry_num is not None:
+            extra = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"}
+        return await self._send(json.dumps(envelope).encode(), "application/json", extra)

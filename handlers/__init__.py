@@ -1,0 +1,1 @@
+"""Slack and HTTP entry points: ack, parse, call one use case, render."""

@@ -1,0 +1,120 @@
+"""The `/incident` slash command: ack within budget, one use case, a short private reply."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import slack_blocks as render
+from bot.domain import grammar as g
+from bot.domain.errors import BotError
+from handlers.context import Deps
+from handlers.errors import apology, reply_text
+from handlers.payloads import SlashCommand
+
+log = logging.getLogger(__name__)
+
+LATE = "Still working on it: the database is slow right now. I'll confirm here in a moment."
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    """Attach the slash command listener."""
+
+    @app.command(g.COMMAND)
+    async def handle_incident_command(
+        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
+        cmd = SlashCommand.from_payload(body)
+        try:
+            parsed = g.parse(cmd.text, cmd.user_id)
+        except BotError as error:
+            await ack(text=f":warning: {error.user_text()}")
+            return
+        if isinstance(parsed, g.ShowHelp):
+            await ack(text=g.help_text())
+            return
+        if isinstance(parsed, g.OpenDeclareModal):
+            await ack()
+            deps.background.spawn(_open_modal(deps, client, respond, cmd), name="views.open")
+            return
+        work = deps.background.spawn(reply_text(run(deps, cmd, parsed)), name="command")
+        done, _ = await asyncio.wait({work}, timeout=deps.ack_budget)
+        if work in done:
+            await ack(text=work.result())
+            return
+        await ack(text=LATE)
+        work.add_done_callback(
+            lambda task: deps.background.spawn(respond(text=task.result()), name="late reply")
+        )
+
+
+async def run(deps: Deps, cmd: SlashCommand, parsed: g.Command) -> str:
+    """Carry out a parsed command and return the private reply."""
+    service, where, who = deps.service, cmd.channel_id, cmd.user_id
+    match parsed:
+        case g.Declare(title=title, severity=severity):
+            outcome = await service.declare_incident(
+                title=title,
+                severity=severity,
+                user_id=who,
+                origin_channel_id=where,
+                response_url=cmd.response_url,
+            )
+            return (
+                f"Declaring *{outcome.incident.ref}* ({outcome.incident.severity.label}). "
+                "I'm opening its channel and will tell you here when it's ready."
+            )
+        case g.PostUpdate(text=text):
+            outcome = await service.post_update(channel_id=where, user_id=who, text=text)
+            return f"Update recorded on {outcome.incident.ref}."
+        case g.AssignRole(role=role, user_id=assignee):
+            await deps.directory.check(assignee)
+            outcome = await service.assign_role(
+                channel_id=where, user_id=who, role=role, assignee_id=assignee
+            )
+            return f"<@{assignee}> is now the {role.label} of {outcome.incident.ref}."
+        case g.ChangeSeverity(severity=severity):
+            outcome = await service.change_severity(
+                channel_id=where, user_id=who, severity=severity
+            )
+            return f"{outcome.incident.ref} is now {severity.label}."
+        case g.ChangeStatus(status=status, message=message):
+            outcome = await service.change_status(
+                channel_id=where, user_id=who, status=status, message=message
+            )
+            return f"{outcome.incident.ref} is now *{status.value}*."
+        case g.Resolve(message=message):
+            outcome = await service.resolve_incident(channel_id=where, user_id=who, message=message)
+            return f"{outcome.incident.ref} is resolved. Thank you, everyone."
+        case g.ShowSummary():
+            state, _ = await service.get_incident(channel_id=where)
+            return render.summary_reply(state)
+        case g.ShowTimeline():
+            state, entries = await service.get_incident(channel_id=where)
+            return render.timeline_reply(state, entries)
+        case g.ListIncidents():
+            return render.incident_list(await service.list_open_incidents())
+    raise AssertionError(f"unhandled command {parsed!r}")
+
+
+async def _open_modal(
+    deps: Deps, client: AsyncWebClient, respond: AsyncRespond, cmd: SlashCommand
+) -> None:
+    try:
+        await client.views_open(
+            trigger_id=cmd.trigger_id or "",
+            view=render.declare_modal(deps.default_severity, cmd.channel_id),
+        )
+    except SlackApiError as error:
+        log.warning("views.open failed: %s", error.response.get("error"))
+        await respond(
+            text=":warning: I couldn't open the declare form. Declare directly with "
+            f"`{g.COMMAND} declare sev2 <title>`."
+        )
+    except Exception as error:
+        await respond(text=apology(error))

@@ -1,0 +1,31 @@
+"""The one place where exceptions become what the user reads."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable
+
+from bot.domain.errors import BotError
+
+log = logging.getLogger(__name__)
+
+
+def apology(error: BaseException) -> str:
+    """Log an unexpected error under a short ID and return the message for the user."""
+    error_id = uuid.uuid4().hex[:8]
+    log.error("unexpected error %s", error_id, exc_info=error)
+    return (
+        f":warning: Sorry, something went wrong on my side (error `{error_id}`). "
+        "Please try again; if it keeps happening, give your warroom admin that error ID."
+    )
+
+
+async def reply_text(work: Awaitable[str]) -> str:
+    """Await the work and return its reply, or the user-safe text of its failure."""
+    try:
+        return await work
+    except BotError as error:
+        return f":warning: {error.user_text()}"
+    except Exception as error:
+        return apology(error)

@@ -1,0 +1,78 @@
+"""Slack payload dicts turned into typed values at the edge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class SlashCommand:
+    user_id: str
+    channel_id: str
+    text: str
+    response_url: str | None
+    trigger_id: str | None
+
+    @classmethod
+    def from_payload(cls, body: dict[str, Any]) -> SlashCommand:
+        """Read the fields warroom uses from a slash command body."""
+        return cls(
+            user_id=str(body.get("user_id", "")),
+            channel_id=str(body.get("channel_id", "")),
+            text=str(body.get("text") or ""),
+            response_url=body.get("response_url") or None,
+            trigger_id=body.get("trigger_id") or None,
+        )
+
+
+@dataclass(frozen=True)
+class Reaction:
+    user_id: str
+    reaction: str
+    channel_id: str
+    message_ts: str
+
+    @classmethod
+    def from_event(cls, event: dict[str, Any]) -> Reaction | None:
+        """Read a reaction_added event on a message, or None for other items."""
+        item = event.get("item") or {}
+        if item.get("type") != "message" or not item.get("channel") or not item.get("ts"):
+            return None
+        return cls(
+            user_id=str(event.get("user", "")),
+            reaction=str(event.get("reaction", "")),
+            channel_id=str(item["channel"]),
+            message_ts=str(item["ts"]),
+        )
+
+
+@dataclass(frozen=True)
+class DeclareForm:
+    user_id: str
+    title: str
+    severity: str | None
+    description: str | None
+    origin_channel_id: str | None
+
+    @classmethod
+    def from_view(cls, body: dict[str, Any], blocks: dict[str, tuple[str, str]]) -> DeclareForm:
+        """Read the declare modal's values; `blocks` maps field -> (block_id, action_id)."""
+        values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
+
+        def value(field: str) -> str | None:
+            block, action = blocks[field]
+            element = (values.get(block) or {}).get(action) or {}
+            raw = element.get("value")
+            if raw is None and isinstance(element.get("selected_option"), dict):
+                raw = element["selected_option"].get("value")
+            return str(raw).strip() if raw else None
+
+        metadata = (body.get("view") or {}).get("private_metadata") or None
+        return cls(
+            user_id=str((body.get("user") or {}).get("id", "")),
+            title=value("title") or "",
+            severity=value("severity"),
+            description=value("description"),
+            origin_channel_id=metadata,
+        )

@@ -1,0 +1,63 @@
+"""The declare modal's submission."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import slack_blocks as render
+from bot.domain.errors import BotError
+from bot.domain.grammar import parse_severity
+from bot.domain.model import Severity
+from handlers.context import Deps
+from handlers.errors import reply_text
+from handlers.payloads import DeclareForm
+
+FIELDS = {
+    "title": (render.TITLE_BLOCK, render.TITLE_ACTION),
+    "severity": (render.SEVERITY_BLOCK, render.SEVERITY_ACTION),
+    "description": (render.DESCRIPTION_BLOCK, render.DESCRIPTION_ACTION),
+}
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    """Attach the modal listeners."""
+
+    @app.view(render.DECLARE_MODAL_CALLBACK)
+    async def handle_declare_view_submission(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        form = DeclareForm.from_view(body, FIELDS)
+        if not form.title:
+            await ack(
+                response_action="errors", errors={render.TITLE_BLOCK: "The incident needs a title."}
+            )
+            return
+        try:
+            severity = parse_severity(form.severity) if form.severity else None
+        except BotError as error:
+            await ack(response_action="errors", errors={render.SEVERITY_BLOCK: error.message})
+            return
+        await ack()
+        deps.background.spawn(_declare(deps, client, form, severity), name="modal declare")
+
+
+async def _declare(
+    deps: Deps, client: AsyncWebClient, form: DeclareForm, severity: Severity | None
+) -> None:
+    async def work() -> str:
+        await deps.service.declare_incident(
+            title=form.title,
+            severity=severity,
+            user_id=form.user_id,
+            origin_channel_id=form.origin_channel_id,
+            response_url=None,
+            description=form.description,
+        )
+        return ""  # the declarer hears where the channel is once it exists
+
+    failure = await reply_text(work())
+    if failure:  # the modal is closed by now: tell the declarer directly
+        await client.chat_postMessage(channel=form.user_id, text=failure)

@@ -1,0 +1,113 @@
+"""The engine and sessions: SQLite (one writer path, WAL) or PostgreSQL (asyncpg)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.domain.errors import TryAgain
+
+_TRY_AGAIN = (
+    "The incident database is not answering right now. Nothing was recorded: try again in a moment."
+)
+
+
+def async_url(url: str) -> str:
+    """Return the SQLAlchemy URL with the async driver for `sqlite:` or `postgresql:` URLs."""
+    parsed = make_url(url.replace("postgres://", "postgresql://", 1))
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return parsed.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False)
+    if backend == "postgresql":
+        return parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+    raise ValueError(f"unsupported database {backend!r}: use sqlite:/// or postgresql://")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's begin event own transactions, so writers can BEGIN IMMEDIATE.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_engine(url: str, *, begin: str, pool_size: int) -> AsyncEngine:
+    engine = create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_timeout=30)
+    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    event.listen(engine.sync_engine, "begin", lambda conn: conn.exec_driver_sql(begin))
+    return engine
+
+
+class Database:
+    """Sessions for reads and for writes; each `write()` block is one transaction."""
+
+    def __init__(self, url: str) -> None:
+        self.url = async_url(url)
+        self.is_sqlite = self.url.startswith("sqlite")
+        if self.is_sqlite:
+            # One writer connection is the one writer path: no "database is locked" between
+            # our own writers, and BEGIN IMMEDIATE takes the lock up front.
+            self.write_engine = _sqlite_engine(self.url, begin="BEGIN IMMEDIATE", pool_size=1)
+            self.read_engine = _sqlite_engine(self.url, begin="BEGIN", pool_size=4)
+        else:
+            self.write_engine = create_async_engine(
+                self.url, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_timeout=10
+            )
+            self.read_engine = self.write_engine
+        self._writes = async_sessionmaker(
+            self.write_engine, class_=AsyncSession, expire_on_commit=False
+        )
+        self._reads = async_sessionmaker(
+            self.read_engine, class_=AsyncSession, expire_on_commit=False
+        )
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """Open one transaction that commits at the end of the block, or rolls back."""
+        try:
+            async with self._writes() as session, session.begin():
+                yield session
+        except (OperationalError, DBAPIError, OSError) as error:
+            if isinstance(error, DBAPIError) and not _is_unavailable(error):
+                raise
+            raise TryAgain(_TRY_AGAIN) from error
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """Open a read-only session."""
+        try:
+            async with self._reads() as session:
+                yield session
+        except (OperationalError, DBAPIError, OSError) as error:
+            if isinstance(error, DBAPIError) and not _is_unavailable(error):
+                raise
+            raise TryAgain(_TRY_AGAIN) from error
+
+    async def ping(self) -> bool:
+        """Return whether the database answers a trivial query."""
+        try:
+            async with self.read_engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except (OperationalError, DBAPIError, OSError):
+            return False
+        return True
+
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+        await self.write_engine.dispose()
+        if self.read_engine is not self.write_engine:
+            await self.read_engine.dispose()
+
+
+def _is_unavailable(error: DBAPIError) -> bool:
+    return bool(error.connection_invalidated) or isinstance(error, OperationalError)

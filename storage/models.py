@@ -1,0 +1,120 @@
+"""SQLModel tables. Times are stored as tz-aware UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored as UTC that always loads tz-aware (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; warroom stores tz-aware UTC only")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _ts(*, nullable: bool = False) -> Any:
+    return Field(sa_column=Column(UTCDateTime(), nullable=nullable))
+
+
+class Counter(SQLModel, table=True):
+    """A named sequence; incident numbers come from the `incident` row."""
+
+    name: str = Field(primary_key=True, max_length=40)
+    value: int = 0
+
+
+class Incident(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    number: int = Field(unique=True)
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    severity: str = Field(max_length=10)
+    status: str = Field(max_length=20)
+    declared_by: str = Field(max_length=32)
+    origin_channel_id: str | None = Field(default=None, max_length=32)
+    channel_id: str | None = Field(default=None, max_length=32, unique=True)
+    channel_name: str | None = Field(default=None, max_length=80)
+    summary_ts: str | None = Field(default=None, max_length=32)
+    version: int = 1
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+    resolved_at: datetime | None = _ts(nullable=True)
+
+
+class TimelineEntry(SQLModel, table=True):
+    """An append-only record of what happened in an incident."""
+
+    __tablename__ = "timeline_entry"
+    __table_args__ = (UniqueConstraint("incident_id", "source_ts", name="uq_entry_source"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    at: datetime = _ts()
+    actor_id: str = Field(max_length=32)
+    kind: str = Field(max_length=20)
+    text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    data: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
+    source_ts: str | None = Field(default=None, max_length=32)
+    slack_ts: str | None = Field(default=None, max_length=32)
+
+
+class RoleAssignment(SQLModel, table=True):
+    """Who held a role and when; the current holder has no `ended_at`."""
+
+    __tablename__ = "role_assignment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    role: str = Field(max_length=20)
+    user_id: str = Field(max_length=32)
+    assigned_by: str = Field(max_length=32)
+    started_at: datetime = _ts()
+    ended_at: datetime | None = _ts(nullable=True)
+
+
+class OutboxRow(SQLModel, table=True):
+    """A side effect owed to the outside world, written in the transaction that caused it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "status", "destination", "incident_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int | None = Field(default=None, foreign_key="incident.id")
+    destination: str = Field(max_length=20)
+    kind: str = Field(max_length=40)
+    payload: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
+    status: str = Field(default="pending", max_length=10)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = _ts()
+    next_attempt_at: datetime = _ts()
+    locked_until: datetime | None = _ts(nullable=True)
+    delivered_at: datetime | None = _ts(nullable=True)
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """Slack event IDs already applied: Slack delivers events at least once."""
+
+    __tablename__ = "processed_event"
+
+    event_id: str = Field(primary_key=True, max_length=64)
+    received_at: datetime = _ts()

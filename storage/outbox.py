@@ -1,0 +1,137 @@
+"""Queries on the outbox: enqueue in the caller's transaction, claim heads, settle."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlalchemy.orm import aliased
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import OutboxRow
+
+PENDING, DONE, DEAD = "pending", "done", "dead"
+
+
+def enqueue(
+    *,
+    session: AsyncSession,
+    incident_id: int | None,
+    destination: str,
+    kind: str,
+    payload: dict[str, Any] | None = None,
+    now: datetime,
+) -> OutboxRow:
+    """Add a delivery to the current transaction; it commits or rolls back with it."""
+    row = OutboxRow(
+        incident_id=incident_id,
+        destination=destination,
+        kind=kind,
+        payload=json.dumps(payload or {}),
+        created_at=now,
+        next_attempt_at=now,
+    )
+    session.add(row)
+    return row
+
+
+async def claim_due(
+    *, session: AsyncSession, now: datetime, lease: timedelta, limit: int, skip_locked: bool
+) -> Sequence[OutboxRow]:
+    """Lease the oldest pending row of each (incident, destination) group that is due.
+
+    Only a group's head is eligible, so each group is delivered in order; the lease keeps
+    other relays (other replicas) off a row while it is being delivered.
+    """
+    other = aliased(OutboxRow)
+    head = (
+        select(func.min(other.id))
+        .where(
+            other.status == PENDING,
+            other.destination == OutboxRow.destination,
+            func.coalesce(other.incident_id, -1) == func.coalesce(OutboxRow.incident_id, -1),
+        )
+        .scalar_subquery()
+    )
+    query = (
+        select(OutboxRow)
+        .where(
+            OutboxRow.status == PENDING,
+            col(OutboxRow.next_attempt_at) <= now,
+            (col(OutboxRow.locked_until).is_(None)) | (col(OutboxRow.locked_until) < now),
+            OutboxRow.id == head,
+        )
+        .order_by(col(OutboxRow.id))
+        .limit(limit)
+    )
+    if skip_locked:
+        query = query.with_for_update(skip_locked=True, of=OutboxRow)
+    rows = (await session.exec(query)).all()
+    for row in rows:
+        row.locked_until = now + lease
+        session.add(row)
+    return rows
+
+
+async def has_later(*, session: AsyncSession, row: OutboxRow) -> bool:
+    """Return whether a later pending row of the same kind exists for the same incident."""
+    query = select(OutboxRow.id).where(
+        OutboxRow.status == PENDING,
+        OutboxRow.incident_id == row.incident_id,
+        OutboxRow.destination == row.destination,
+        OutboxRow.kind == row.kind,
+        OutboxRow.payload == row.payload,
+        col(OutboxRow.id) > row.id,
+    )
+    return (await session.exec(query.limit(1))).first() is not None
+
+
+async def settle(
+    *,
+    session: AsyncSession,
+    row_id: int,
+    status: str,
+    attempts: int,
+    now: datetime,
+    error: str | None = None,
+    next_attempt_at: datetime | None = None,
+) -> None:
+    """Record a delivery's outcome: done, dead, or pending again at `next_attempt_at`."""
+    values: dict[str, Any] = {
+        "status": status,
+        "locked_until": None,
+        "last_error": error,
+        "attempts": attempts,
+    }
+    if status == DONE:
+        values["delivered_at"] = now
+    if next_attempt_at is not None:
+        values["next_attempt_at"] = next_attempt_at
+    await session.execute(update(OutboxRow).where(col(OutboxRow.id) == row_id).values(**values))
+
+
+async def list_rows(*, session: AsyncSession, statuses: Sequence[str]) -> Sequence[OutboxRow]:
+    """Return rows in the given statuses, oldest first."""
+    query = select(OutboxRow).where(col(OutboxRow.status).in_(statuses)).order_by(col(OutboxRow.id))
+    return (await session.exec(query)).all()
+
+
+async def revive(*, session: AsyncSession, row_ids: Sequence[int] | None, now: datetime) -> int:
+    """Put dead rows (all, or the given ones) back in the queue; return how many."""
+    query = update(OutboxRow).where(col(OutboxRow.status) == DEAD)
+    if row_ids is not None:
+        query = query.where(col(OutboxRow.id).in_(row_ids))
+    result = await session.execute(
+        query.values(status=PENDING, next_attempt_at=now, locked_until=None, attempts=0)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def count_pending(*, session: AsyncSession) -> int:
+    """Return how many rows are still to deliver."""
+    query = select(func.count()).select_from(OutboxRow).where(OutboxRow.status == PENDING)
+    return int((await session.exec(query)).one())
