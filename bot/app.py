@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 import aiohttp
@@ -52,15 +52,19 @@ class Identity:
             return
         self.bot_user_id, self.bot_id = response.get("user_id"), response.get("bot_id")
 
-    async def authorize(self, enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
-        """Return the single workspace's credentials for Bolt, with no network call."""
-        return AuthorizeResult(
-            enterprise_id=enterprise_id,
-            team_id=team_id,
-            bot_token=self.token,
-            bot_user_id=self.bot_user_id,
-            bot_id=self.bot_id,
-        )
+    def authorizer(self) -> Callable[..., Awaitable[AuthorizeResult]]:
+        """Return Bolt's authorize function: the single workspace's credentials, no I/O."""
+
+        async def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+            return AuthorizeResult(
+                enterprise_id=enterprise_id,
+                team_id=team_id,
+                bot_token=self.token,
+                bot_user_id=self.bot_user_id,
+                bot_id=self.bot_id,
+            )
+
+        return authorize
 
 
 def build_bolt(
@@ -71,7 +75,7 @@ def build_bolt(
     bolt = AsyncApp(
         client=client,
         signing_secret=secret.reveal() if secret else "",
-        authorize=identity.authorize,
+        authorize=identity.authorizer(),
         process_before_response=True,  # listeners ack first and hand slow work to the outbox
         request_verification_enabled=not settings.socket_mode,
         raise_error_for_unhandled_request=False,

@@ -36,6 +36,16 @@ def quote(text: str) -> str:
     return "\n".join(f">{line}" for line in neutralize(text).splitlines() or [""])
 
 
+def escape(text: str) -> str:
+    """Escape our own text (usage lines with `<placeholders>`) for Slack."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def error_text(message: str, hint: str | None) -> str:
+    """Return a user-safe error with its hint (our own text, escaped) for Slack."""
+    return f":warning: {neutralize(message)}" + (f"\n{escape(hint)}" if hint else "")
+
+
 def who(user_id: str | None) -> str:
     """Return a mention, or `unassigned`."""
     return f"<@{user_id}>" if user_id else "unassigned"

@@ -33,10 +33,10 @@ def register(app: AsyncApp, deps: Deps) -> None:
         try:
             parsed = g.parse(cmd.text, cmd.user_id)
         except BotError as error:
-            await ack(text=f":warning: {error.user_text()}")
+            await ack(text=render.error_text(error.message, error.hint))
             return
         if isinstance(parsed, g.ShowHelp):
-            await ack(text=g.help_text())
+            await ack(text=render.escape(g.help_text()))
             return
         if isinstance(parsed, g.OpenDeclareModal):
             await ack()

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Awaitable
 
 from bot.domain.errors import BotError
+from bot.slack_blocks import error_text
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,6 @@ async def reply_text(work: Awaitable[str]) -> str:
     try:
         return await work
     except BotError as error:
-        return f":warning: {error.user_text()}"
+        return error_text(error.message, error.hint)
     except Exception as error:
         return apology(error)

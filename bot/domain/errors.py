@@ -11,10 +11,6 @@ class BotError(Exception):
         self.message = message
         self.hint = hint
 
-    def user_text(self) -> str:
-        """Return the message and its hint as one text for the user."""
-        return f"{self.message}\n{self.hint}" if self.hint else self.message
-
 
 class UsageError(BotError):
     """The command was malformed: wrong subcommand, missing or invalid argument."""

@@ -32,8 +32,10 @@ class DriverReply:
 
     @property
     def text(self) -> str:
-        """Return the ack's visible text, or "" when it has none."""
-        return str(self.json.get("text") or "") if self.json else ""
+        """Return the ack's visible text: JSON `text`, or a plain-text body as Slack shows it."""
+        if self.json is not None:
+            return str(self.json.get("text") or "")
+        return self.body if self.status == 200 else ""
 
 
 class SlackDriver:

@@ -324,7 +324,7 @@ class SlackEmulator:
         out: list[str] = []
         for m in self.history(channel_id):
             body = "\n".join(_block_lines(m.blocks)) if m.blocks else ""
-            body = self._plain(body or m.text)
+            body = self.render_text(body or m.text)
             body += "".join(f"\n[file: {f.get('title') or f.get('name')}]" for f in m.files)
             user = self.users.get(m.user)
             line = f"[{time.strftime('%H:%M', time.gmtime(float(m.ts)))}] "
@@ -334,7 +334,9 @@ class SlackEmulator:
             out.append(("↳ " if m.thread_ts not in (None, m.ts) else "") + line)
         return "\n\n".join(out)
 
-    def _plain(self, text: str) -> str:
+    def render_text(self, text: str) -> str:
+        """Return Slack markup as a person reads it."""
+
         def repl(match: re.Match[str]) -> str:
             target, _, label = match.group(1).partition("|")
             if target.startswith("@"):

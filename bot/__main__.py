@@ -1,0 +1,75 @@
+"""Command line: `warroom serve | migrate | demo`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+
+from aiohttp import web
+from dotenv import load_dotenv
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.logs import configure_logging
+
+
+def _settings() -> Settings:
+    load_dotenv()
+    try:
+        return load_settings(os.environ)
+    except ConfigError as error:
+        sys.stderr.write(f"warroom: configuration error: {error}\n")
+        raise SystemExit(2) from None
+
+
+def _serve(settings: Settings) -> None:
+    from bot.app import create_app
+
+    mode = "Socket Mode" if settings.socket_mode else "HTTP mode"
+    logging.getLogger("warroom").info("starting in %s on %s:%s", mode, settings.host, settings.port)
+    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+
+
+def _migrate(settings: Settings) -> None:
+    from storage.db import Database
+    from storage.migrate import migrate
+
+    async def run() -> None:
+        db = Database(settings.database_url.reveal())
+        try:
+            await migrate(db)
+        finally:
+            await db.dispose()
+
+    asyncio.run(run())
+    logging.getLogger("warroom").info("database is up to date")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the warroom command line."""
+    parser = argparse.ArgumentParser(prog="warroom", description="A Slack incident bot.")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("serve", help="run the bot (the default)")
+    sub.add_parser("migrate", help="apply database migrations and exit")
+    demo = sub.add_parser("demo", help="play a whole incident offline against a Slack emulator")
+    demo.add_argument("--once", action="store_true", help="exit when the incident is over")
+    demo.add_argument("--port", type=int, default=3000, help="where the demo server listens")
+    args = parser.parse_args(argv)
+    if args.command == "demo":
+        from bot.sandbox.demo import run_demo
+
+        configure_logging("WARNING")
+        asyncio.run(run_demo(port=args.port, once=args.once))
+        return
+    settings = _settings()
+    configure_logging(settings.log_level)
+    if args.command == "migrate":
+        _migrate(settings)
+    else:
+        _serve(settings)
+
+
+if __name__ == "__main__":
+    main()
