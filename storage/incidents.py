@@ -22,7 +22,8 @@ _NEXT_NUMBER = text(
 
 async def next_incident_number(*, session: AsyncSession) -> int:
     """Take the next incident number; the row lock serialises concurrent declares."""
-    result = await session.execute(_NEXT_NUMBER)
+    connection = await session.connection()
+    result = await connection.execute(_NEXT_NUMBER)
     return int(result.scalar_one())
 
 

@@ -111,7 +111,7 @@ async def settle(
         values["delivered_at"] = now
     if next_attempt_at is not None:
         values["next_attempt_at"] = next_attempt_at
-    await session.execute(update(OutboxRow).where(col(OutboxRow.id) == row_id).values(**values))
+    await session.exec(update(OutboxRow).where(col(OutboxRow.id) == row_id).values(**values))
 
 
 async def list_rows(*, session: AsyncSession, statuses: Sequence[str]) -> Sequence[OutboxRow]:
@@ -125,10 +125,10 @@ async def revive(*, session: AsyncSession, row_ids: Sequence[int] | None, now: d
     query = update(OutboxRow).where(col(OutboxRow.status) == DEAD)
     if row_ids is not None:
         query = query.where(col(OutboxRow.id).in_(row_ids))
-    result = await session.execute(
+    result = await session.exec(
         query.values(status=PENDING, next_attempt_at=now, locked_until=None, attempts=0)
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return int(result.rowcount)
 
 
 async def count_pending(*, session: AsyncSession) -> int:

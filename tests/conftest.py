@@ -1,0 +1,167 @@
+"""Shared fixtures: databases (SQLite, and PostgreSQL when TEST_DATABASE_URL is set), the
+Slack emulator, and the real bot server on a local port."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot.app import RELAY, create_app
+from bot.config import Secret, Settings
+from bot.sandbox.slack_driver import DriverReply, SlackDriver
+from bot.sandbox.slack_emulator import EmUser, SlackEmulator
+from storage.db import Database, async_url
+from storage.migrate import migrate
+
+GENERAL, ANNOUNCE = "C0GENERAL", "C0ANNOUNCE"
+ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"
+USERS = [
+    EmUser(ALICE, "alice", "Alice Ng", tz="America/New_York", tz_offset=-18000),
+    EmUser(BOB, "bob", "Bob Okafor"),
+    EmUser(CAROL, "carol", "Carol Díaz"),
+]
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
+
+
+async def reset_postgres(url: str) -> None:
+    """Drop every table so each test starts from an empty PostgreSQL database."""
+    engine = create_async_engine(async_url(url))
+    async with engine.begin() as conn:
+        await conn.execute(text("DROP SCHEMA public CASCADE"))
+        await conn.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database URL: SQLite always, PostgreSQL when TEST_DATABASE_URL is set."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'warroom.db'}"
+    assert PG_URL is not None
+    await reset_postgres(PG_URL)
+    return PG_URL
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    """A migrated database."""
+    database = Database(database_url)
+    await migrate(database)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[SlackEmulator]:
+    """A running Slack Web API emulator with three people and two channels."""
+    slack = SlackEmulator(users=USERS, channels=[(GENERAL, "general"), (ANNOUNCE, "incidents")])
+    await slack.start()
+    yield slack
+    await slack.stop()
+
+
+@dataclass
+class Bot:
+    """The real warroom server on a local port, and the Slack side that talks to it."""
+
+    url: str
+    app: web.Application
+    runner: web.AppRunner
+    settings: Settings
+    slack: SlackEmulator
+    driver: SlackDriver
+    http: aiohttp.ClientSession
+
+    async def command(self, user: str, channel: str, text: str) -> DriverReply:
+        """Send `/incident <text>` as Slack would, and let the outbox deliver."""
+        reply = await self.driver.command(user_id=user, channel_id=channel, text=text)
+        return reply
+
+    async def settle(self, limit: float = 20.0) -> None:
+        """Wait until every owed Slack call has been delivered."""
+        await self.app[RELAY].drain(limit)
+
+    async def declare(
+        self, text: str = "declare sev1 Checkout API failing", user: str = ALICE
+    ) -> str:
+        """Declare an incident and return its channel ID once it exists."""
+        reply = await self.command(user, GENERAL, text)
+        assert reply.status == 200, reply.body
+        found = re.search(r"Declaring \*INC-(\d+)\*", reply.text)
+        assert found, reply.text
+        await self.settle()
+        return self.incident_channel(int(found.group(1)))
+
+    def incident_channel(self, number: int) -> str:
+        """Return the ID of INC-<number>'s channel."""
+        prefix = f"inc-{number}"
+        [channel] = [
+            c
+            for c in self.slack.channels.values()
+            if c.name == prefix or c.name.startswith(prefix + "-")
+        ]
+        return channel.id
+
+    async def stop(self) -> None:
+        """Stop the server (the database stays)."""
+        await self.runner.cleanup()
+
+
+def bot_settings(slack: SlackEmulator, database_url: str, **overrides: Any) -> Settings:
+    """Settings for a bot that talks to the emulator."""
+    settings = Settings(
+        slack_bot_token=Secret(slack.bot_token),
+        slack_signing_secret=Secret(secrets.token_hex(16)),
+        slack_app_token=None,
+        slack_api_url=slack.api_url,
+        database_url=Secret(database_url),
+        host="127.0.0.1",
+        port=0,
+        announce_channel=ANNOUNCE,
+    )
+    return replace(settings, **overrides)
+
+
+async def start_bot(settings: Settings, slack: SlackEmulator, http: aiohttp.ClientSession) -> Bot:
+    """Start the real app on a free port."""
+    app = create_app(settings)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    secret = settings.slack_signing_secret
+    assert secret is not None
+    driver = SlackDriver(bot_url=url, signing_secret=secret.reveal(), session=http, emulator=slack)
+    return Bot(
+        url=url, app=app, runner=runner, settings=settings, slack=slack, driver=driver, http=http
+    )
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    """A client session for the test's own requests."""
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+@pytest.fixture
+async def bot(
+    emulator: SlackEmulator, database_url: str, http: aiohttp.ClientSession
+) -> AsyncIterator[Bot]:
+    """The real server, on SQLite (and PostgreSQL when configured), wired to the emulator."""
+    running = await start_bot(bot_settings(emulator, database_url), emulator, http)
+    yield running
+    await running.stop()
