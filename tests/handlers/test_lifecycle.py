@@ -56,12 +56,14 @@ async def test_lifecycle_records_and_shows_every_change(bot: Bot) -> None:
     assert "@alice is now *Incident commander*" in said[0]
     assert "You coordinate the response" in said[0]
     assert "@bob is now *Communications lead*" in said[1]
-    assert "*Update* from @bob" in said[2] and "Error rate 38% on /checkout & rising" in said[2]
+    assert "*Update* from @bob" in said[2]
+    assert "Error rate 38% on /checkout & rising" in said[2]
     assert "Severity changed from SEV1 to *SEV2* by @alice" in said[3]
     assert "Status is now *identified* (was investigating), set by @bob" in said[4]
     assert "Bad config push" in said[4]
     assert "Status is now *monitoring*" in said[5]
-    assert "*INC-1 resolved* by @alice" in said[6] and "All clear for 30 minutes" in said[6]
+    assert "*INC-1 resolved* by @alice" in said[6]
+    assert "All clear for 30 minutes" in said[6]
     assert len(said) == 7
     summary = bot.slack.history(channel)[0]
     assert summary.edited
@@ -81,7 +83,9 @@ async def test_every_post_shows_authors_time_in_readers_time_zone(bot: Bot) -> N
     await bot.settle()
     raw = bot.slack.history(channel)[-1].text
     assert "<@U0BOB>" in raw
-    assert "<!date^" in raw and "{date_short_pretty} {time}|" in raw and " UTC>" in raw
+    assert "<!date^" in raw
+    assert "{date_short_pretty} {time}|" in raw
+    assert " UTC>" in raw
 
 
 async def test_summary_and_timeline_answer_only_the_caller(bot: Bot) -> None:
@@ -109,7 +113,8 @@ async def test_list_shows_open_incidents_with_links(bot: Bot) -> None:
     await bot.command(ALICE, first, "resolve")
     reply = await bot.command(BOB, GENERAL, "list")
     assert "*Open incidents (1)*" in reply.text
-    assert f"<#{second}>" in reply.text and "INC-2* SEV3" in reply.text
+    assert f"<#{second}>" in reply.text
+    assert "INC-2* SEV3" in reply.text
     assert "Search slow" not in reply.text
 
 
