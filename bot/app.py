@@ -106,7 +106,11 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         announce_channel=settings.announce_channel,
     )
     relay = Relay(
-        db=db, publishers={SLACK: publisher}, clock=clock, dead_after=settings.outbox_dead_after
+        db=db,
+        publishers={SLACK: publisher},
+        clock=clock,
+        dead_after=settings.outbox_dead_after,
+        retry_base=settings.outbox_retry_base,
     )
     service = IncidentService(
         db=db,
@@ -152,5 +156,5 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application
     app = web.Application(client_max_size=1024 * 1024)
     app[SETTINGS], app[CLOCK] = settings, clock
     app.cleanup_ctx.append(_lifecycle)
-    routes.register(app)
+    routes.register(app, slack_over_http=not settings.socket_mode)
     return app

@@ -41,6 +41,7 @@ class Settings:
     channel_prefix: str = "inc"
     default_severity: Severity = Severity.SEV3
     outbox_dead_after: float = 3600.0
+    outbox_retry_base: float = 1.0
     log_level: str = "INFO"
 
     @property
@@ -126,5 +127,6 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         channel_prefix=prefix,
         default_severity=Severity(severity),
         outbox_dead_after=_number(env, "OUTBOX_DEAD_AFTER", 3600, low=1, high=7 * 86400),
+        outbox_retry_base=_number(env, "OUTBOX_RETRY_BASE", 1.0, low=0.01, high=60),
         log_level=log_level,
     )

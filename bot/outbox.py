@@ -38,6 +38,7 @@ class Relay:
         publishers: Mapping[str, Publisher],
         clock: Callable[[], datetime],
         dead_after: float,
+        retry_base: float = 1.0,
         batch: int = 16,
         poll: float = 1.0,
         lease: float = 120.0,
@@ -46,6 +47,7 @@ class Relay:
         self.publishers = publishers
         self.clock = clock
         self.dead_after = timedelta(seconds=dead_after)
+        self.retry_base = retry_base
         self.batch = batch
         self.poll = poll
         self.lease = timedelta(seconds=lease)
@@ -124,7 +126,7 @@ class Relay:
             if publisher is not None:
                 await publisher.report_dead(delivery, str(error))
             return
-        delay = max(backoff(attempts), error.retry_after or 0.0)
+        delay = max(backoff(attempts, base=self.retry_base), error.retry_after or 0.0)
         log.warning(
             "outbox row %s (%s) failed (%s); retry %d in %.1fs",
             delivery.id,

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.domain.grammar import COMMAND
 from bot.domain.model import Entry, EntryKind, IncidentState, Role, Severity, Status
-from bot.domain.text import TOPIC_MAX, neutralize, one_line, quiet_mentions
+from bot.domain.text import TOPIC_MAX, neutralize, one_line, quiet_mentions, slack_to_plain
 
 Blocks = list[dict[str, Any]]
 
@@ -75,7 +75,7 @@ def summary(state: IncidentState) -> tuple[str, Blocks]:
             "type": "header",
             "text": {
                 "type": "plain_text",
-                "text": f"{state.ref}: {one_line(state.title, 140)}"[:150],
+                "text": f"{state.ref}: {one_line(slack_to_plain(state.title), 140)}"[:150],
             },
         },
         {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]},
@@ -168,7 +168,8 @@ def summary_reply(state: IncidentState) -> str:
 def timeline_reply(state: IncidentState, entries: Sequence[Entry], limit: int = 60) -> str:
     """Return the `timeline` answer, newest entries kept when it is long."""
     shown = list(entries)[-limit:]
-    lines = [f"*Timeline of {state.ref}* ({len(entries)} entries)"]
+    count = f"{len(entries)} {'entry' if len(entries) == 1 else 'entries'}"
+    lines = [f"*Timeline of {state.ref}* ({count})"]
     if len(entries) > len(shown):
         lines.append(f"_…{len(entries) - len(shown)} earlier entries not shown_")
     for item in shown:

@@ -130,6 +130,7 @@ def bot_settings(slack: SlackEmulator, database_url: str, **overrides: Any) -> S
         host="127.0.0.1",
         port=0,
         announce_channel=ANNOUNCE,
+        outbox_retry_base=0.05,
     )
     return replace(settings, **overrides)
 
