@@ -110,7 +110,8 @@ class Bot:
         [channel] = [
             c
             for c in self.slack.channels.values()
-            if c.name == prefix or c.name.startswith(prefix + "-")
+            if c.creator == self.slack.bot_user_id
+            and (c.name == prefix or c.name.startswith(prefix + "-"))
         ]
         return channel.id
 

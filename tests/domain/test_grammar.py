@@ -1,0 +1,211 @@
+"""The `/incident` grammar: what each typed line becomes, and what people are told when it is wrong."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.domain.errors import UsageError
+from bot.domain.grammar import (
+    COMMAND,
+    SUBCOMMANDS,
+    AssignRole,
+    ChangeSeverity,
+    ChangeStatus,
+    Command,
+    Declare,
+    ListIncidents,
+    OpenDeclareModal,
+    PostUpdate,
+    Resolve,
+    ShowHelp,
+    ShowSummary,
+    ShowTimeline,
+    Subcommand,
+    find_subcommand,
+    help_text,
+    parse,
+)
+from bot.domain.model import Role, Severity, Status
+
+CALLER = "U0CALLER"
+
+VALID: list[tuple[str, Command]] = [
+    # declare: no title opens the form
+    ("", OpenDeclareModal()),
+    ("   \n\t ", OpenDeclareModal()),
+    ("declare", OpenDeclareModal()),
+    ("DECLARE   ", OpenDeclareModal()),
+    # declare: with and without a severity, in any case
+    ("declare Checkout API failing", Declare("Checkout API failing", None)),
+    ("declare sev1 Checkout API failing", Declare("Checkout API failing", Severity.SEV1)),
+    ("declare SEV1 Checkout API failing", Declare("Checkout API failing", Severity.SEV1)),
+    ("Declare Sev4 slow dashboards", Declare("slow dashboards", Severity.SEV4)),
+    ("declare sev2\nCheckout down", Declare("Checkout down", Severity.SEV2)),
+    # declare: titles are kept as typed
+    ("declare Payments: 50% errors (EU)!?", Declare("Payments: 50% errors (EU)!?", None)),
+    ('declare "Checkout" isn\'t loading', Declare('"Checkout" isn\'t loading', None)),
+    ("declare sev3 🔥 checkout 🔥", Declare("🔥 checkout 🔥", Severity.SEV3)),
+    ("declare 支付服务宕机", Declare("支付服务宕机", None)),
+    ("declare انقطاع خدمة الدفع", Declare("انقطاع خدمة الدفع", None)),
+    ("declare first line\nsecond line", Declare("first line\nsecond line", None)),
+    ("declare sev1 windows\r\nline", Declare("windows\r\nline", Severity.SEV1)),
+    ("declare <!channel> checkout down", Declare("<!channel> checkout down", None)),
+    ("declare <@U1|bob> broke prod", Declare("<@U1|bob> broke prod", None)),
+    ("declare help", Declare("help", None)),
+    ("declare list", Declare("list", None)),
+    ("declare GET / returns 500", Declare("GET / returns 500", None)),
+    ("declare A &amp; B &lt;down&gt;", Declare("A &amp; B &lt;down&gt;", None)),
+    ("declare path%20with%20spaces", Declare("path%20with%20spaces", None)),
+    ("declare sev1x is not a severity", Declare("sev1x is not a severity", None)),
+    # update: text preserved exactly, inner newlines and spacing included
+    ("update Rolled back deploy 4512", PostUpdate("Rolled back deploy 4512")),
+    ("update   line one\n\n   line two  \n", PostUpdate("line one\n\n   line two")),
+    ("update a\r\nb", PostUpdate("a\r\nb")),
+    ("UPDATE <!here> all   good", PostUpdate("<!here> all   good")),
+    ("update help", PostUpdate("help")),
+    # role: me, mentions, aliases
+    ("role commander me", AssignRole(Role.COMMANDER, CALLER)),
+    ("role ic ME", AssignRole(Role.COMMANDER, CALLER)),
+    ("role Commander <@U123>", AssignRole(Role.COMMANDER, "U123")),
+    ("role comms <@U123|bob>", AssignRole(Role.COMMS, "U123")),
+    ("role communications <@U123>", AssignRole(Role.COMMS, "U123")),
+    ("role scribe <@W42ENT|erin>", AssignRole(Role.SCRIBE, "W42ENT")),
+    ("role lead me", AssignRole(Role.LEAD, CALLER)),
+    ("role tech-lead <@U123|bob>", AssignRole(Role.LEAD, "U123")),
+    ("role  commander \n me ", AssignRole(Role.COMMANDER, CALLER)),
+    # severity
+    ("severity sev2", ChangeSeverity(Severity.SEV2)),
+    ("severity SEV1", ChangeSeverity(Severity.SEV1)),
+    # status
+    (
+        "status investigating Looking at the gateway",
+        ChangeStatus(Status.INVESTIGATING, "Looking at the gateway"),
+    ),
+    (
+        "status Identified Bad config push\nrolled back",
+        ChangeStatus(Status.IDENTIFIED, "Bad config push\nrolled back"),
+    ),
+    ("status monitoring Fix out <!here>", ChangeStatus(Status.MONITORING, "Fix out <!here>")),
+    # resolve
+    ("resolve", Resolve(None)),
+    ("resolve   \n", Resolve(None)),
+    ("resolve Error rates normal\nfor 30 min", Resolve("Error rates normal\nfor 30 min")),
+    # no-argument commands
+    ("summary", ShowSummary()),
+    ("timeline", ShowTimeline()),
+    ("list", ListIncidents()),
+    ("LIST", ListIncidents()),
+    ("help", ShowHelp()),
+    ("  help  ", ShowHelp()),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), VALID, ids=[repr(t) for t, _ in VALID])
+def test_parse_valid_form_returns_command(text: str, expected: Command) -> None:
+    assert parse(text, CALLER) == expected
+
+
+def test_parse_valid_table_covers_every_registered_subcommand() -> None:
+    covered = {text.split()[0].lower() for text, _ in VALID if text.strip()}
+    assert {sub.name for sub in SUBCOMMANDS} <= covered
+
+
+@pytest.mark.parametrize("sub", SUBCOMMANDS, ids=lambda s: s.name)
+def test_parse_registered_example_parses_without_error(sub: Subcommand) -> None:
+    command = parse(sub.example, CALLER)
+    assert not isinstance(command, OpenDeclareModal)
+
+
+INVALID: list[tuple[str, str, str]] = [
+    # (typed text, what the message must say, subcommand whose usage the hint shows)
+    ("declare sev1", "needs a title", "declare"),
+    ("declare SEV1   \n", "needs a title", "declare"),
+    ("declare sev9 x", "`sev9` is not a severity. Use one of: sev1, sev2, sev3, sev4.", "declare"),
+    ("declare sev0 Checkout", "`sev0` is not a severity", "declare"),
+    ("update", "The update has no text.", "update"),
+    ("update   \n  ", "The update has no text.", "update"),
+    ("role", "Say which role to assign and to whom.", "role"),
+    ("role boss me", "`boss` is not a role. Use one of: commander, comms, scribe, lead.", "role"),
+    ("role commander", "Say who takes the commander role", "role"),
+    ("role ic", "Say who takes the commander role", "role"),
+    ("role commander bob", "I can't tell who `bob` is", "role"),
+    ("role commander @bob", "I can't tell who `@bob` is", "role"),
+    ("role commander <#C123|ops>", "I can't tell who `<#C123|ops>` is", "role"),
+    ("role commander me extra", "A role goes to one person at a time.", "role"),
+    ("role commander <@U1> <@U2>", "A role goes to one person at a time.", "role"),
+    ("severity", "Say which severity.", "severity"),
+    ("severity sev0", "`sev0` is not a severity. Use one of: sev1, sev2, sev3, sev4.", "severity"),
+    ("severity high", "`high` is not a severity", "severity"),
+    ("severity sev1 now", "Give just the severity, nothing after it.", "severity"),
+    ("status", "Say which status (investigating, identified, monitoring)", "status"),
+    (
+        "status fixed msg",
+        "`fixed` is not a status. Use one of: investigating, identified, monitoring.",
+        "status",
+    ),
+    ("status identified", "The `identified` status needs a message", "status"),
+    ("status MONITORING   ", "The `monitoring` status needs a message", "status"),
+    ("status resolved x", f"use `{COMMAND} resolve [message]`", "status"),
+    ("status resolved", f"use `{COMMAND} resolve [message]`", "status"),
+    ("summary extra", "`summary` takes no arguments.", "summary"),
+    ("timeline now", "`timeline` takes no arguments.", "timeline"),
+    ("list extra", "`list` takes no arguments.", "list"),
+]
+
+
+@pytest.mark.parametrize(("text", "says", "name"), INVALID, ids=[repr(t) for t, _, _ in INVALID])
+def test_parse_invalid_form_raises_usage_error_with_usage_hint(
+    text: str, says: str, name: str
+) -> None:
+    with pytest.raises(UsageError) as caught:
+        parse(text, CALLER)
+    error = caught.value
+    sub = find_subcommand(name)
+    assert sub is not None
+    assert says in error.message
+    assert str(error) == error.message
+    assert error.hint is not None
+    assert error.hint.startswith(f"Usage: `{COMMAND} {name}")
+    assert f"Usage: `{COMMAND} {sub.usage}`" in error.hint
+    assert f"Example: `{COMMAND} {sub.example}`" in error.hint
+
+
+def test_parse_status_error_does_not_offer_resolved() -> None:
+    with pytest.raises(UsageError) as caught:
+        parse("status fixed it", CALLER)
+    assert "resolved" not in caught.value.message
+
+
+@pytest.mark.parametrize("text", ["deploy now", "escalate", "🔥 fire", "incident declare x"])
+def test_parse_unknown_subcommand_raises_usage_error_pointing_to_help(text: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        parse(text, CALLER)
+    error = caught.value
+    word = text.split()[0]
+    assert error.message == f"`{word}` is not an `{COMMAND}` command."
+    assert error.hint is not None
+    assert f"`{COMMAND} help`" in error.hint
+    assert f"`{COMMAND} declare sev2 <title>`" in error.hint
+
+
+def test_parse_repeated_error_keeps_its_own_hint() -> None:
+    # The registry fills in the hint on the raised error; a second parse must not inherit it.
+    for _ in range(2):
+        with pytest.raises(UsageError) as caught:
+            parse("severity", CALLER)
+        assert caught.value.hint is not None
+        assert caught.value.hint.count("Usage:") == 1
+
+
+@pytest.mark.parametrize("sub", SUBCOMMANDS, ids=lambda s: s.name)
+def test_help_text_registered_subcommand_lists_usage_and_example(sub: Subcommand) -> None:
+    text = help_text()
+    assert f"`{COMMAND} {sub.usage}`" in text
+    assert f"`{COMMAND} {sub.example}`" in text
+    assert sub.summary in text
+
+
+def test_help_text_order_follows_registry() -> None:
+    text = help_text()
+    positions = [text.index(f"`{COMMAND} {sub.usage}`") for sub in SUBCOMMANDS]
+    assert positions == sorted(positions)

@@ -1,0 +1,81 @@
+"""`/incident` alone opens the declare form; submitting it declares."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from bot import slack_blocks as ids
+from tests.conftest import ALICE, GENERAL, Bot
+
+
+def values(title: str, severity: str = "sev2", description: str | None = None) -> dict[str, Any]:
+    return {
+        ids.TITLE_BLOCK: {ids.TITLE_ACTION: {"type": "plain_text_input", "value": title}},
+        ids.SEVERITY_BLOCK: {
+            ids.SEVERITY_ACTION: {"type": "static_select", "selected_option": {"value": severity}}
+        },
+        ids.DESCRIPTION_BLOCK: {
+            ids.DESCRIPTION_ACTION: {"type": "plain_text_input", "value": description}
+        },
+    }
+
+
+async def opened_view(bot: Bot, count: int = 1) -> dict[str, Any]:
+    for _ in range(100):
+        if len(bot.slack.views) >= count:
+            return bot.slack.views[-1]["view"]
+        await asyncio.sleep(0.02)
+    raise AssertionError("no view was opened")
+
+
+async def test_incident_alone_opens_declare_form(bot: Bot) -> None:
+    for text in ("", "declare"):
+        reply = await bot.command(ALICE, GENERAL, text)
+        assert reply.status == 200
+        assert reply.text == ""
+    view = await opened_view(bot, count=2)
+    assert view["callback_id"] == ids.DECLARE_MODAL_CALLBACK
+    assert view["title"]["text"] == "Declare an incident"
+
+
+async def test_declare_form_submit_declares_and_messages_declarer(bot: Bot) -> None:
+    await bot.command(ALICE, GENERAL, "")
+    view = await opened_view(bot)
+    reply = await bot.driver.view_submission(
+        user_id=ALICE, view=view, values=values("Login broken", "sev1", "SSO returns 500")
+    )
+    assert reply.status == 200
+    assert reply.body == ""  # the form closes
+    await asyncio.sleep(0.2)
+    await bot.settle()
+    channel = bot.incident_channel(1)
+    assert bot.slack.channels[channel].name == "inc-1-login-broken"
+    assert bot.slack.channels[channel].topic.startswith("SEV1 | investigating")
+    assert any("SSO returns 500" in m.text for m in bot.slack.history(channel))
+    dm = [m for m in bot.slack.messages if m.channel.startswith("D")]
+    assert len(dm) == 1
+    assert f"<#{channel}>" in dm[0].text
+
+
+async def test_declare_form_without_title_shows_field_error(bot: Bot) -> None:
+    await bot.command(ALICE, GENERAL, "")
+    view = await opened_view(bot)
+    reply = await bot.driver.view_submission(user_id=ALICE, view=view, values=values("  "))
+    assert reply.json == {
+        "response_action": "errors",
+        "errors": {ids.TITLE_BLOCK: "The incident needs a title."},
+    }
+    assert not [c for c in bot.slack.channels.values() if c.name.startswith("inc-")]
+
+
+async def test_declare_form_that_slack_cannot_open_falls_back_to_a_hint(bot: Bot) -> None:
+    bot.slack.fail("views.open", "expired_trigger_id")
+    await bot.command(ALICE, GENERAL, "")
+    for _ in range(100):
+        if bot.slack.responses:
+            break
+        await asyncio.sleep(0.02)
+    [response] = bot.slack.responses
+    assert "couldn't open the declare form" in response["text"]
+    assert "/incident declare sev2" in response["text"]

@@ -1,0 +1,470 @@
+"""Outbox queries: heads per (incident, destination), leases, settling, reviving."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import col, select
+
+from storage import outbox as q
+from storage.db import Database
+from storage.incidents import create_incident
+from storage.models import OutboxRow
+from tests.conftest import BACKENDS
+
+T0 = datetime(2030, 3, 1, 12, 0, tzinfo=UTC)
+LEASE = timedelta(seconds=120)
+
+only_postgresql = pytest.mark.parametrize(
+    "database_url", [b for b in BACKENDS if b == "postgresql"], indirect=True
+)
+
+
+async def incidents(db: Database, n: int) -> list[int]:
+    """Create `n` incidents and return their IDs."""
+    ids = []
+    async with db.write() as session:
+        for i in range(n):
+            incident = await create_incident(
+                session=session,
+                title=f"Incident {i}",
+                severity="sev2",
+                status="investigating",
+                declared_by="U0ALICE",
+                origin_channel_id=None,
+                now=T0,
+            )
+            assert incident.id is not None
+            ids.append(incident.id)
+    return ids
+
+
+async def add(
+    db: Database,
+    incident_id: int | None,
+    kind: str = "entry.post",
+    *,
+    destination: str = "slack",
+    payload: dict[str, object] | None = None,
+    now: datetime = T0,
+) -> int:
+    """Enqueue one row in its own transaction and return its ID."""
+    async with db.write() as session:
+        row = q.enqueue(
+            session=session,
+            incident_id=incident_id,
+            destination=destination,
+            kind=kind,
+            payload=payload,
+            now=now,
+        )
+        await session.flush()
+        assert row.id is not None
+        return row.id
+
+
+async def claim(
+    db: Database, now: datetime = T0, *, limit: int = 50, lease: timedelta = LEASE
+) -> list[int]:
+    """Claim due rows in one transaction and return their IDs."""
+    async with db.write() as session:
+        rows = await q.claim_due(
+            session=session, now=now, lease=lease, limit=limit, skip_locked=not db.is_sqlite
+        )
+        return [row.id for row in rows if row.id is not None]
+
+
+async def settle(
+    db: Database,
+    row_id: int,
+    status: str,
+    *,
+    attempts: int = 1,
+    now: datetime = T0,
+    error: str | None = None,
+    next_attempt_at: datetime | None = None,
+) -> None:
+    """Settle one row in its own transaction."""
+    async with db.write() as session:
+        await q.settle(
+            session=session,
+            row_id=row_id,
+            status=status,
+            attempts=attempts,
+            now=now,
+            error=error,
+            next_attempt_at=next_attempt_at,
+        )
+
+
+async def row(db: Database, row_id: int) -> OutboxRow:
+    """Return one row as stored."""
+    async with db.read() as session:
+        found = await session.get(OutboxRow, row_id)
+    assert found is not None
+    return found
+
+
+async def rows(db: Database, statuses: Sequence[str]) -> list[int]:
+    """Return the IDs of rows in these statuses."""
+    async with db.read() as session:
+        return [r.id for r in await q.list_rows(session=session, statuses=statuses) if r.id]
+
+
+async def enqueue_then_fail(db: Database, incident_id: int) -> None:
+    """Enqueue a row, then fail before the commit."""
+    async with db.write() as session:
+        q.enqueue(session=session, incident_id=incident_id, destination="slack", kind="x", now=T0)
+        await session.flush()
+        raise RuntimeError("roll back")
+
+
+async def test_enqueue_rolled_back_transaction_leaves_no_row(db: Database) -> None:
+    [incident] = await incidents(db, 1)
+
+    with pytest.raises(RuntimeError, match="roll back"):
+        await enqueue_then_fail(db, incident)
+
+    assert await rows(db, [q.PENDING, q.DONE, q.DEAD]) == []
+
+
+async def test_enqueue_new_row_pending_due_now_with_json_payload(db: Database) -> None:
+    [incident] = await incidents(db, 1)
+
+    row_id = await add(db, incident, "user.notify", payload={"user": "U0ALICE", "n": 1})
+
+    stored = await row(db, row_id)
+    assert stored.status == q.PENDING
+    assert stored.attempts == 0
+    assert stored.payload == '{"user": "U0ALICE", "n": 1}'
+    assert stored.created_at == T0
+    assert stored.next_attempt_at == T0
+    assert stored.locked_until is None
+    assert stored.delivered_at is None
+
+
+async def test_claim_due_several_groups_returns_heads_in_id_order(db: Database) -> None:
+    a, b = await incidents(db, 2)
+    a1 = await add(db, a)
+    b1 = await add(db, b)
+    await add(db, a)
+    a_status = await add(db, a, destination="statuspage")
+    await add(db, b)
+    loose = await add(db, None, "announce")
+    await add(db, None, "announce")
+
+    claimed = await claim(db)
+
+    assert claimed == [a1, b1, a_status, loose]
+
+
+async def test_claim_due_limit_returns_oldest_heads_only(db: Database) -> None:
+    a, b, c = await incidents(db, 3)
+    a1, b1 = await add(db, a), await add(db, b)
+    await add(db, c)
+
+    claimed = await claim(db, limit=2)
+
+    assert claimed == [a1, b1]
+
+
+async def test_claim_due_claimed_rows_get_a_lease(db: Database) -> None:
+    [a] = await incidents(db, 1)
+    a1 = await add(db, a)
+
+    await claim(db, T0, lease=timedelta(seconds=90))
+
+    stored = await row(db, a1)
+    assert stored.locked_until == T0 + timedelta(seconds=90)
+    assert stored.status == q.PENDING
+
+
+async def test_claim_due_head_not_yet_due_blocks_only_its_group(db: Database) -> None:
+    a, b = await incidents(db, 2)
+    a1 = await add(db, a)
+    await add(db, a)
+    b1 = await add(db, b)
+    await settle(db, a1, q.PENDING, next_attempt_at=T0 + timedelta(minutes=5), error="503")
+
+    claimed = await claim(db, T0 + timedelta(minutes=1))
+
+    assert claimed == [b1]
+
+
+async def test_claim_due_head_due_again_claimed_before_later_rows(db: Database) -> None:
+    [a] = await incidents(db, 1)
+    a1 = await add(db, a)
+    await add(db, a)
+    await settle(db, a1, q.PENDING, next_attempt_at=T0 + timedelta(minutes=5), error="503")
+
+    claimed = await claim(db, T0 + timedelta(minutes=5))
+
+    assert claimed == [a1]
+
+
+async def test_claim_due_row_created_in_the_future_not_claimed(db: Database) -> None:
+    [a] = await incidents(db, 1)
+    await add(db, a, now=T0 + timedelta(seconds=1))
+
+    assert await claim(db, T0) == []
+
+
+async def test_claim_due_leased_row_not_claimed_until_lease_expires(db: Database) -> None:
+    a, b = await incidents(db, 2)
+    a1 = await add(db, a)
+    await add(db, a)
+    assert await claim(db, T0) == [a1]
+    b1 = await add(db, b)
+
+    during = await claim(db, T0 + LEASE - timedelta(seconds=1))
+    after = await claim(db, T0 + LEASE + timedelta(seconds=1))
+
+    assert during == [b1]
+    assert after == [a1]
+
+
+async def test_settle_done_records_delivery_and_unblocks_group(db: Database) -> None:
+    [a] = await incidents(db, 1)
+    a1 = await add(db, a)
+    a2 = await add(db, a)
+    await claim(db)
+    delivered = T0 + timedelta(seconds=3)
+
+    await settle(db, a1, q.DONE, attempts=1, now=delivered)
+
+    stored = await row(db, a1)
+    assert stored.status == q.DONE
+    assert stored.attempts == 1
+    assert stored.delivered_at == delivered
+    assert stored.locked_until is None
+    assert stored.last_error is None
+    assert await claim(db, delivered) == [a2]
+
+
+async def test_settle_pending_with_next_attempt_releases_lease_and_reschedules(
+    db: Database,
+) -> None:
+    [a] = await incidents(db, 1)
+    a1 = await add(db, a)
+    await claim(db)
+    retry_at = T0 + timedelta(seconds=30)
+
+    await settle(db, a1, q.PENDING, attempts=2, error="HTTP 503", next_attempt_at=retry_at)
+
+    stored = await row(db, a1)
+    assert stored.status == q.PENDING
+    assert stored.attempts == 2
+    assert stored.last_error == "HTTP 503"
+    assert stored.next_attempt_at == retry_at
+    assert stored.locked_until is None
+    assert stored.delivered_at is None
+    assert await claim(db, retry_at - timedelta(seconds=1)) == []
+    assert await claim(db, retry_at) == [a1]
+
+
+async def test_settle_dead_keeps_error_and_is_never_claimed(db: Database) -> None:
+    [a] = await incidents(db, 1)
+    a1 = await add(db, a)
+    await claim(db)
+
+    await settle(db, a1, q.DEAD, attempts=3, error="channel_not_found")
+
+    stored = await row(db, a1)
+    assert stored.status == q.DEAD
+    assert stored.attempts == 3
+    assert stored.last_error == "channel_not_found"
+    assert stored.locked_until is None
+    assert await claim(db, T0 + timedelta(days=1)) == []
+
+
+async def test_claim_due_dead_head_no_longer_blocks_group(db: Database) -> None:
+    [a] = await incidents(db, 1)
+    a1 = await add(db, a)
+    a2 = await add(db, a)
+    await claim(db)
+
+    await settle(db, a1, q.DEAD, error="gone")
+
+    assert await claim(db) == [a2]
+
+
+async def test_revive_all_dead_rows_pending_again_and_claimable(db: Database) -> None:
+    a, b = await incidents(db, 2)
+    a1, b1 = await add(db, a), await add(db, b)
+    done = await add(db, None, "announce")
+    await claim(db)
+    await settle(db, a1, q.DEAD, attempts=4, error="x")
+    await settle(db, b1, q.DEAD, attempts=2, error="y")
+    await settle(db, done, q.DONE)
+    later = T0 + timedelta(hours=1)
+
+    async with db.write() as session:
+        revived = await q.revive(session=session, row_ids=None, now=later)
+
+    assert revived == 2
+    assert await rows(db, [q.DEAD]) == []
+    assert await rows(db, [q.DONE]) == [done]
+    stored = await row(db, a1)
+    assert stored.status == q.PENDING
+    assert stored.attempts == 0
+    assert stored.next_attempt_at == later
+    assert stored.locked_until is None
+    assert await claim(db, later) == [a1, b1]
+
+
+async def test_revive_given_ids_only_those_revived(db: Database) -> None:
+    a, b = await incidents(db, 2)
+    a1, b1 = await add(db, a), await add(db, b)
+    await settle(db, a1, q.DEAD, error="x")
+    await settle(db, b1, q.DEAD, error="y")
+
+    async with db.write() as session:
+        revived = await q.revive(session=session, row_ids=[b1], now=T0)
+
+    assert revived == 1
+    assert await rows(db, [q.DEAD]) == [a1]
+    assert await rows(db, [q.PENDING]) == [b1]
+
+
+async def test_revive_pending_row_id_not_counted(db: Database) -> None:
+    [a] = await incidents(db, 1)
+    a1 = await add(db, a)
+
+    async with db.write() as session:
+        revived = await q.revive(session=session, row_ids=[a1], now=T0)
+
+    assert revived == 0
+
+
+async def test_has_later_identical_later_pending_row_true(db: Database) -> None:
+    a, b = await incidents(db, 2)
+    first = await add(db, a, "summary.refresh")
+    last = await add(db, a, "summary.refresh")
+    await add(db, b, "summary.refresh")
+
+    async with db.read() as session:
+        earlier = await q.has_later(session=session, row=await row(db, first))
+        newest = await q.has_later(session=session, row=await row(db, last))
+
+    assert earlier is True
+    assert newest is False
+
+
+@pytest.mark.parametrize(
+    ("kind", "destination", "payload", "status"),
+    [
+        ("channel.topic", "slack", None, q.PENDING),
+        ("summary.refresh", "statuspage", None, q.PENDING),
+        ("summary.refresh", "slack", {"v": 2}, q.PENDING),
+        ("summary.refresh", "slack", None, q.DONE),
+        ("summary.refresh", "slack", None, q.DEAD),
+    ],
+    ids=["other-kind", "other-destination", "other-payload", "later-done", "later-dead"],
+)
+async def test_has_later_no_identical_later_pending_row_false(
+    db: Database, kind: str, destination: str, payload: dict[str, object] | None, status: str
+) -> None:
+    [a] = await incidents(db, 1)
+    first = await add(db, a, "summary.refresh")
+    later = await add(db, a, kind, destination=destination, payload=payload)
+    if status != q.PENDING:
+        await settle(db, later, status)
+
+    async with db.read() as session:
+        found = await q.has_later(session=session, row=await row(db, first))
+
+    assert found is False
+
+
+async def test_has_later_rows_without_incident_compared_among_themselves(db: Database) -> None:
+    [a] = await incidents(db, 1)
+    first = await add(db, None, "summary.refresh")
+    await add(db, a, "summary.refresh")
+    lone = await add(db, None, "channel.topic")
+    await add(db, None, "channel.topic")
+
+    async with db.read() as session:
+        first_later = await q.has_later(session=session, row=await row(db, first))
+        lone_later = await q.has_later(session=session, row=await row(db, lone))
+
+    assert first_later is False
+    assert lone_later is True
+
+
+async def test_count_pending_counts_only_pending_rows(db: Database) -> None:
+    a, b = await incidents(db, 2)
+    a1 = await add(db, a)
+    await add(db, a)
+    b1 = await add(db, b)
+    await add(db, None, "announce")
+    await settle(db, a1, q.DONE)
+    await settle(db, b1, q.DEAD, error="x")
+
+    async with db.read() as session:
+        pending = await q.count_pending(session=session)
+
+    assert pending == 2
+
+
+@only_postgresql
+async def test_claim_due_two_open_claimers_skip_each_others_rows(db: Database) -> None:
+    groups = await incidents(db, 4)
+    heads = [await add(db, g) for g in groups]
+    for g in groups:
+        await add(db, g)
+    first_has_claimed = asyncio.Event()
+    second_done = asyncio.Event()
+
+    async def first() -> list[int]:
+        async with db.write() as session:
+            rows = await q.claim_due(
+                session=session, now=T0, lease=LEASE, limit=2, skip_locked=True
+            )
+            await session.flush()
+            first_has_claimed.set()
+            await second_done.wait()  # keep the row locks while the other claimer runs
+            return [r.id for r in rows if r.id]
+
+    async def second() -> list[int]:
+        await first_has_claimed.wait()
+        try:
+            async with db.write() as session:
+                rows = await q.claim_due(
+                    session=session, now=T0, lease=LEASE, limit=50, skip_locked=True
+                )
+                return [r.id for r in rows if r.id]
+        finally:
+            second_done.set()
+
+    got_first, got_second = await asyncio.gather(first(), second())
+
+    assert got_first == heads[:2]
+    assert got_second == heads[2:]
+
+
+@only_postgresql
+async def test_claim_due_many_concurrent_claimers_never_share_a_row(db: Database) -> None:
+    groups = await incidents(db, 30)
+    for _ in range(3):
+        for g in groups:
+            await add(db, g)
+
+    async def claimer() -> list[int]:
+        async with db.write() as session:
+            rows = await q.claim_due(
+                session=session, now=T0, lease=LEASE, limit=4, skip_locked=True
+            )
+            return [r.id for r in rows if r.id]
+
+    claims = await asyncio.gather(*(claimer() for _ in range(10)))
+
+    claimed = [row_id for batch in claims for row_id in batch]
+    assert len(claimed) == len(set(claimed))
+    async with db.read() as session:
+        leased = (
+            await session.exec(select(OutboxRow.id).where(col(OutboxRow.locked_until).is_not(None)))
+        ).all()
+    assert sorted(claimed) == sorted(leased)
