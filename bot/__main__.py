@@ -9,14 +9,14 @@ import os
 import sys
 
 from aiohttp import web
-from dotenv import load_dotenv
+from dotenv import find_dotenv, load_dotenv
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import configure_logging
 
 
 def _settings() -> Settings:
-    load_dotenv()
+    load_dotenv(find_dotenv(usecwd=True))
     try:
         return load_settings(os.environ)
     except ConfigError as error:

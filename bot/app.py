@@ -17,12 +17,16 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.outbox import Relay
+from bot.publishers.base import Publisher
 from bot.publishers.slack import SlackPublisher
-from bot.service import SLACK, Clock, IncidentService, utc_now
+from bot.publishers.statuspage import StatuspageClient, StatuspagePublisher
+from bot.service import SLACK, STATUSPAGE, Clock, IncidentService, utc_now
+from bot.status_page.cache import PublicPages
 from bot.tasks import Background
-from handlers import commands, events, views
+from handlers import commands, events, status_page, views
 from handlers import http as routes
 from handlers.context import Deps, Directory
+from handlers.status_page import PAGES
 from storage.db import Database
 from storage.migrate import migrate
 
@@ -104,10 +108,16 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         http=http,
         channel_prefix=settings.channel_prefix,
         announce_channel=settings.announce_channel,
+        status_page_url=settings.public_url if settings.status_page_enabled else None,
     )
+    publishers: dict[str, Publisher] = {SLACK: publisher}
+    statuspage = _statuspage(settings, db, http, clock)
+    if statuspage is not None:
+        publishers[STATUSPAGE] = statuspage
+    catalog = Catalog(settings.status_components, statuspage)
     relay = Relay(
         db=db,
-        publishers={SLACK: publisher},
+        publishers=publishers,
         clock=clock,
         dead_after=settings.outbox_dead_after,
         retry_base=settings.outbox_retry_base,
@@ -116,8 +126,18 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         db=db,
         default_severity=settings.default_severity,
         announce=settings.announce_channel is not None,
+        statuspage=statuspage is not None,
+        components=catalog.names,
         clock=clock,
         on_commit=relay.wake,
+    )
+    app[PAGES] = PublicPages(
+        db=db,
+        title=settings.status_page_title,
+        url=settings.public_url,
+        components=catalog.names,
+        impact_of=settings.status_impact,
+        clock=clock,
     )
     background = Background()
     identity = Identity(token=token, client=client)
@@ -130,6 +150,8 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     bolt = build_bolt(settings, client, identity, deps)
     app[routes.BOLT], app[routes.DATABASE], app[SERVICE], app[RELAY] = bolt, db, service, relay
     background.spawn(identity.load(), name="auth.test")
+    if statuspage is not None:
+        background.spawn(statuspage.load_components(), name="statuspage components")
     relay_task = asyncio.create_task(relay.run(), name="outbox relay")
     socket = None
     if settings.slack_app_token is not None:
@@ -151,10 +173,41 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         await http.close()
 
 
+@dataclass(frozen=True)
+class Catalog:
+    """The component names people may use: STATUS_COMPONENTS, else Statuspage's own."""
+
+    configured: tuple[str, ...]
+    statuspage: StatuspagePublisher | None
+
+    def names(self) -> list[str]:
+        """Return the known component names."""
+        if self.configured or self.statuspage is None:
+            return list(self.configured)
+        return self.statuspage.component_names()
+
+
+def _statuspage(
+    settings: Settings, db: Database, http: aiohttp.ClientSession, clock: Clock
+) -> StatuspagePublisher | None:
+    if settings.statuspage_api_key is None or settings.statuspage_page_id is None:
+        return None
+    client = StatuspageClient(
+        http=http,
+        base_url=settings.statuspage_api_url,
+        page_id=settings.statuspage_page_id,
+        api_key=settings.statuspage_api_key,
+        rate=settings.statuspage_rate,
+    )
+    return StatuspagePublisher(db=db, client=client, impact_of=settings.status_impact, clock=clock)
+
+
 def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application:
     """Build the web application; resources open on startup and close on cleanup."""
     app = web.Application(client_max_size=1024 * 1024)
     app[SETTINGS], app[CLOCK] = settings, clock
     app.cleanup_ctx.append(_lifecycle)
     routes.register(app, slack_over_http=not settings.socket_mode)
+    if settings.status_page_enabled:
+        status_page.register(app)
     return app

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bot.domain.model import Severity
+from bot.domain.public import DEFAULT_IMPACT, Impact, parse_impact_map
 
 
 class ConfigError(Exception):
@@ -43,6 +44,26 @@ class Settings:
     outbox_dead_after: float = 3600.0
     outbox_retry_base: float = 1.0
     log_level: str = "INFO"
+    status_page_enabled: bool = True
+    status_page_title: str = "Status"
+    public_base_url: str | None = None
+    status_components: tuple[str, ...] = ()
+    status_impact: Mapping[Severity, Impact] = field(default_factory=lambda: dict(DEFAULT_IMPACT))
+    statuspage_api_key: Secret | None = None
+    statuspage_page_id: str | None = None
+    statuspage_api_url: str = "https://api.statuspage.io/v1"
+    statuspage_rate: float = 1.0
+
+    @property
+    def statuspage_enabled(self) -> bool:
+        """Return whether Atlassian Statuspage is configured."""
+        return self.statuspage_api_key is not None and self.statuspage_page_id is not None
+
+    @property
+    def public_url(self) -> str:
+        """Return the public status page's absolute URL."""
+        base = self.public_base_url or f"http://localhost:{self.port}"
+        return base.rstrip("/") + "/status"
 
     @property
     def socket_mode(self) -> bool:
@@ -86,6 +107,15 @@ def _number(env: Mapping[str, str], name: str, default: float, *, low: float, hi
     return value
 
 
+def _port(env: Mapping[str, str]) -> int:
+    raw = _optional(env, "PORT")
+    if raw is None:
+        return 3000
+    if not raw.isdigit() or int(raw) > 65535:
+        raise ConfigError("PORT must be a whole number between 0 and 65535.")
+    return int(raw)
+
+
 def load_settings(env: Mapping[str, str]) -> Settings:
     """Build Settings from environment variables, or raise ConfigError naming the culprit."""
     app_token = _token(env, "SLACK_APP_TOKEN", "xapp-", "an app-level token", required=False)
@@ -112,6 +142,31 @@ def load_settings(env: Mapping[str, str]) -> Settings:
             "INCIDENT_CHANNEL_PREFIX must be lowercase letters, digits or hyphens "
             "(20 at most), like `inc`."
         )
+    try:
+        impact = parse_impact_map(env.get("STATUS_IMPACT", ""))
+    except ValueError:
+        raise ConfigError(
+            "STATUS_IMPACT must look like sev1=critical,sev2=major,sev3=minor,sev4=none "
+            "(impacts: none, minor, major, critical)."
+        ) from None
+    enabled = env.get("STATUS_PAGE_ENABLED", "").strip().lower() or "true"
+    if enabled not in {"true", "false", "1", "0", "yes", "no", "on", "off"}:
+        raise ConfigError("STATUS_PAGE_ENABLED must be true or false.")
+    base_url = _optional(env, "PUBLIC_BASE_URL")
+    if base_url is not None and not base_url.startswith(("http://", "https://")):
+        raise ConfigError(
+            "PUBLIC_BASE_URL must be an http(s) URL, like https://status.example.com."
+        )
+    sp_key = _optional(env, "STATUSPAGE_API_KEY")
+    sp_page = _optional(env, "STATUSPAGE_PAGE_ID")
+    if (sp_key is None) != (sp_page is None):
+        raise ConfigError("STATUSPAGE_API_KEY and STATUSPAGE_PAGE_ID must be set together.")
+    sp_url = env.get("STATUSPAGE_API_URL", "").strip() or "https://api.statuspage.io/v1"
+    if not sp_url.startswith(("http://", "https://")):
+        raise ConfigError("STATUSPAGE_API_URL must be an http(s) URL.")
+    components = tuple(
+        dict.fromkeys(c.strip() for c in env.get("STATUS_COMPONENTS", "").split(",") if c.strip())
+    )
     log_level = (env.get("LOG_LEVEL", "").strip() or "INFO").upper()
     if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigError("LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR.")
@@ -122,11 +177,20 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         slack_api_url=api_url if api_url.endswith("/") else api_url + "/",
         database_url=Secret(database_url),
         host=env.get("HOST", "").strip() or "0.0.0.0",
-        port=int(_number(env, "PORT", 3000, low=0, high=65535)),
+        port=_port(env),
         announce_channel=_optional(env, "INCIDENT_ANNOUNCE_CHANNEL"),
         channel_prefix=prefix,
         default_severity=Severity(severity),
         outbox_dead_after=_number(env, "OUTBOX_DEAD_AFTER", 3600, low=1, high=7 * 86400),
         outbox_retry_base=_number(env, "OUTBOX_RETRY_BASE", 1.0, low=0.01, high=60),
         log_level=log_level,
+        status_page_enabled=enabled in {"true", "1", "yes", "on"},
+        status_page_title=env.get("STATUS_PAGE_TITLE", "").strip() or "Status",
+        public_base_url=base_url,
+        status_components=components,
+        status_impact=impact,
+        statuspage_api_key=Secret(sp_key) if sp_key else None,
+        statuspage_page_id=sp_page,
+        statuspage_api_url=sp_url.rstrip("/"),
+        statuspage_rate=_number(env, "STATUSPAGE_MAX_RPS", 1.0, low=0.01, high=100),
     )

@@ -124,7 +124,7 @@ class Relay:
             log.error("outbox row %s (%s) is dead: %s", delivery.id, delivery.kind, error)
             await self._settle(delivery, q.DEAD, attempts, str(error))
             if publisher is not None:
-                await publisher.report_dead(delivery, str(error))
+                await publisher.report_failure(delivery, str(error), dead=True)
             return
         delay = max(backoff(attempts, base=self.retry_base), error.retry_after or 0.0)
         log.warning(
@@ -135,6 +135,8 @@ class Relay:
             attempts,
             delay,
         )
+        if attempts == 1 and publisher is not None:
+            await publisher.report_failure(delivery, str(error), dead=False)
         await self._settle(
             delivery,
             q.PENDING,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -17,12 +18,14 @@ from bot.domain.model import (
     Severity,
     Status,
 )
+from bot.domain.public import ComponentStatus, is_public, match_components
 from storage import incidents as q
 from storage.db import Database
 from storage.models import Incident, TimelineEntry
 from storage.outbox import enqueue
 
 SLACK = "slack"
+STATUSPAGE = "statuspage"
 Clock = Callable[[], datetime]
 
 
@@ -48,6 +51,8 @@ class IncidentService:
         db: Database,
         default_severity: Severity,
         announce: bool,
+        statuspage: bool = False,
+        components: Callable[[], Sequence[str]] = list,
         clock: Clock = utc_now,
         on_commit: Callable[[], None] = lambda: None,
     ) -> None:
@@ -56,6 +61,8 @@ class IncidentService:
         self.announce = announce
         self.clock = clock
         self.on_commit = on_commit
+        self.statuspage = statuspage
+        self.components = components
 
     async def declare_incident(
         self,
@@ -114,7 +121,39 @@ class IncidentService:
     async def post_update(self, *, channel_id: str, user_id: str, text: str) -> Outcome:
         """Record an internal update."""
         return await self._change(
-            channel_id, user_id, EntryKind.UPDATE, text, {}, ("entry.post", "summary.refresh")
+            channel_id, user_id, EntryKind.UPDATE, text, None, ("entry.post", "summary.refresh")
+        )
+
+    async def set_impact(
+        self,
+        *,
+        channel_id: str,
+        user_id: str,
+        components: Sequence[str],
+        status: ComponentStatus,
+    ) -> Outcome:
+        """Set what the public sees as affected; published on the status pages."""
+        names = match_components(components, self.components())
+
+        async def impact(_: AsyncSession, __: Incident) -> dict[str, Any]:
+            return {"components": names, "status": status.value}
+
+        return await self._change(
+            channel_id, user_id, EntryKind.IMPACT, "", impact, ("entry.post", "summary.refresh")
+        )
+
+    async def set_public_name(self, *, channel_id: str, user_id: str, name: str) -> Outcome:
+        """Set the name the public sees; the title stays internal."""
+
+        async def rename(session: AsyncSession, incident: Incident) -> dict[str, Any]:
+            assert incident.id is not None
+            previous, incident.public_name = incident.public_name, name
+            if await q.has_public_entry(session=session, incident_id=incident.id):
+                await self._publish(session, incident, None)
+            return {"name": name, "previous": previous}
+
+        return await self._change(
+            channel_id, user_id, EntryKind.PUBLIC_NAME, name, rename, ("entry.post",)
         )
 
     async def assign_role(
@@ -159,7 +198,7 @@ class IncidentService:
     ) -> Outcome:
         """Change the severity and tell the announcements channel."""
 
-        def check(incident: Incident) -> dict[str, str]:
+        async def check(_: AsyncSession, incident: Incident) -> dict[str, Any]:
             if incident.severity == severity.value:
                 raise UsageError(f"INC-{incident.number} is already {severity.label}.")
             previous, incident.severity = incident.severity, severity.value
@@ -179,7 +218,7 @@ class IncidentService:
     ) -> Outcome:
         """Change the status with a message for stakeholders."""
 
-        def change(incident: Incident) -> dict[str, str]:
+        async def change(_: AsyncSession, incident: Incident) -> dict[str, Any]:
             previous, incident.status = incident.status, status.value
             return {"status": status.value, "previous": previous}
 
@@ -197,10 +236,12 @@ class IncidentService:
     ) -> Outcome:
         """Close the incident."""
 
-        def close(incident: Incident) -> dict[str, str]:
+        async def close(session: AsyncSession, incident: Incident) -> dict[str, Any]:
+            assert incident.id is not None
+            was_public = await q.has_public_entry(session=session, incident_id=incident.id)
             previous, incident.status = incident.status, Status.RESOLVED.value
             incident.resolved_at = self.clock()
-            return {"status": Status.RESOLVED.value, "previous": previous}
+            return {"status": Status.RESOLVED.value, "previous": previous, "public": was_public}
 
         return await self._change(
             channel_id,
@@ -266,14 +307,16 @@ class IncidentService:
         user_id: str,
         kind: EntryKind,
         text: str,
-        apply: dict[str, str] | Callable[[Incident], dict[str, str]],
+        apply: Callable[[AsyncSession, Incident], Awaitable[dict[str, Any]]] | None,
         owed: tuple[str, ...],
     ) -> Outcome:
         now = self.clock()
         async with self.db.write() as session:
             incident = await self._open_incident(session, channel_id)
-            data = apply(incident) if callable(apply) else apply
+            data = await apply(session, incident) if apply is not None else {}
             entry = await self._record(session, incident, now, user_id, kind, text, data)
+            if is_public(q.to_entry(entry)):
+                await self._publish(session, incident, entry.id)
             for kind_owed in owed:
                 if kind_owed == "entry.post":
                     self._owe(session, incident, kind_owed, entry_id=entry.id)
@@ -294,7 +337,7 @@ class IncidentService:
         user_id: str,
         kind: EntryKind,
         text: str,
-        data: Mapping[str, str | None],
+        data: Mapping[str, Any],
     ) -> TimelineEntry:
         incident.version += 1
         incident.updated_at = now
@@ -317,6 +360,21 @@ class IncidentService:
                 hint="To follow up, declare a new incident: `/incident declare <title>`.",
             )
         return incident
+
+    async def _publish(
+        self, session: AsyncSession, incident: Incident, entry_id: int | None
+    ) -> None:
+        """Mark public data changed, and owe the change to Atlassian Statuspage if configured."""
+        await q.bump_counter(session=session, name=q.PUBLIC_VERSION)
+        if self.statuspage:
+            enqueue(
+                session=session,
+                incident_id=incident.id,
+                destination=STATUSPAGE,
+                kind="incident.sync",
+                payload={"entry_id": entry_id},
+                now=self.clock(),
+            )
 
     def _owe(self, session: AsyncSession, incident: Incident, kind: str, **payload: object) -> None:
         enqueue(

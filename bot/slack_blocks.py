@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.domain.grammar import COMMAND
 from bot.domain.model import Entry, EntryKind, IncidentState, Role, Severity, Status
+from bot.domain.public import ComponentStatus, is_public
 from bot.domain.text import TOPIC_MAX, neutralize, one_line, quiet_mentions, slack_to_plain
 
 Blocks = list[dict[str, Any]]
@@ -94,8 +95,15 @@ def summary(state: IncidentState) -> tuple[str, Blocks]:
     return f"{state.ref}: {title} ({state.severity.label}, {state.status.value})", blocks
 
 
-def entry(state: IncidentState, item: Entry) -> str:
-    """Return the incident-channel message recording one timeline entry."""
+def entry(state: IncidentState, item: Entry, public_url: str | None = None) -> str:
+    """Return the incident-channel message for one entry, with where it was published."""
+    text = _entry(state, item)
+    if public_url and is_public(item):
+        text += f"\n:globe_with_meridians: Published on <{public_url}|the status page>."
+    return text
+
+
+def _entry(state: IncidentState, item: Entry) -> str:
     by, at = who(item.actor_id), when(item.at)
     data = item.data
     if item.kind is EntryKind.UPDATE:
@@ -119,6 +127,14 @@ def entry(state: IncidentState, item: Entry) -> str:
     if item.kind is EntryKind.RESOLVED:
         message = f"\n{quote(item.text)}" if item.text else ""
         return f":white_check_mark: *{state.ref} resolved* by {by} · {at}{message}"
+    if item.kind is EntryKind.IMPACT:
+        shown = ComponentStatus(data["status"]).label
+        return (
+            f":bar_chart: {by} set {', '.join(data['components'])} to *{shown}* "
+            f"on the public status · {at}"
+        )
+    if item.kind is EntryKind.PUBLIC_NAME:
+        return f":label: {by} set the public name to “{neutralize(item.text)}” · {at}"
     if item.kind is EntryKind.PINNED:
         return (
             f":pushpin: Added to the timeline by {who(data.get('pinned_by'))}: "
@@ -189,6 +205,11 @@ def _short(state: IncidentState, item: Entry) -> str:
         return f"resolved the incident{': ' + text if text else ''}"
     if item.kind is EntryKind.PINNED:
         return f"(pinned): {text}"
+    if item.kind is EntryKind.IMPACT:
+        state_label = ComponentStatus(data["status"]).label
+        return f"set {', '.join(data['components'])} to {state_label}"
+    if item.kind is EntryKind.PUBLIC_NAME:
+        return f"set the public name: {text}"
     if item.kind is EntryKind.DECLARED:
         return f"declared {state.ref}: {text}"
     return f"update: {text}"

@@ -91,6 +91,15 @@ async def run(deps: Deps, cmd: SlashCommand, parsed: g.Command) -> str:
         case g.Resolve(message=message):
             outcome = await service.resolve_incident(channel_id=where, user_id=who, message=message)
             return f"{outcome.incident.ref} is resolved. Thank you, everyone."
+        case g.SetImpact(components=components, status=status):
+            outcome = await service.set_impact(
+                channel_id=where, user_id=who, components=components, status=status
+            )
+            names = ", ".join(outcome.entry.data["components"]) if outcome.entry else ""
+            return f"{names}: *{status.label}* on {outcome.incident.ref}'s public status."
+        case g.SetPublicName(name=name):
+            outcome = await service.set_public_name(channel_id=where, user_id=who, name=name)
+            return f"The public now sees {outcome.incident.ref} as “{name}”."
         case g.ShowSummary():
             state, _ = await service.get_incident(channel_id=where)
             return render.summary_reply(state)

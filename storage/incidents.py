@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import secrets
+import string
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -12,19 +14,36 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.model import Entry, EntryKind, IncidentState, Role, Severity, Status
-from storage.models import Incident, RoleAssignment, TimelineEntry
+from storage.models import Counter, Incident, RoleAssignment, TimelineEntry
 
-_NEXT_NUMBER = text(
-    "INSERT INTO counter (name, value) VALUES ('incident', 1) "
+_BUMP = text(
+    "INSERT INTO counter (name, value) VALUES (:name, 1) "
     "ON CONFLICT (name) DO UPDATE SET value = counter.value + 1 RETURNING value"
 )
+PUBLIC_VERSION = "public"
+
+
+async def bump_counter(*, session: AsyncSession, name: str) -> int:
+    """Add one to a named counter and return it; the row lock serialises concurrent callers."""
+    connection = await session.connection()
+    result = await connection.execute(_BUMP, {"name": name})
+    return int(result.scalar_one())
+
+
+async def read_counter(*, session: AsyncSession, name: str) -> int:
+    """Return a named counter's value (0 before its first bump)."""
+    row = await session.get(Counter, name)
+    return row.value if row is not None else 0
 
 
 async def next_incident_number(*, session: AsyncSession) -> int:
-    """Take the next incident number; the row lock serialises concurrent declares."""
-    connection = await session.connection()
-    result = await connection.execute(_NEXT_NUMBER)
-    return int(result.scalar_one())
+    """Take the next incident number."""
+    return await bump_counter(session=session, name="incident")
+
+
+def new_uid() -> str:
+    """Return a public incident ID: 12 lowercase letters and digits, like Statuspage's."""
+    return "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(12))
 
 
 async def create_incident(
@@ -40,6 +59,7 @@ async def create_incident(
     """Insert a new incident with the next number."""
     incident = Incident(
         number=await next_incident_number(session=session),
+        uid=new_uid(),
         title=title,
         severity=severity,
         status=status,
@@ -124,6 +144,15 @@ async def list_entries(*, session: AsyncSession, incident_id: int) -> Sequence[T
         .order_by(col(TimelineEntry.at), col(TimelineEntry.id))
     )
     return (await session.exec(query)).all()
+
+
+async def has_public_entry(*, session: AsyncSession, incident_id: int) -> bool:
+    """Return whether the incident has published anything (a status or an impact change)."""
+    query = select(TimelineEntry.id).where(
+        TimelineEntry.incident_id == incident_id,
+        col(TimelineEntry.kind).in_(["status", "impact"]),
+    )
+    return (await session.exec(query.limit(1))).first() is not None
 
 
 async def get_entry(*, session: AsyncSession, entry_id: int) -> TimelineEntry | None:
@@ -218,6 +247,8 @@ async def incident_state(
         resolved_at=incident.resolved_at,
         roles=roles,
         last_update=last_update,
+        public_name=incident.public_name,
+        uid=incident.uid,
     )
 
 

@@ -54,6 +54,9 @@ class Incident(SQLModel, table=True):
     channel_id: str | None = Field(default=None, max_length=32, unique=True)
     channel_name: str | None = Field(default=None, max_length=80)
     summary_ts: str | None = Field(default=None, max_length=32)
+    uid: str = Field(max_length=16, unique=True)
+    public_name: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    statuspage_id: str | None = Field(default=None, max_length=32)
     version: int = 1
     created_at: datetime = _ts()
     updated_at: datetime = _ts()

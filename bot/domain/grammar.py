@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from bot.domain.errors import UsageError
 from bot.domain.model import SETTABLE_STATUSES, Role, Severity, Status
+from bot.domain.public import ComponentStatus, parse_component_status
 
 COMMAND = "/incident"
 
@@ -63,6 +64,17 @@ class Resolve:
 
 
 @dataclass(frozen=True)
+class SetImpact:
+    components: tuple[str, ...]
+    status: ComponentStatus
+
+
+@dataclass(frozen=True)
+class SetPublicName:
+    name: str
+
+
+@dataclass(frozen=True)
 class ShowSummary:
     """Show the incident's current state to the caller."""
 
@@ -90,6 +102,8 @@ Command = (
     | ChangeSeverity
     | ChangeStatus
     | Resolve
+    | SetImpact
+    | SetPublicName
     | ShowSummary
     | ShowTimeline
     | ListIncidents
@@ -201,6 +215,21 @@ def _parse_status(args: str, _caller: str) -> Command:
     return ChangeStatus(status=status, message=message)
 
 
+def _parse_impact(args: str, _caller: str) -> Command:
+    parts = args.rsplit(maxsplit=1)
+    head, state = (parts[0], parts[1]) if len(parts) == 2 else ("", "")
+    components = tuple(c.strip() for c in head.split(",") if c.strip())
+    if not components or not state:
+        raise UsageError("Say which components and their state.")
+    return SetImpact(components=components, status=parse_component_status(state))
+
+
+def _parse_public_name(args: str, _caller: str) -> Command:
+    if not args:
+        raise UsageError("Give the name the public should see.")
+    return SetPublicName(name=args)
+
+
 def _no_args(command: Command, name: str) -> Callable[[str, str], Command]:
     def parse(args: str, _caller: str) -> Command:
         if args:
@@ -256,6 +285,22 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "Resolve the incident.",
         "resolve Error rates back to normal for 30 minutes",
         lambda args, _c: Resolve(message=args or None),
+        True,
+    ),
+    Subcommand(
+        "impact",
+        "impact <component>[,<component>...] <operational|degraded|partial|major|maintenance>",
+        "Set what the public sees as affected, on the status pages.",
+        "impact API,Checkout major",
+        _parse_impact,
+        True,
+    ),
+    Subcommand(
+        "public-name",
+        "public-name <text>",
+        "Set the incident's name on the status pages (the title stays internal).",
+        "public-name Elevated error rates for payments",
+        _parse_public_name,
         True,
     ),
     Subcommand(

@@ -81,6 +81,8 @@ class EntryKind(StrEnum):
     STATUS = "status"
     RESOLVED = "resolved"
     PINNED = "pinned"
+    IMPACT = "impact"
+    PUBLIC_NAME = "public_name"
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,8 @@ class IncidentState:
     resolved_at: datetime | None
     roles: dict[Role, str] = field(default_factory=dict)
     last_update: str | None = None
+    public_name: str | None = None
+    uid: str = ""
 
     @property
     def ref(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Callable
 
 CHANNEL_NAME_MAX = 80
 TOPIC_MAX = 250
@@ -42,8 +43,7 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
 
-def neutralize(text: str) -> str:
-    """Make typed text safe to echo elsewhere in Slack: broadcast mentions notify nobody."""
+def _neutralize_once(text: str) -> str:
     text = _BROADCAST_RE.sub(lambda m: f"@\u2060{m.group(1)}", text)
     text = _SUBTEAM_RE.sub(lambda m: f"@\u2060{(m.group(1) or 'group').lstrip('@')}", text)
     return _OTHER_SPECIAL_RE.sub(
@@ -51,10 +51,25 @@ def neutralize(text: str) -> str:
     )
 
 
+def _until_stable(text: str, step: Callable[[str], str]) -> str:
+    """Apply `step` until nothing changes: removing one token must not assemble another."""
+    while (after := step(text)) != text:
+        text = after
+    return text
+
+
+def neutralize(text: str) -> str:
+    """Make typed text safe to echo elsewhere in Slack: broadcast mentions notify nobody."""
+    return _until_stable(text, _neutralize_once).replace("<!", "&lt;!")
+
+
 def quiet_mentions(text: str) -> str:
     """Neutralise broadcasts and turn user mentions into plain names, for announcements."""
-    text = neutralize(text)
-    return _USER_RE.sub(lambda m: f"@{m.group(2) or m.group(1)}", text)
+    quiet = _until_stable(
+        text,
+        lambda t: _USER_RE.sub(lambda m: f"@{m.group(2) or m.group(1)}", _neutralize_once(t)),
+    )
+    return quiet.replace("<!", "&lt;!").replace("<@", "&lt;@")
 
 
 def slack_to_plain(text: str) -> str:
@@ -66,6 +81,14 @@ def slack_to_plain(text: str) -> str:
     text = _SUBTEAM_RE.sub(lambda m: f"@{(m.group(1) or 'group').lstrip('@')}", text)
     text = _LINK_RE.sub(lambda m: m.group(2) or m.group(1), text)
     return html.unescape(text)
+
+
+def public_text(text: str) -> str:
+    """Return Slack text as plain text fit for the public: no people, no internal channels."""
+    text = _USER_RE.sub("a team member", text)
+    text = _CHANNEL_RE.sub("an internal channel", text)
+    text = _SUBTEAM_RE.sub("a team", text)
+    return slack_to_plain(text)
 
 
 def one_line(text: str, limit: int) -> str:

@@ -37,5 +37,5 @@ class Publisher(Protocol):
     async def deliver(self, delivery: Delivery) -> None:
         """Carry out the delivery, or raise DeliveryError."""
 
-    async def report_dead(self, delivery: Delivery, error: str) -> None:
-        """Tell people that a delivery was given up on."""
+    async def report_failure(self, delivery: Delivery, error: str, *, dead: bool) -> None:
+        """Tell people that a delivery failed for the first time, or was given up on."""

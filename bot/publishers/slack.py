@@ -63,11 +63,13 @@ class SlackPublisher:
         http: aiohttp.ClientSession,
         channel_prefix: str,
         announce_channel: str | None,
+        status_page_url: str | None = None,
     ) -> None:
         self.db = db
         self.client = client
         self.http = http
         self.prefix = channel_prefix
+        self.status_page_url = status_page_url
         self.announce_channel = announce_channel.lstrip("#") if announce_channel else None
         self._kinds: dict[str, Callable[[IncidentState, dict[str, Any]], Awaitable[None]]] = {
             "channel.create": self._create_channel,
@@ -77,6 +79,7 @@ class SlackPublisher:
             "entry.post": self._post_entry,
             "announce": self._announce,
             "user.notify": self._notify,
+            "notice": self._notice,
         }
 
     async def deliver(self, delivery: Delivery) -> None:
@@ -94,10 +97,10 @@ class SlackPublisher:
         except (aiohttp.ClientError, TimeoutError) as error:
             raise DeliveryError(f"Slack unreachable: {type(error).__name__}") from error
 
-    async def report_dead(self, delivery: Delivery, error: str) -> None:
+    async def report_failure(self, delivery: Delivery, error: str, *, dead: bool) -> None:
         """Say in the incident channel (or to the declarer) what could not be delivered."""
-        if delivery.incident_id is None:
-            return
+        if delivery.incident_id is None or not dead:
+            return  # a first Slack failure is retried; telling Slack about it would fail too
         state = await self._state(delivery.incident_id)
         text = (
             f":warning: I could not {_WHAT.get(delivery.kind, delivery.kind)} for {state.ref}"
@@ -178,7 +181,7 @@ class SlackPublisher:
             row = await q.get_entry(session=session, entry_id=int(payload["entry_id"]))
         if row is None or row.slack_ts is not None:
             return
-        text = render.entry(state, q.to_entry(row))
+        text = render.entry(state, q.to_entry(row), public_url=self.status_page_url)
         response = await self._in_channel(
             state,
             lambda: self.client.chat_postMessage(
@@ -222,6 +225,15 @@ class SlackPublisher:
             elif res.status >= 400:
                 raise DeliveryError(f"response_url answered {res.status}")
 
+    async def _notice(self, state: IncidentState, payload: dict[str, Any]) -> None:
+        text = str(payload["text"])
+        await self._in_channel(
+            state,
+            lambda: self.client.chat_postMessage(
+                channel=state.channel_id or "", text=text, unfurl_links=False
+            ),
+        )
+
     async def _in_channel(self, state: IncidentState, call: Callable[[], Awaitable[Any]]) -> Any:
         return await self._joined(state.channel_id or "", call)
 
@@ -247,6 +259,7 @@ _WHAT = {
     "entry.post": "post a timeline entry in the channel",
     "announce": "post in the announcements channel",
     "user.notify": "tell the declarer where the incident is",
+    "notice": "post a notice in the channel",
 }
 
 

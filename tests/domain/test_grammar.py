@@ -1,4 +1,4 @@
-"""The `/incident` grammar: what each typed line becomes, and what people are told when it is wrong."""
+"""The `/incident` grammar: what each typed line becomes, and what people hear when it is wrong."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from bot.domain.grammar import (
     OpenDeclareModal,
     PostUpdate,
     Resolve,
+    SetImpact,
+    SetPublicName,
     ShowHelp,
     ShowSummary,
     ShowTimeline,
@@ -26,6 +28,7 @@ from bot.domain.grammar import (
     parse,
 )
 from bot.domain.model import Role, Severity, Status
+from bot.domain.public import ComponentStatus
 
 CALLER = "U0CALLER"
 
@@ -90,6 +93,24 @@ VALID: list[tuple[str, Command]] = [
     ("resolve", Resolve(None)),
     ("resolve   \n", Resolve(None)),
     ("resolve Error rates normal\nfor 30 min", Resolve("Error rates normal\nfor 30 min")),
+    # impact: comma-separated components (spaces allowed inside names), then the state
+    (
+        "impact API,Checkout major",
+        SetImpact(("API", "Checkout"), ComponentStatus.MAJOR_OUTAGE),
+    ),
+    (
+        "impact Payment API, Checkout degraded",
+        SetImpact(("Payment API", "Checkout"), ComponentStatus.DEGRADED_PERFORMANCE),
+    ),
+    ("impact API ok", SetImpact(("API",), ComponentStatus.OPERATIONAL)),
+    ("impact API partial_outage", SetImpact(("API",), ComponentStatus.PARTIAL_OUTAGE)),
+    (
+        "impact API,Checkout\nmajor",
+        SetImpact(("API", "Checkout"), ComponentStatus.MAJOR_OUTAGE),
+    ),
+    # public-name: kept as typed
+    ("public-name Elevated errors\nfor payments", SetPublicName("Elevated errors\nfor payments")),
+    ("PUBLIC-NAME Payments slow", SetPublicName("Payments slow")),
     # no-argument commands
     ("summary", ShowSummary()),
     ("timeline", ShowTimeline()),
@@ -147,6 +168,11 @@ INVALID: list[tuple[str, str, str]] = [
     ("status MONITORING   ", "The `monitoring` status needs a message", "status"),
     ("status resolved x", f"use `{COMMAND} resolve [message]`", "status"),
     ("status resolved", f"use `{COMMAND} resolve [message]`", "status"),
+    ("impact", "Say which components and their state.", "impact"),
+    ("impact major", "Say which components and their state.", "impact"),
+    ("impact API", "Say which components and their state.", "impact"),
+    ("impact API bogus", "`bogus` is not a component state", "impact"),
+    ("public-name", "Give the name the public should see.", "public-name"),
     ("summary extra", "`summary` takes no arguments.", "summary"),
     ("timeline now", "`timeline` takes no arguments.", "timeline"),
     ("list extra", "`list` takes no arguments.", "list"),

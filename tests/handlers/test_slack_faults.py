@@ -70,9 +70,9 @@ async def test_bot_removed_from_channel_joins_and_posts(bot: Bot) -> None:
     await bot.command(BOB, channel, "update still here?")
     await bot.settle()
     assert any("still here?" in t for t in texts(bot.slack, channel))
-    assert next(
-        (m,) for m, p in bot.slack.calls if m == "conversations.join"
-    ) == ("conversations.join",)
+    assert next((m,) for m, p in bot.slack.calls if m == "conversations.join") == (
+        "conversations.join",
+    )
 
 
 async def test_permanent_failure_is_reported_in_channel(bot: Bot) -> None:

@@ -1,0 +1,1 @@
+"""The built-in public status page: HTML, Statuspage-shaped JSON, Atom and RSS."""

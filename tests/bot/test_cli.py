@@ -1,0 +1,149 @@
+"""The real `python -m bot` command line, run as a subprocess the way operators run it."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+CONFIG_VARS = {
+    "DATABASE_URL",
+    "DEFAULT_SEVERITY",
+    "HOST",
+    "INCIDENT_ANNOUNCE_CHANNEL",
+    "INCIDENT_CHANNEL_PREFIX",
+    "LOG_LEVEL",
+    "OUTBOX_DEAD_AFTER",
+    "PORT",
+    "PYTHONPATH",
+}
+BOT_TOKEN = "xoxb-2222-CLITOPSECRETBOT"
+SIGNING_SECRET = "CLITOPSECRETSIGNING5a4b"
+APP_TOKEN = "xapp-1-CLITOPSECRETAPP"
+TABLES = {"incident", "timeline_entry", "role_assignment", "outbox", "processed_event", "counter"}
+
+
+def run_cli(
+    args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m bot <args>` in `cwd` with no Slack or warroom settings except `env`."""
+    clean = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("SLACK_") and key not in CONFIG_VARS
+    }
+    clean.update(env or {})
+    clean["PYTHONPATH"] = str(REPO)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def tables(db: Path) -> set[str]:
+    """Return the table names in a SQLite file."""
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    return {name for (name,) in rows}
+
+
+@pytest.mark.parametrize("args", [["migrate"], ["serve"], []], ids=["migrate", "serve", "default"])
+def test_cli_missing_bot_token_exits_2_with_one_line(tmp_path: Path, args: list[str]) -> None:
+    result = run_cli(args, tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "SLACK_BOT_TOKEN" in lines[0]
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        (
+            {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "PORT": "abc"},
+            "PORT",
+        ),
+        ({"SLACK_BOT_TOKEN": BOT_TOKEN}, "SLACK_SIGNING_SECRET"),
+        (
+            {"SLACK_BOT_TOKEN": "xoxp-CLITOPSECRETUSER", "SLACK_APP_TOKEN": APP_TOKEN},
+            "SLACK_BOT_TOKEN",
+        ),
+    ],
+)
+def test_cli_bad_setting_exits_2_naming_variable(
+    tmp_path: Path, env: dict[str, str], variable: str
+) -> None:
+    result = run_cli(["migrate"], tmp_path, env)
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert variable in line
+    assert "CLITOPSECRET" not in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_migrate_valid_env_creates_tables(tmp_path: Path) -> None:
+    db = tmp_path / "x.db"
+    env = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "DATABASE_URL": f"sqlite:///{db}",
+    }
+    first = run_cli(["migrate"], tmp_path, env)
+    assert first.returncode == 0, first.stderr
+    assert tables(db) >= TABLES
+    again = run_cli(["migrate"], tmp_path, env)
+    assert again.returncode == 0, again.stderr
+    assert tables(db) >= TABLES
+
+
+def test_cli_migrate_reads_dotenv_in_working_directory(tmp_path: Path) -> None:
+    db = tmp_path / "from-dotenv.db"
+    (tmp_path / ".env").write_text(
+        f"SLACK_BOT_TOKEN={BOT_TOKEN}\n"
+        f"SLACK_SIGNING_SECRET={SIGNING_SECRET}\n"
+        f"DATABASE_URL=sqlite:///{db}\n",
+        encoding="utf-8",
+    )
+    result = run_cli(["migrate"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert tables(db) >= TABLES
+
+
+def test_cli_migrate_never_prints_secrets(tmp_path: Path) -> None:
+    env = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_APP_TOKEN": APP_TOKEN,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+        "LOG_LEVEL": "DEBUG",
+    }
+    result = run_cli(["migrate"], tmp_path, env)
+    assert result.returncode == 0, result.stderr
+    output = result.stdout + result.stderr
+    assert output  # DEBUG logging did say something
+    for secret in (BOT_TOKEN, SIGNING_SECRET, APP_TOKEN, "CLITOPSECRET"):
+        assert secret not in output
+
+
+def test_cli_demo_once_plays_incident_to_the_end(tmp_path: Path) -> None:
+    result = run_cli(["demo", "--once", "--port", "0"], tmp_path, timeout=90)
+    assert result.returncode == 0, result.stderr[-2000:]
+    out = result.stdout
+    assert "#inc-1-" in out
+    assert "Incident commander" in out
+    assert "resolved" in out
+    assert "#incidents" in out
+    assert "`sev9` is not a severity" in out
+    assert "Traceback" not in result.stderr
