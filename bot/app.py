@@ -121,6 +121,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         clock=clock,
         dead_after=settings.outbox_dead_after,
         retry_base=settings.outbox_retry_base,
+        lease=settings.outbox_lease,
     )
     service = IncidentService(
         db=db,

@@ -43,6 +43,7 @@ class Settings:
     default_severity: Severity = Severity.SEV3
     outbox_dead_after: float = 3600.0
     outbox_retry_base: float = 1.0
+    outbox_lease: float = 60.0
     log_level: str = "INFO"
     status_page_enabled: bool = True
     status_page_title: str = "Status"
@@ -183,6 +184,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         default_severity=Severity(severity),
         outbox_dead_after=_number(env, "OUTBOX_DEAD_AFTER", 3600, low=1, high=7 * 86400),
         outbox_retry_base=_number(env, "OUTBOX_RETRY_BASE", 1.0, low=0.01, high=60),
+        outbox_lease=_number(env, "OUTBOX_LEASE", 60.0, low=1, high=3600),
         log_level=log_level,
         status_page_enabled=enabled in {"true", "1", "yes", "on"},
         status_page_title=env.get("STATUS_PAGE_TITLE", "").strip() or "Status",

@@ -41,7 +41,7 @@ class Relay:
         retry_base: float = 1.0,
         batch: int = 16,
         poll: float = 1.0,
-        lease: float = 120.0,
+        lease: float = 60.0,
     ) -> None:
         self.db = db
         self.publishers = publishers
@@ -107,7 +107,11 @@ class Relay:
             if delivery.kind in SUPERSEDABLE and await self._superseded(delivery):
                 await self._settle(delivery, q.DONE, delivery.attempts, "superseded")
                 return
-            await publisher.deliver(delivery)
+            # A delivery never outlives its lease, so no other relay can take the row meanwhile.
+            async with asyncio.timeout(self.lease.total_seconds() / 2):
+                await publisher.deliver(delivery)
+        except TimeoutError:
+            await self._failed(delivery, publisher, attempts, DeliveryError("timed out"))
         except DeliveryError as error:
             await self._failed(delivery, publisher, attempts, error)
         except Exception as error:  # a bug in a publisher must not stop the relay

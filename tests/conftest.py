@@ -132,6 +132,7 @@ def bot_settings(slack: SlackEmulator, database_url: str, **overrides: Any) -> S
         port=0,
         announce_channel=ANNOUNCE,
         outbox_retry_base=0.05,
+        outbox_lease=4.0,
     )
     return replace(settings, **overrides)
 

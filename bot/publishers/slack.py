@@ -70,6 +70,7 @@ class SlackPublisher:
         self.http = http
         self.prefix = channel_prefix
         self.status_page_url = status_page_url
+        self._bot_user_id: str | None = None
         self.announce_channel = announce_channel.lstrip("#") if announce_channel else None
         self._kinds: dict[str, Callable[[IncidentState, dict[str, Any]], Awaitable[None]]] = {
             "channel.create": self._create_channel,
@@ -127,19 +128,43 @@ class SlackPublisher:
         for attempt in range(2, _MAX_NAME_TRIES + 2):
             try:
                 response = await self.client.conversations_create(name=name, is_private=False)
+                channel = response["channel"]
                 break
             except SlackApiError as error:
                 if error.response.get("error") != "name_taken":
                     raise
-                name = with_suffix(base, attempt)
+            # An earlier try may have created it and lost the answer (timeout, crash): adopt it.
+            mine = await self._own_channel(name, state)
+            if mine is not None:
+                channel = mine
+                break
+            name = with_suffix(base, attempt)
         else:
             raise DeliveryError(f"every channel name up to {name} is taken", permanent=True)
-        channel = response["channel"]
         async with self.db.write() as session:
             incident = await session.get(Incident, state.id)
             assert incident is not None
             incident.channel_id, incident.channel_name = channel["id"], channel["name"]
             session.add(incident)
+
+    async def _own_channel(self, name: str, state: IncidentState) -> dict[str, Any] | None:
+        """Return the channel `name` if this bot created it after the incident was declared."""
+        if self._bot_user_id is None:
+            self._bot_user_id = (await self.client.auth_test()).get("user_id")
+        cursor = None
+        while True:
+            page = await self.client.conversations_list(
+                types="public_channel", exclude_archived=False, limit=1000, cursor=cursor
+            )
+            for channel in page.get("channels") or []:
+                if channel.get("name") == name:
+                    created = float(channel.get("created") or 0)
+                    ours = channel.get("creator") == self._bot_user_id
+                    recent = created >= state.created_at.timestamp() - 60
+                    return dict(channel) if ours and recent else None
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
 
     async def _invite(self, state: IncidentState, payload: dict[str, Any]) -> None:
         users = ",".join(payload["users"])

@@ -1,0 +1,162 @@
+"""Atlassian Statuspage, emulated over HTTP: created once, updated in order, never duplicated."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import pytest
+
+from bot.config import Secret, Settings
+from bot.sandbox.slack_emulator import SlackEmulator
+from bot.sandbox.statuspage_emulator import StatuspageEmulator
+from tests.conftest import ALICE, BOB, Bot, bot_settings, start_bot
+
+
+@dataclass
+class World:
+    slack: SlackEmulator
+    sp: StatuspageEmulator
+    settings: Settings
+    http: aiohttp.ClientSession
+
+    async def start(self) -> Bot:
+        return await start_bot(self.settings, self.slack, self.http)
+
+
+@pytest.fixture
+async def world(
+    emulator: SlackEmulator, database_url: str, http: aiohttp.ClientSession
+) -> AsyncIterator[World]:
+    sp = StatuspageEmulator(components=("API", "ChatGPT", "Sora"))
+    await sp.start()
+    settings = bot_settings(
+        emulator,
+        database_url,
+        statuspage_api_key=Secret(sp.api_key),
+        statuspage_page_id=sp.page_id,
+        statuspage_api_url=sp.api_url,
+        statuspage_rate=50.0,
+    )
+    yield World(emulator, sp, settings, http)
+    await sp.stop()
+
+
+async def settle_all(bot: Bot) -> None:
+    """Deliver everything, including the Slack notices that Statuspage deliveries owe."""
+    for _ in range(3):
+        await bot.settle()
+        await asyncio.sleep(0.05)
+
+
+def only_incident(sp: StatuspageEmulator) -> dict[str, Any]:
+    assert len(sp.incidents) == 1, list(sp.incidents)
+    return next(iter(sp.incidents.values()))
+
+
+async def test_whole_incident_is_mirrored_on_statuspage(world: World) -> None:
+    bot = await world.start()
+    try:
+        # Components come from Statuspage's API when STATUS_COMPONENTS is not set.
+        for _ in range(100):
+            if any(path.endswith("/components") for _, path, _ in world.sp.requests):
+                break
+            await asyncio.sleep(0.02)
+        channel = await bot.declare("declare sev1 Shard 7 corrupt (internal)")
+        steps = [
+            (BOB, "update internal only: restore from backup"),
+            (ALICE, "public-name Elevated error rates"),
+            (ALICE, "impact api,chatgpt major"),
+            (BOB, "status identified We identified the cause"),
+            (BOB, "status monitoring A fix is deployed"),
+            (ALICE, "resolve Error rates are back to normal"),
+        ]
+        for user, text in steps:
+            reply = await bot.command(user, channel, text)
+            assert ":warning:" not in reply.text, reply.text
+        await settle_all(bot)
+        incident = only_incident(world.sp)
+        assert incident["name"] == "Elevated error rates"
+        assert incident["status"] == "resolved"
+        assert incident["impact_override"] == "critical"
+        assert incident["metadata"]["warroom"]["uid"]
+        bodies = [u["body"] for u in incident["incident_updates"]][::-1]
+        assert bodies == [
+            "API, ChatGPT: Major outage.",
+            "We identified the cause",
+            "A fix is deployed",
+            "Error rates are back to normal",
+        ]
+        assert all("internal" not in b for b in bodies)
+        api = world.sp.component_by_name("API")
+        assert api is not None
+        assert api["status"] == "operational"
+        posted = [m.text for m in world.slack.history(channel)]
+        notices = [t for t in posted if "published on Atlassian Statuspage" in t]
+        assert len(notices) == 4
+    finally:
+        await bot.stop()
+
+
+async def test_rate_limit_and_outage_delay_but_keep_order(world: World) -> None:
+    bot = await world.start()
+    try:
+        channel = await bot.declare()
+        world.sp.fail(420, method="POST", path="/incidents", retry_after=1)
+        world.sp.fail(503, method="*", path="*", times=6)
+        for n in range(1, 5):
+            await bot.command(BOB, channel, f"status investigating Public note {n}")
+        await settle_all(bot)
+        incident = only_incident(world.sp)
+        bodies = [u["body"] for u in incident["incident_updates"]][::-1]
+        assert bodies == [f"Public note {n}" for n in range(1, 5)]
+        warned = [m.text for m in world.slack.history(channel) if "not on Statuspage yet" in m.text]
+        assert len(warned) >= 1
+    finally:
+        await bot.stop()
+
+
+async def test_revoked_key_is_reported_not_retried_forever(world: World) -> None:
+    bot = await world.start()
+    try:
+        channel = await bot.declare()
+        world.sp.api_key = "rotated"
+        await bot.command(BOB, channel, "status identified Cause found")
+        await settle_all(bot)
+        loud = [m.text for m in world.slack.history(channel) if "NOT published" in m.text]
+        assert len(loud) == 1
+        assert "refused the API key (401)" in loud[0]
+        refused = len(world.sp.requests)
+        await asyncio.sleep(0.5)
+        await bot.settle()
+        assert len(world.sp.requests) == refused
+        assert world.sp.incidents == {}
+    finally:
+        await bot.stop()
+
+
+async def test_crash_between_remote_create_and_local_commit_makes_no_duplicate(
+    world: World,
+) -> None:
+    bot = await world.start()
+    channel = await bot.declare()
+    world.sp.delay(1.0, method="POST", path="/incidents")
+    await bot.command(BOB, channel, "status identified Cause found")
+    await asyncio.sleep(0.3)
+    await bot.stop()  # killed while Statuspage is still creating the incident
+    await asyncio.sleep(1.0)
+    assert len(world.sp.incidents) == 1  # Statuspage did create it
+
+    restarted = await world.start()
+    try:
+        await restarted.command(BOB, channel, "status monitoring Fix deployed")
+        await asyncio.sleep(world.settings.outbox_lease)  # the dead process's lease expires
+        await settle_all(restarted)
+        incident = only_incident(world.sp)
+        bodies = [u["body"] for u in incident["incident_updates"]][::-1]
+        assert bodies == ["Cause found", "Fix deployed"]
+    finally:
+        await restarted.stop()
