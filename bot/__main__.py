@@ -7,12 +7,15 @@ import asyncio
 import logging
 import os
 import sys
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from dotenv import find_dotenv, load_dotenv
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import configure_logging
+from storage.db import Database
+from storage.migrate import migrate
 
 
 def _settings() -> Settings:
@@ -32,19 +35,20 @@ def _serve(settings: Settings) -> None:
     web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
 
 
-def _migrate(settings: Settings) -> None:
-    from storage.db import Database
-    from storage.migrate import migrate
-
+def _with_database(settings: Settings, work: Callable[[Database], Awaitable[object]]) -> None:
     async def run() -> None:
         db = Database(settings.database_url.reveal())
         try:
             await migrate(db)
+            await work(db)
         finally:
             await db.dispose()
 
     asyncio.run(run())
-    logging.getLogger("warroom").info("database is up to date")
+
+
+async def _noop(_: Database) -> None:
+    return None
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -56,6 +60,9 @@ def main(argv: list[str] | None = None) -> None:
     demo = sub.add_parser("demo", help="play a whole incident offline against a Slack emulator")
     demo.add_argument("--once", action="store_true", help="exit when the incident is over")
     demo.add_argument("--port", type=int, default=3000, help="where the demo server listens")
+    outbox = sub.add_parser("outbox", help="list pending and dead deliveries, or retry dead ones")
+    outbox.add_argument("action", nargs="?", choices=["list", "retry"], default="list")
+    outbox.add_argument("ids", nargs="*", type=int, help="with retry: only these rows")
     args = parser.parse_args(argv)
     if args.command == "demo":
         from bot.sandbox.demo import run_demo
@@ -66,7 +73,15 @@ def main(argv: list[str] | None = None) -> None:
     settings = _settings()
     configure_logging(settings.log_level)
     if args.command == "migrate":
-        _migrate(settings)
+        _with_database(settings, _noop)
+        logging.getLogger("warroom").info("database is up to date")
+    elif args.command == "outbox":
+        from bot import admin
+
+        if args.action == "retry":
+            _with_database(settings, lambda db: admin.retry_outbox(db, args.ids))
+        else:
+            _with_database(settings, admin.show_outbox)
     else:
         _serve(settings)
 
