@@ -38,7 +38,7 @@ def with_suffix(name: str, attempt: int) -> str:
 
 def slugify(text: str) -> str:
     """Turn any text into lowercase ASCII words joined by hyphens."""
-    plain = slack_to_plain(text)
+    plain = slack_to_plain(_OTHER_SPECIAL_RE.sub(" ", text))  # no "channel" from <!channel>
     ascii_text = unicodedata.normalize("NFKD", plain).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 

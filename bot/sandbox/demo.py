@@ -1,9 +1,12 @@
-"""`warroom demo`: the real server, a Slack emulator, and a whole incident played through it."""
+"""`warroom demo`: the real server, Slack and Statuspage emulators, and a whole incident."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
+import shutil
+import socket
 import sys
 import tempfile
 from pathlib import Path
@@ -15,6 +18,7 @@ from bot.app import RELAY, create_app
 from bot.config import Secret, Settings
 from bot.sandbox.slack_driver import SlackDriver
 from bot.sandbox.slack_emulator import EmUser, SlackEmulator
+from bot.sandbox.statuspage_emulator import StatuspageEmulator
 
 GENERAL, ANNOUNCE = "C0GENERAL", "C0ANNOUNCE"
 ALICE, BOB, CAROL, DAVE = "U0ALICE", "U0BOB", "U0CAROL", "U0DAVE"
@@ -24,6 +28,7 @@ PEOPLE = [
     EmUser(CAROL, "carol", "Carol Díaz", tz="Europe/Madrid", tz_offset=3600),
     EmUser(DAVE, "dave", "Dave Kim", tz="Asia/Seoul", tz_offset=32400),
 ]
+COMPONENTS = ("Checkout", "API", "Dashboard")
 
 
 def _out(text: str = "") -> None:
@@ -31,121 +36,206 @@ def _out(text: str = "") -> None:
     sys.stdout.flush()
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 class Demo:
     """Plays the scripted incident and prints it as people would see it."""
 
-    def __init__(self, driver: SlackDriver, emulator: SlackEmulator, app: web.Application) -> None:
-        self.driver, self.emulator, self.app = driver, emulator, app
+    def __init__(
+        self,
+        driver: SlackDriver,
+        slack: SlackEmulator,
+        statuspage: StatuspageEmulator,
+        app: web.Application,
+        url: str,
+    ) -> None:
+        self.driver, self.slack, self.statuspage = driver, slack, statuspage
+        self.app, self.url = app, url
 
     async def say(self, user: str, channel: str, text: str) -> None:
         """Type `/incident <text>` (as Slack sends it) as `user` and print the private answer."""
-        name = self.emulator.users[user].name
-        where = self.emulator.channels[channel].name
-        _out(f"  {name} in #{where}: /incident {text}")
+        name = self.slack.users[user].name
+        _out(f"  {name} in #{self.slack.channels[channel].name}: /incident {text}")
         reply = await self.driver.command(user_id=user, channel_id=channel, text=text)
-        answer = self.emulator.render_text(reply.text) if reply.text else "(no reply)"
-        _out(f"      only {name} sees ({reply.status}, {reply.elapsed * 1000:.0f} ms): {answer}")
+        answer = self.slack.render_text(reply.text) if reply.text else "(nothing: a form opens)"
+        _out(f"      only {name} sees ({reply.elapsed * 1000:.0f} ms): {answer}")
         await self.settle()
 
     async def settle(self) -> None:
-        """Wait until every owed Slack call has been delivered."""
-        await self.app[RELAY].drain()
+        """Wait until every owed Slack and Statuspage call has been delivered."""
+        for _ in range(3):  # Statuspage deliveries owe Slack notices in turn
+            await self.app[RELAY].drain()
+            await asyncio.sleep(0.05)
 
     async def play(self) -> str:
         """Run the incident; return the incident channel's ID."""
         _out("=== What people typed, and what only they saw ===")
         await self.say(ALICE, GENERAL, "declare sev2 Checkout API failing: <!channel> 5xx on /pay")
-        channel = next(c.id for c in self.emulator.channels.values() if c.name.startswith("inc-"))
+        channel = next(
+            c.id
+            for c in self.slack.channels.values()
+            if c.creator == self.slack.bot_user_id and c.name.startswith("inc-1")
+        )
         await self.say(ALICE, channel, "role commander me")
         await self.say(ALICE, channel, "role comms <@U0BOB|bob>")
         await self.say(
             BOB,
             channel,
-            "update Error rate 38% on /checkout since 14:02; gateway timeouts in eu-west",
+            "update Error rate 38% on /checkout since 14:02; "
+            "gateway timeouts in eu-west (internal: shard pay-7)",
         )
-        note = self.emulator.add_message(
-            channel, CAROL, "Payment gateway p99 went from 200ms to 9s right after config push 4512"
+        await self.pin(
+            channel,
+            CAROL,
+            "Payment gateway p99 went from 200ms to 9s right after config push 4512",
+            by=DAVE,
         )
-        _out("  carol posts a message in the channel; dave reacts to it with :pushpin:")
-        for retry in (None, 1):  # Slack redelivers events: the second copy must change nothing
-            await self.driver.event(
-                {
-                    "type": "reaction_added",
-                    "user": DAVE,
-                    "reaction": "pushpin",
-                    "item": {"type": "message", "channel": channel, "ts": note.ts},
-                    "item_user": CAROL,
-                    "event_ts": note.ts,
-                },
-                event_id="Ev0DEMOPIN",
-                retry_num=retry,
-            )
-        await asyncio.sleep(0.2)
-        await self.settle()
         await self.say(ALICE, channel, "severity sev1")
-        await self.say(BOB, channel, "status identified Bad config push to the payment gateway")
+        await self.say(BOB, channel, "public-name Checkout errors for some customers")
+        await self.say(BOB, channel, "impact Checkout,API partial")
+        await self.say(
+            BOB,
+            channel,
+            "status identified We found the cause of checkout errors "
+            "and are rolling back a configuration change",
+        )
         await self.say(CAROL, channel, "update Rolled back config 4512 in eu-west")
-        await self.say(BOB, channel, "status monitoring Fix deployed; error rate back to 0.3%")
+        await self.say(BOB, channel, "impact Checkout,API degraded")
+        await self.say(
+            BOB,
+            channel,
+            "status monitoring A fix is in place; error rates are "
+            "back to normal and we are watching closely",
+        )
         await self.say(DAVE, channel, "severity sev9")
+        await self.say(DAVE, channel, "impact Billing major")
         await self.say(DAVE, GENERAL, "update typed in the wrong channel")
         await self.say(ALICE, channel, "summary")
-        await self.say(ALICE, channel, "resolve Checkout healthy for 30 minutes")
+        await self.show_public("while the incident is being monitored")
+        await self.say(ALICE, channel, "resolve Checkout has been healthy for 30 minutes")
         await self.say(CAROL, GENERAL, "list")
         return channel
 
+    async def pin(self, channel: str, author: str, text: str, *, by: str) -> None:
+        """Post a message as `author` and have `by` react with :pushpin:, delivered twice."""
+        note = self.slack.add_message(channel, author, text)
+        _out(
+            f"  {self.slack.users[author].name} posts in the channel; "
+            f"{self.slack.users[by].name} reacts with :pushpin: (Slack delivers it twice)"
+        )
+        event = {
+            "type": "reaction_added",
+            "user": by,
+            "reaction": "pushpin",
+            "item": {"type": "message", "channel": channel, "ts": note.ts},
+            "item_user": author,
+            "event_ts": note.ts,
+        }
+        for retry in (None, 1):
+            await self.driver.event(event, event_id="Ev0DEMOPIN", retry_num=retry)
+        await asyncio.sleep(0.2)
+        await self.settle()
+
+    async def show_public(self, moment: str) -> None:
+        """Print what the public status page says now."""
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(f"{self.url}/api/v2/summary.json") as response,
+        ):
+            summary = json.loads(await response.text())
+        _out(f"\n=== The public status page {self.url}/status, {moment} ===")
+        _out(f"  {summary['status']['description']}")
+        for component in summary["components"]:
+            _out(f"  {component['name']:10} {component['status']}")
+        for incident in summary["incidents"]:
+            _out(
+                f"  Incident: {incident['name']} ({incident['status']}, impact "
+                f"{incident['impact']})"
+            )
+            for update in incident["incident_updates"]:
+                _out(f"    {update['status']:13} {update['body']}")
+        _out()
+
     def print_channels(self, incident_channel: str) -> None:
-        """Print each channel as its members read it."""
+        """Print each channel as its members read it, then Statuspage's copy."""
         for channel_id in (incident_channel, ANNOUNCE):
-            channel = self.emulator.channels[channel_id]
-            _out(f"\n=== #{channel.name} (topic: {self.emulator.render_text(channel.topic)})")
-            _out(self.emulator.transcript(channel_id))
-        for response in self.emulator.responses:
+            channel = self.slack.channels[channel_id]
+            _out(f"\n=== #{channel.name} (topic: {self.slack.render_text(channel.topic)})")
+            _out(self.slack.transcript(channel_id))
+        for response in self.slack.responses:
             _out(
                 "\n=== only the declarer sees, in #general\n"
-                + self.emulator.render_text(str(response.get("text", "")))
+                + self.slack.render_text(str(response.get("text", "")))
             )
+        for incident in self.statuspage.incidents.values():
+            _out(
+                f"\n=== Atlassian Statuspage (emulated): {incident['name']} "
+                f"[{incident['status']}, impact {incident['impact']}]"
+            )
+            for update in reversed(incident["incident_updates"]):
+                _out(f"  {update['created_at'][11:16]} {update['status']:13} {update['body']}")
+            states = ", ".join(
+                f"{c['name']}: {c['status']}" for c in self.statuspage.components.values()
+            )
+            _out(f"  components now: {states}")
 
 
 async def run_demo(*, port: int, once: bool) -> None:
-    """Start emulator and server, play the incident, print it, then serve until Ctrl-C."""
-    emulator = SlackEmulator(users=PEOPLE, channels=[(GENERAL, "general"), (ANNOUNCE, "incidents")])
-    await emulator.start()
+    """Start emulators and server, play the incident, print it, then serve until Ctrl-C."""
+    slack = SlackEmulator(users=PEOPLE, channels=[(GENERAL, "general"), (ANNOUNCE, "incidents")])
+    statuspage = StatuspageEmulator(components=COMPONENTS, page_name="Example Status")
+    await slack.start()
+    await statuspage.start()
     workdir = Path(tempfile.mkdtemp(prefix="warroom-demo-"))
     signing_secret = secrets.token_hex(16)
+    port = port or _free_port()
+    url = f"http://127.0.0.1:{port}"
     settings = Settings(
-        slack_bot_token=Secret(emulator.bot_token),
+        slack_bot_token=Secret(slack.bot_token),
         slack_signing_secret=Secret(signing_secret),
         slack_app_token=None,
-        slack_api_url=emulator.api_url,
+        slack_api_url=slack.api_url,
         database_url=Secret(f"sqlite:///{workdir / 'warroom.db'}"),
         host="127.0.0.1",
         port=port,
         announce_channel=ANNOUNCE,
+        status_page_title="Example Status",
+        public_base_url=url,
+        status_components=COMPONENTS,
+        statuspage_api_key=Secret(statuspage.api_key),
+        statuspage_page_id=statuspage.page_id,
+        statuspage_api_url=statuspage.api_url,
+        statuspage_rate=20.0,
     )
     app = create_app(settings)
     runner = web.AppRunner(app)
     await runner.setup()
-    site = web.TCPSite(runner, settings.host, port)
-    await site.start()
-    bound = runner.addresses[0][1]
+    await web.TCPSite(runner, settings.host, port).start()
     _out(
-        f"warroom demo: server on http://127.0.0.1:{bound}, Slack emulator on "
-        f"{emulator.base_url}, database {workdir / 'warroom.db'}\n"
+        f"warroom demo: server on {url}, Slack emulator on {slack.base_url}, Statuspage "
+        f"emulator on {statuspage.base_url}\n"
     )
     try:
         async with aiohttp.ClientSession() as session:
             driver = SlackDriver(
-                bot_url=f"http://127.0.0.1:{bound}",
-                signing_secret=signing_secret,
-                session=session,
-                emulator=emulator,
+                bot_url=url, signing_secret=signing_secret, session=session, emulator=slack
             )
-            demo = Demo(driver, emulator, app)
+            demo = Demo(driver, slack, statuspage, app, url)
             channel = await demo.play()
             demo.print_channels(channel)
+            await demo.show_public("after resolution")
         if not once:
-            _out(f"\nThe server keeps running: http://127.0.0.1:{bound}/healthz . Ctrl-C stops it.")
+            _out(
+                f"The server keeps running: open {url}/status in a browser, or {url}/healthz."
+                " Ctrl-C stops it."
+            )
             await asyncio.Event().wait()
     finally:
         await runner.cleanup()
-        await emulator.stop()
+        await statuspage.stop()
+        await slack.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
