@@ -91,7 +91,7 @@ def assert_well_formed(name: str) -> None:
         ("inc", 7, "Ünïcödé naïve", "inc-7-unicode-naive"),
         ("inc", 7, "  --Hello,   World!--  ", "inc-7-hello-world"),
         ("inc", 7, "GET /pay 500s\r\nin eu-west", "inc-7-get-pay-500s-in-eu-west"),
-        ("inc", 7, "<!channel> checkout <@U1|bob>", "inc-7-channel-checkout-bob"),
+        ("inc", 7, "<!channel> checkout <@U1|bob>", "inc-7-checkout-bob"),
         ("inc", 7, "A &amp; B", "inc-7-a-b"),
         ("inc", 7, "<https://status.example.com|status page> down", "inc-7-status-page-down"),
         ("ops-inc", 12, "DB", "ops-inc-12-db"),
