@@ -32,6 +32,11 @@ PUBLIC_NAME = "Elevated checkout errors"
 IDENTIFIED = "We found the cause and are fixing it"
 MONITORING = "A fix is out and we are watching error rates"
 SCREENSHOT_COPY = Path("/tmp/warroom-status-375.png")
+# Chromium logs CSP violations as console errors already; this makes each one explicit.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", e =>
+  console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI}`));
+"""
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs /usr/bin/chromium")
 
 
@@ -142,6 +147,7 @@ async def test_status_page_loads_without_console_errors_or_csp_violations(
 ) -> None:
     await run_incident(public_bot)
     ctx = await browser.new_context(base_url=public_bot.url)
+    await ctx.add_init_script(REPORT_CSP_VIOLATIONS)
     page = await ctx.new_page()
     problems: list[str] = []
     page.on(
