@@ -83,6 +83,9 @@ class EntryKind(StrEnum):
     PINNED = "pinned"
     IMPACT = "impact"
     PUBLIC_NAME = "public_name"
+    MILESTONE = "milestone"
+    ACTION = "action"
+    POSTMORTEM = "postmortem"
 
 
 @dataclass(frozen=True)

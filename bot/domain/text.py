@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 CHANNEL_NAME_MAX = 80
 TOPIC_MAX = 250
@@ -89,6 +89,29 @@ def public_text(text: str) -> str:
     text = _CHANNEL_RE.sub("an internal channel", text)
     text = _SUBTEAM_RE.sub("a team", text)
     return slack_to_plain(text)
+
+
+def slack_to_markdown(text: str, names: Mapping[str, str]) -> str:
+    """Convert Slack markup to plain Markdown: people by name, links as Markdown links.
+
+    Angle brackets the user typed are escaped, so no HTML survives into the document.
+    """
+    tokens: list[str] = []
+
+    def keep(value: str) -> str:
+        tokens.append(value)
+        return f"\x00{len(tokens) - 1}\x00"
+
+    text = _USER_RE.sub(lambda m: keep(names.get(m.group(1)) or m.group(2) or m.group(1)), text)
+    text = _CHANNEL_RE.sub(lambda m: keep(f"#{m.group(2) or m.group(1)}"), text)
+    text = _DATE_RE.sub(lambda m: keep(m.group(1)), text)
+    text = _BROADCAST_RE.sub(lambda m: keep(f"@{m.group(1)}"), text)
+    text = _SUBTEAM_RE.sub(lambda m: keep(f"@{(m.group(1) or 'group').lstrip('@')}"), text)
+    text = _LINK_RE.sub(
+        lambda m: keep(f"[{m.group(2)}]({m.group(1)})" if m.group(2) else f"<{m.group(1)}>"), text
+    )
+    text = html.unescape(text).replace("<", "\\<").replace(">", "\\>")
+    return re.sub("\x00(\\d+)\x00", lambda m: tokens[int(m.group(1))], text)
 
 
 def one_line(text: str, limit: int) -> str:
