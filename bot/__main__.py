@@ -60,6 +60,9 @@ def main(argv: list[str] | None = None) -> None:
     demo = sub.add_parser("demo", help="play a whole incident offline against a Slack emulator")
     demo.add_argument("--once", action="store_true", help="exit when the incident is over")
     demo.add_argument("--port", type=int, default=3000, help="where the demo server listens")
+    postmortem = sub.add_parser("postmortem", help="print an incident's post-mortem draft")
+    postmortem.add_argument("incident", help="INC-12 or 12")
+    postmortem.add_argument("-o", "--output", help="write to this file instead of stdout")
     outbox = sub.add_parser("outbox", help="list pending and dead deliveries, or retry dead ones")
     outbox.add_argument("action", nargs="?", choices=["list", "retry"], default="list")
     outbox.add_argument("ids", nargs="*", type=int, help="with retry: only these rows")
@@ -75,6 +78,15 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "migrate":
         _with_database(settings, _noop)
         logging.getLogger("warroom").info("database is up to date")
+    elif args.command == "postmortem":
+        from bot import admin
+
+        _with_database(
+            settings,
+            lambda db: admin.print_postmortem(
+                db, args.incident, args.output, settings.display_timezone
+            ),
+        )
     elif args.command == "outbox":
         from bot import admin
 

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from bot.domain.postmortem import render_postmortem
 from bot.service import utc_now
 from storage import outbox as q
 from storage.db import Database
+from storage.incidents import get_incident_by_number
 from storage.models import Incident
+from storage.postmortem import load_postmortem
 
 
 async def show_outbox(db: Database) -> int:
@@ -43,3 +49,21 @@ async def retry_outbox(db: Database, ids: Sequence[int]) -> int:
         count = await q.revive(session=session, row_ids=list(ids) or None, now=utc_now())
     sys.stdout.write(f"{count} dead deliveries queued again; a running warroom picks them up.\n")
     return count
+
+
+async def print_postmortem(db: Database, incident: str, output: str | None, zone: str) -> None:
+    """Render INC-<n>'s draft to stdout or a file."""
+    number = incident.upper().removeprefix("INC-")
+    if not number.isdigit():
+        raise SystemExit(f"warroom: `{incident}` is not an incident number (like INC-12).")
+    async with db.read() as session:
+        found = await get_incident_by_number(session=session, number=int(number))
+        if found is None:
+            raise SystemExit(f"warroom: there is no INC-{number}.")
+        data = await load_postmortem(session=session, incident=found)
+    markdown = render_postmortem(data, zone=ZoneInfo(zone), zone_name=zone)
+    if output:
+        await asyncio.to_thread(Path(output).write_text, markdown, encoding="utf-8")
+        sys.stdout.write(f"Wrote {output}\n")
+    else:
+        sys.stdout.write(markdown)

@@ -23,7 +23,7 @@ from bot.publishers.statuspage import StatuspageClient, StatuspagePublisher
 from bot.service import SLACK, STATUSPAGE, Clock, IncidentService, utc_now
 from bot.status_page.cache import PublicPages
 from bot.tasks import Background
-from handlers import commands, events, status_page, views
+from handlers import commands, events, postmortem_http, status_page, views
 from handlers import http as routes
 from handlers.context import Deps, Directory
 from handlers.status_page import PAGES
@@ -109,6 +109,8 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         channel_prefix=settings.channel_prefix,
         announce_channel=settings.announce_channel,
         status_page_url=settings.public_url if settings.status_page_enabled else None,
+        display_timezone=settings.display_timezone,
+        postmortem_canvas=settings.postmortem_canvas,
     )
     publishers: dict[str, Publisher] = {SLACK: publisher}
     statuspage = _statuspage(settings, db, http, clock)
@@ -132,6 +134,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         clock=clock,
         on_commit=relay.wake,
     )
+    app[postmortem_http.SERVICE_KEY] = service
     app[PAGES] = PublicPages(
         db=db,
         title=settings.status_page_title,
@@ -209,6 +212,8 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application
     app[SETTINGS], app[CLOCK] = settings, clock
     app.cleanup_ctx.append(_lifecycle)
     routes.register(app, slack_over_http=not settings.socket_mode)
+    app[postmortem_http.SETTINGS_KEY] = settings
+    postmortem_http.register(app)
     if settings.status_page_enabled:
         status_page.register(app)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.model import Severity
 from bot.domain.public import DEFAULT_IMPACT, Impact, parse_impact_map
@@ -54,6 +55,9 @@ class Settings:
     statuspage_page_id: str | None = None
     statuspage_api_url: str = "https://api.statuspage.io/v1"
     statuspage_rate: float = 1.0
+    display_timezone: str = "UTC"
+    postmortem_canvas: bool = False
+    admin_token: Secret | None = None
 
     @property
     def statuspage_enabled(self) -> bool:
@@ -108,6 +112,15 @@ def _number(env: Mapping[str, str], name: str, default: float, *, low: float, hi
     return value
 
 
+def _flag(env: Mapping[str, str], name: str, *, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in {"true", "false", "1", "0", "yes", "no", "on", "off"}:
+        raise ConfigError(f"{name} must be true or false.")
+    return raw in {"true", "1", "yes", "on"}
+
+
 def _port(env: Mapping[str, str]) -> int:
     raw = _optional(env, "PORT")
     if raw is None:
@@ -150,9 +163,6 @@ def load_settings(env: Mapping[str, str]) -> Settings:
             "STATUS_IMPACT must look like sev1=critical,sev2=major,sev3=minor,sev4=none "
             "(impacts: none, minor, major, critical)."
         ) from None
-    enabled = env.get("STATUS_PAGE_ENABLED", "").strip().lower() or "true"
-    if enabled not in {"true", "false", "1", "0", "yes", "no", "on", "off"}:
-        raise ConfigError("STATUS_PAGE_ENABLED must be true or false.")
     base_url = _optional(env, "PUBLIC_BASE_URL")
     if base_url is not None and not base_url.startswith(("http://", "https://")):
         raise ConfigError(
@@ -168,6 +178,16 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     components = tuple(
         dict.fromkeys(c.strip() for c in env.get("STATUS_COMPONENTS", "").split(",") if c.strip())
     )
+    zone = env.get("DISPLAY_TIMEZONE", "").strip() or "UTC"
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            "DISPLAY_TIMEZONE must be an IANA time zone name, like Europe/Paris or UTC."
+        ) from None
+    admin = _optional(env, "ADMIN_TOKEN")
+    if admin is not None and len(admin) < 16:
+        raise ConfigError("ADMIN_TOKEN must be at least 16 characters long.")
     log_level = (env.get("LOG_LEVEL", "").strip() or "INFO").upper()
     if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigError("LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR.")
@@ -186,7 +206,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         outbox_retry_base=_number(env, "OUTBOX_RETRY_BASE", 1.0, low=0.01, high=60),
         outbox_lease=_number(env, "OUTBOX_LEASE", 60.0, low=1, high=3600),
         log_level=log_level,
-        status_page_enabled=enabled in {"true", "1", "yes", "on"},
+        status_page_enabled=_flag(env, "STATUS_PAGE_ENABLED", default=True),
         status_page_title=env.get("STATUS_PAGE_TITLE", "").strip() or "Status",
         public_base_url=base_url,
         status_components=components,
@@ -195,4 +215,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         statuspage_page_id=sp_page,
         statuspage_api_url=sp_url.rstrip("/"),
         statuspage_rate=_number(env, "STATUSPAGE_MAX_RPS", 1.0, low=0.01, high=100),
+        display_timezone=zone,
+        postmortem_canvas=_flag(env, "POSTMORTEM_CANVAS", default=False),
+        admin_token=Secret(admin) if admin else None,
     )

@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain.errors import IncidentClosed, NotAnIncidentChannel, UsageError
+from bot.domain.errors import IncidentClosed, IncidentNotFound, NotAnIncidentChannel, UsageError
+from bot.domain.milestones import Milestone
 from bot.domain.model import (
     Entry,
     EntryKind,
@@ -18,8 +19,10 @@ from bot.domain.model import (
     Severity,
     Status,
 )
+from bot.domain.postmortem import Action, PostmortemData
 from bot.domain.public import ComponentStatus, is_public, match_components
 from storage import incidents as q
+from storage import postmortem as pm
 from storage.db import Database
 from storage.models import Incident, TimelineEntry
 from storage.outbox import enqueue
@@ -220,6 +223,8 @@ class IncidentService:
 
         async def change(_: AsyncSession, incident: Incident) -> dict[str, Any]:
             previous, incident.status = incident.status, status.value
+            if status is Status.MONITORING and incident.mitigated_at is None:
+                incident.mitigated_at = self.clock()  # monitoring a fix means impact is mitigated
             return {"status": status.value, "previous": previous}
 
         return await self._change(
@@ -249,8 +254,135 @@ class IncidentService:
             EntryKind.RESOLVED,
             message or "",
             close,
-            ("entry.post", "channel.topic", "summary.refresh", "announce"),
+            ("entry.post", "channel.topic", "summary.refresh", "announce", "postmortem.upload"),
         )
+
+    async def set_milestone(
+        self, *, channel_id: str, user_id: str, milestone: Milestone, at: datetime
+    ) -> Outcome:
+        """Correct a milestone; refused when it would put them out of order."""
+
+        async def move(_: AsyncSession, incident: Incident) -> dict[str, Any]:
+            if milestone is Milestone.RESOLVED and incident.resolved_at is None:
+                raise UsageError("The incident is not resolved yet: use `/incident resolve`.")
+            changed = q.milestones_of(incident).with_(milestone, at, now=self.clock())
+            incident.started_at, incident.detected_at = changed.started, changed.detected
+            incident.mitigated_at, incident.resolved_at = changed.mitigated, changed.resolved
+            return {"milestone": milestone.value, "at": at.isoformat()}
+
+        return await self._change(
+            channel_id,
+            user_id,
+            EntryKind.MILESTONE,
+            "",
+            move,
+            ("entry.post", "summary.refresh"),
+            closed_ok=True,
+        )
+
+    async def add_action(
+        self, *, channel_id: str, user_id: str, text: str, owner_id: str | None
+    ) -> Outcome:
+        """Add a follow-up action, during or after the incident."""
+
+        async def add(session: AsyncSession, incident: Incident) -> dict[str, Any]:
+            assert incident.id is not None
+            row = await pm.add_follow_up(
+                session=session,
+                incident_id=incident.id,
+                text=text,
+                owner_id=owner_id,
+                created_by=user_id,
+                now=self.clock(),
+            )
+            return {"number": row.number, "owner": owner_id, "verb": "added"}
+
+        return await self._change(
+            channel_id, user_id, EntryKind.ACTION, text, add, ("entry.post",), closed_ok=True
+        )
+
+    async def complete_action(self, *, channel_id: str, user_id: str, number: int) -> Outcome:
+        """Mark follow-up action <number> done."""
+
+        async def done(session: AsyncSession, incident: Incident) -> dict[str, Any]:
+            assert incident.id is not None
+            row = await pm.get_follow_up(session=session, incident_id=incident.id, number=number)
+            if row is None:
+                raise UsageError(
+                    f"INC-{incident.number} has no action {number}.",
+                    hint="See the numbers with `/incident actions`.",
+                )
+            if row.done:
+                raise UsageError(f"Action {number} is already done.")
+            row.done, row.done_at = True, self.clock()
+            session.add(row)
+            return {"number": number, "verb": "completed"}
+
+        return await self._change(
+            channel_id, user_id, EntryKind.ACTION, "", done, ("entry.post",), closed_ok=True
+        )
+
+    async def list_actions(self, *, channel_id: str) -> tuple[IncidentState, list[Action]]:
+        """Return the incident's follow-up actions."""
+        async with self.db.read() as session:
+            incident = await _incident_in(session, channel_id)
+            assert incident.id is not None
+            rows = await pm.list_follow_ups(session=session, incident_id=incident.id)
+            state = await q.incident_state(session, incident, with_extras=False)
+        return state, [Action(r.number, r.text, r.owner_id, r.done) for r in rows]
+
+    async def request_postmortem(self, *, channel_id: str) -> IncidentState:
+        """Owe the channel a freshly rendered post-mortem draft."""
+        async with self.db.write() as session:
+            incident = await _incident_in(session, channel_id)
+            self._owe(session, incident, "postmortem.upload")
+            state = await q.incident_state(session, incident, with_extras=False)
+        self.on_commit()
+        return state
+
+    async def publish_postmortem(self, *, channel_id: str, user_id: str, text: str) -> Outcome:
+        """Publish the public post-incident summary on the status pages."""
+
+        async def publish(session: AsyncSession, incident: Incident) -> dict[str, Any]:
+            if incident.resolved_at is None:
+                raise UsageError("Publish the public summary once the incident is resolved.")
+            incident.postmortem_public = text
+            incident.postmortem_published_at = self.clock()
+            await q.bump_counter(session=session, name=q.PUBLIC_VERSION)
+            if self.statuspage:
+                enqueue(
+                    session=session,
+                    incident_id=incident.id,
+                    destination=STATUSPAGE,
+                    kind="postmortem.publish",
+                    payload={},
+                    now=self.clock(),
+                )
+            return {}
+
+        return await self._change(
+            channel_id,
+            user_id,
+            EntryKind.POSTMORTEM,
+            text,
+            publish,
+            ("entry.post",),
+            closed_ok=True,
+        )
+
+    async def postmortem(
+        self, *, number: int | None = None, channel_id: str | None = None
+    ) -> PostmortemData:
+        """Return what the draft of INC-<number> (or the channel's incident) is made of."""
+        async with self.db.read() as session:
+            if channel_id is not None:
+                incident = await _incident_in(session, channel_id)
+            else:
+                found = await q.get_incident_by_number(session=session, number=number or 0)
+                if found is None:
+                    raise IncidentNotFound(f"There is no INC-{number}.")
+                incident = found
+            return await pm.load_postmortem(session=session, incident=incident)
 
     async def record_pinned_message(
         self, *, channel_id: str, message_ts: str, author_id: str, text: str, pinned_by: str
@@ -309,10 +441,15 @@ class IncidentService:
         text: str,
         apply: Callable[[AsyncSession, Incident], Awaitable[dict[str, Any]]] | None,
         owed: tuple[str, ...],
+        *,
+        closed_ok: bool = False,
     ) -> Outcome:
         now = self.clock()
         async with self.db.write() as session:
-            incident = await self._open_incident(session, channel_id)
+            if closed_ok:
+                incident = await _incident_in(session, channel_id, for_update=True)
+            else:
+                incident = await self._open_incident(session, channel_id)
             data = await apply(session, incident) if apply is not None else {}
             entry = await self._record(session, incident, now, user_id, kind, text, data)
             if is_public(q.to_entry(entry)):

@@ -7,9 +7,18 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain.grammar import COMMAND
+from bot.domain.milestones import Milestone, Milestones, human
 from bot.domain.model import Entry, EntryKind, IncidentState, Role, Severity, Status
-from bot.domain.public import ComponentStatus, is_public
-from bot.domain.text import TOPIC_MAX, neutralize, one_line, quiet_mentions, slack_to_plain
+from bot.domain.postmortem import Action, PostmortemData
+from bot.domain.public import ComponentStatus, is_public, public_updates
+from bot.domain.text import (
+    TOPIC_MAX,
+    neutralize,
+    one_line,
+    public_text,
+    quiet_mentions,
+    slack_to_plain,
+)
 
 Blocks = list[dict[str, Any]]
 
@@ -17,6 +26,8 @@ DECLARE_MODAL_CALLBACK = "warroom.declare"
 TITLE_BLOCK, TITLE_ACTION = "title", "title_input"
 SEVERITY_BLOCK, SEVERITY_ACTION = "severity", "severity_select"
 DESCRIPTION_BLOCK, DESCRIPTION_ACTION = "description", "description_input"
+PUBLISH_MODAL_CALLBACK = "warroom.publish_postmortem"
+SUMMARY_BLOCK, SUMMARY_ACTION = "public_summary", "public_summary_input"
 
 STATUS_EMOJI = {
     Status.INVESTIGATING: ":mag:",
@@ -135,6 +146,21 @@ def _entry(state: IncidentState, item: Entry) -> str:
         )
     if item.kind is EntryKind.PUBLIC_NAME:
         return f":label: {by} set the public name to “{neutralize(item.text)}” · {at}"
+    if item.kind is EntryKind.MILESTONE:
+        moved = when(datetime.fromisoformat(data["at"]))
+        return f":round_pushpin: {by} set *{Milestone(data['milestone']).label}* to {moved} · {at}"
+    if item.kind is EntryKind.ACTION:
+        owner = f" (owner: {who(data['owner'])})" if data.get("owner") else ""
+        if data.get("verb") == "completed":
+            return (
+                f":ballot_box_with_check: {by} marked follow-up action {data['number']} done · {at}"
+            )
+        return (
+            f":clipboard: {by} added follow-up action {data['number']}{owner} · {at}\n"
+            f"{quote(item.text)}"
+        )
+    if item.kind is EntryKind.POSTMORTEM:
+        return f":newspaper: {by} published the public post-incident summary · {at}"
     if item.kind is EntryKind.PINNED:
         return (
             f":pushpin: Added to the timeline by {who(data.get('pinned_by'))}: "
@@ -175,9 +201,10 @@ def summary_reply(state: IncidentState) -> str:
     text, _ = summary(state)
     roles = ", ".join(f"{r.value}: {who(state.roles.get(r))}" for r in Role)
     last = quiet_mentions(one_line(state.last_update, 300)) if state.last_update else "none yet"
+    spans = f"\n{durations_text(state.milestones)}" if state.milestones else ""
     return (
         f"*{text}*\nStarted {when(state.created_at)} · updated {when(state.updated_at)}\n"
-        f"{roles}\nLast update: {last}"
+        f"{roles}\nLast update: {last}{spans}"
     )
 
 
@@ -210,9 +237,47 @@ def _short(state: IncidentState, item: Entry) -> str:
         return f"set {', '.join(data['components'])} to {state_label}"
     if item.kind is EntryKind.PUBLIC_NAME:
         return f"set the public name: {text}"
+    if item.kind is EntryKind.MILESTONE:
+        return f"set {Milestone(data['milestone']).label.lower()} to {data['at'][:16]}"
+    if item.kind is EntryKind.ACTION:
+        return f"{data.get('verb', 'added')} action {data['number']}{': ' + text if text else ''}"
+    if item.kind is EntryKind.POSTMORTEM:
+        return "published the public post-incident summary"
     if item.kind is EntryKind.DECLARED:
         return f"declared {state.ref}: {text}"
     return f"update: {text}"
+
+
+def durations_text(milestones: Milestones) -> str:
+    """Return the milestones' durations on one line."""
+    return " · ".join(f"{label}: {human(span)}" for label, span in milestones.durations().items())
+
+
+def actions_reply(state: IncidentState, actions: Sequence[Action]) -> str:
+    """Return the `actions` answer."""
+    if not actions:
+        return (
+            f"{state.ref} has no follow-up actions yet. Add one with "
+            f"`{COMMAND} action <text> [@owner]`."
+        )
+    lines = [f"*Follow-up actions of {state.ref}*"]
+    for action in actions:
+        mark = ":white_check_mark:" if action.done else ":white_square:"
+        owner = f" ({who(action.owner_id)})" if action.owner_id else ""
+        lines.append(f"{mark} {action.number}. {neutralize(action.text)}{owner}")
+    return "\n".join(lines)
+
+
+def postmortem_message(state: IncidentState, milestones: Milestones, worst: str) -> str:
+    """Return the message that goes with the post-mortem file."""
+    spans = milestones.durations()
+    return (
+        f":memo: *Post-mortem draft for {state.ref}* ({state.severity.label}): impact "
+        f"{human(spans['Total impact'])}, resolved after {human(spans['Time to resolve'])}"
+        f"{'; affected: ' + worst if worst else ''}. Fill in the review sections; "
+        f"`{COMMAND} postmortem` posts a fresh draft, `{COMMAND} postmortem publish` "
+        "publishes a public summary."
+    )
 
 
 def incident_list(incidents: Sequence[IncidentState]) -> str:
@@ -274,6 +339,67 @@ def declare_modal(default: Severity, channel_id: str | None) -> dict[str, Any]:
                     "type": "plain_text_input",
                     "action_id": DESCRIPTION_ACTION,
                     "multiline": True,
+                },
+            },
+        ],
+    }
+
+
+def public_summary_draft(data: PostmortemData) -> str:
+    """Return a first public summary to edit: what happened, impact, what was done, prevention."""
+    updates = public_updates(data.timeline)
+    name = public_text(data.public_name or data.title)
+    first = updates[-1].text if updates else ""
+    last = next((u.text for u in updates if u.status is not Status.RESOLVED and u.body), "")
+    end = data.milestones.mitigated or data.milestones.resolved
+    window = (
+        (
+            f"{data.milestones.started:%Y-%m-%d %H:%M} to {end:%H:%M} UTC "
+            f"({human(data.milestones.durations()['Total impact'])})"
+        )
+        if end
+        else "ongoing"
+    )
+    measures = [f"- {public_text(a.text)}" for a in data.actions] or ["- (to be written)"]
+    return "\n".join(
+        [
+            f"What happened: {name}. {first}".strip(),
+            f"Impact: {window}.",
+            f"What we did: {last or '(to be written)'}",
+            "Preventive measures:",
+            *measures,
+        ]
+    )[:2900]
+
+
+def publish_modal(data: PostmortemData, channel_id: str) -> dict[str, Any]:
+    """Return the form that publishes the public post-incident summary."""
+    return {
+        "type": "modal",
+        "callback_id": PUBLISH_MODAL_CALLBACK,
+        "private_metadata": channel_id,
+        "title": {"type": "plain_text", "text": "Publish summary"},
+        "submit": {"type": "plain_text", "text": "Publish"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": f"This text goes on the public status page for *{data.ref}*"
+                    " (and Atlassian Statuspage, when configured). Nothing else is published.",
+                },
+            },
+            {
+                "type": "input",
+                "block_id": SUMMARY_BLOCK,
+                "label": {"type": "plain_text", "text": "Public summary"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": SUMMARY_ACTION,
+                    "multiline": True,
+                    "max_length": 3000,
+                    "initial_value": public_summary_draft(data),
                 },
             },
         ],

@@ -13,6 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import slack_blocks as render
 from bot.domain import grammar as g
 from bot.domain.errors import BotError
+from bot.domain.milestones import parse_time
 from handlers.context import Deps
 from handlers.errors import apology, reply_text
 from handlers.payloads import SlashCommand
@@ -38,9 +39,10 @@ def register(app: AsyncApp, deps: Deps) -> None:
         if isinstance(parsed, g.ShowHelp):
             await ack(text=render.escape(g.help_text()))
             return
-        if isinstance(parsed, g.OpenDeclareModal):
+        if isinstance(parsed, g.OpenDeclareModal | g.OpenPublishModal):
             await ack()
-            deps.background.spawn(_open_modal(deps, client, respond, cmd), name="views.open")
+            opener = _open_modal if isinstance(parsed, g.OpenDeclareModal) else _open_publish
+            deps.background.spawn(opener(deps, client, respond, cmd), name="views.open")
             return
         work = deps.background.spawn(reply_text(run(deps, cmd, parsed)), name="command")
         done, _ = await asyncio.wait({work}, timeout=deps.ack_budget)
@@ -100,6 +102,36 @@ async def run(deps: Deps, cmd: SlashCommand, parsed: g.Command) -> str:
         case g.SetPublicName(name=name):
             outcome = await service.set_public_name(channel_id=where, user_id=who, name=name)
             return f"The public now sees {outcome.incident.ref} as “{name}”."
+        case g.SetMilestone(milestone=milestone, when=typed):
+            zone, known = await deps.directory.zone(who)
+            at = parse_time(typed, now=service.clock(), zone=zone)
+            outcome = await service.set_milestone(
+                channel_id=where, user_id=who, milestone=milestone, at=at
+            )
+            note = "" if known else " (read as UTC: I couldn't get your time zone from Slack)"
+            spans = (
+                render.durations_text(outcome.incident.milestones)
+                if outcome.incident.milestones
+                else ""
+            )
+            return f"{milestone.label} set to {render.when(at)}{note}.\n{spans}"
+        case g.AddAction(text=text, owner_id=owner):
+            if owner:
+                await deps.directory.check(owner)
+            outcome = await service.add_action(
+                channel_id=where, user_id=who, text=text, owner_id=owner
+            )
+            number = outcome.entry.data["number"] if outcome.entry else "?"
+            return f"Follow-up action {number} added to {outcome.incident.ref}."
+        case g.CompleteAction(number=number):
+            outcome = await service.complete_action(channel_id=where, user_id=who, number=number)
+            return f"Action {number} of {outcome.incident.ref} is done."
+        case g.ListActions():
+            state, actions = await service.list_actions(channel_id=where)
+            return render.actions_reply(state, actions)
+        case g.RequestPostmortem():
+            state = await service.request_postmortem(channel_id=where)
+            return f"Rendering the post-mortem draft of {state.ref}; it will appear here."
         case g.ShowSummary():
             state, _ = await service.get_incident(channel_id=where)
             return render.summary_reply(state)
@@ -109,6 +141,29 @@ async def run(deps: Deps, cmd: SlashCommand, parsed: g.Command) -> str:
         case g.ListIncidents():
             return render.incident_list(await service.list_open_incidents())
     raise AssertionError(f"unhandled command {parsed!r}")
+
+
+async def _open_publish(
+    deps: Deps, client: AsyncWebClient, respond: AsyncRespond, cmd: SlashCommand
+) -> None:
+    try:
+        data = await deps.service.postmortem(channel_id=cmd.channel_id)
+        if data.milestones.resolved is None:
+            await respond(
+                text=":warning: Publish the public summary once the incident is "
+                f"resolved (`{g.COMMAND} resolve`)."
+            )
+            return
+        await client.views_open(
+            trigger_id=cmd.trigger_id or "", view=render.publish_modal(data, cmd.channel_id)
+        )
+    except BotError as error:
+        await respond(text=render.error_text(error.message, error.hint))
+    except SlackApiError as error:
+        log.warning("views.open failed: %s", error.response.get("error"))
+        await respond(text=":warning: I couldn't open the publish form; try again.")
+    except Exception as error:
+        await respond(text=apology(error))
 
 
 async def _open_modal(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -22,6 +23,21 @@ class Directory:
     client: AsyncWebClient
     timeout: float = 1.0
     known: set[str] = field(default_factory=set)
+    zones: dict[str, str] = field(default_factory=dict)
+
+    async def zone(self, user_id: str) -> tuple[ZoneInfo, bool]:
+        """Return the user's Slack time zone, and whether it is really theirs (else UTC)."""
+        if user_id not in self.zones:
+            try:
+                async with asyncio.timeout(self.timeout):
+                    response = await self.client.users_info(user=user_id)
+                self.zones[user_id] = str((response.get("user") or {}).get("tz") or "UTC")
+            except (SlackApiError, TimeoutError, aiohttp.ClientError):
+                return ZoneInfo("UTC"), False
+        try:
+            return ZoneInfo(self.zones[user_id]), True
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo("UTC"), False
 
     async def check(self, user_id: str) -> None:
         """Raise UnknownUser when Slack says the user does not exist; pass if Slack is slow."""

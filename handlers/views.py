@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -43,6 +44,39 @@ def register(app: AsyncApp, deps: Deps) -> None:
         await ack()
         deps.background.spawn(_declare(deps, client, form, severity), name="modal declare")
 
+    @app.view(render.PUBLISH_MODAL_CALLBACK)
+    async def handle_publish_view_submission(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        view = body.get("view") or {}
+        values = (view.get("state") or {}).get("values") or {}
+        text = ((values.get(render.SUMMARY_BLOCK) or {}).get(render.SUMMARY_ACTION) or {}).get(
+            "value"
+        ) or ""
+        if not text.strip():
+            await ack(
+                response_action="errors",
+                errors={render.SUMMARY_BLOCK: "The public summary can't be empty."},
+            )
+            return
+        await ack()
+        user = str((body.get("user") or {}).get("id", ""))
+        channel = str(view.get("private_metadata") or "")
+
+        async def work() -> str:
+            await deps.service.publish_postmortem(
+                channel_id=channel, user_id=user, text=text.strip()
+            )
+            return ""
+
+        deps.background.spawn(_tell_on_failure(client, user, work()), name="publish summary")
+
+
+async def _tell_on_failure(client: AsyncWebClient, user: str, work: Awaitable[str]) -> None:
+    failure = await reply_text(work)
+    if failure:  # the modal is closed by now: tell the person directly
+        await client.chat_postMessage(channel=user, text=failure)
+
 
 async def _declare(
     deps: Deps, client: AsyncWebClient, form: DeclareForm, severity: Severity | None
@@ -58,6 +92,4 @@ async def _declare(
         )
         return ""  # the declarer hears where the channel is once it exists
 
-    failure = await reply_text(work())
-    if failure:  # the modal is closed by now: tell the declarer directly
-        await client.chat_postMessage(channel=form.user_id, text=failure)
+    await _tell_on_failure(client, form.user_id, work())

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain.milestones import Milestones
 from bot.domain.model import Entry, EntryKind, IncidentState, Role, Severity, Status
 from storage.models import Counter, Incident, RoleAssignment, TimelineEntry
 
@@ -221,6 +222,16 @@ async def role_history(*, session: AsyncSession, incident_id: int) -> Sequence[R
     return (await session.exec(query)).all()
 
 
+def milestones_of(incident: Incident) -> Milestones:
+    """Return the incident's milestones; impact start and detection default to the declare."""
+    return Milestones(
+        started=incident.started_at or incident.created_at,
+        detected=incident.detected_at or incident.created_at,
+        mitigated=incident.mitigated_at,
+        resolved=incident.resolved_at,
+    )
+
+
 async def incident_state(
     session: AsyncSession, incident: Incident, *, with_extras: bool = True
 ) -> IncidentState:
@@ -249,6 +260,7 @@ async def incident_state(
         last_update=last_update,
         public_name=incident.public_name,
         uid=incident.uid,
+        milestones=milestones_of(incident),
     )
 
 

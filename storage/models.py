@@ -61,6 +61,11 @@ class Incident(SQLModel, table=True):
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
     resolved_at: datetime | None = _ts(nullable=True)
+    started_at: datetime | None = _ts(nullable=True)
+    detected_at: datetime | None = _ts(nullable=True)
+    mitigated_at: datetime | None = _ts(nullable=True)
+    postmortem_public: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    postmortem_published_at: datetime | None = _ts(nullable=True)
 
 
 class TimelineEntry(SQLModel, table=True):
@@ -121,3 +126,29 @@ class ProcessedEvent(SQLModel, table=True):
 
     event_id: str = Field(primary_key=True, max_length=64)
     received_at: datetime = _ts()
+
+
+class FollowUp(SQLModel, table=True):
+    """A follow-up action, numbered per incident."""
+
+    __tablename__ = "follow_up"
+    __table_args__ = (UniqueConstraint("incident_id", "number", name="uq_follow_up_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    number: int
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    owner_id: str | None = Field(default=None, max_length=32)
+    done: bool = False
+    created_by: str = Field(max_length=32)
+    created_at: datetime = _ts()
+    done_at: datetime | None = _ts(nullable=True)
+
+
+class Person(SQLModel, table=True):
+    """A Slack user's display name and time zone, as last seen."""
+
+    user_id: str = Field(primary_key=True, max_length=32)
+    name: str = Field(max_length=200)
+    tz: str | None = Field(default=None, max_length=64)
+    updated_at: datetime = _ts()

@@ -52,6 +52,7 @@ async def load_records(*, session: AsyncSession, since: datetime) -> list[Incide
             created_at=incident.created_at,
             resolved_at=incident.resolved_at,
             entries=[to_entry(e) for e in by_incident[incident.id]],
+            postmortem=incident.postmortem_public,
         )
         for incident in incidents
         if incident.id is not None and by_incident[incident.id]

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.domain.errors import UsageError
+from bot.domain.milestones import TIME_FORMS, Milestone
 from bot.domain.model import SETTABLE_STATUSES, Role, Severity, Status
 from bot.domain.public import ComponentStatus, parse_component_status
 
@@ -75,6 +76,38 @@ class SetPublicName:
 
 
 @dataclass(frozen=True)
+class SetMilestone:
+    milestone: Milestone
+    when: str
+
+
+@dataclass(frozen=True)
+class AddAction:
+    text: str
+    owner_id: str | None
+
+
+@dataclass(frozen=True)
+class CompleteAction:
+    number: int
+
+
+@dataclass(frozen=True)
+class ListActions:
+    """List the incident's follow-up actions."""
+
+
+@dataclass(frozen=True)
+class RequestPostmortem:
+    """Render the post-mortem draft again and post it."""
+
+
+@dataclass(frozen=True)
+class OpenPublishModal:
+    """Open the form that publishes the public post-incident summary."""
+
+
+@dataclass(frozen=True)
 class ShowSummary:
     """Show the incident's current state to the caller."""
 
@@ -104,6 +137,12 @@ Command = (
     | Resolve
     | SetImpact
     | SetPublicName
+    | SetMilestone
+    | AddAction
+    | CompleteAction
+    | ListActions
+    | RequestPostmortem
+    | OpenPublishModal
     | ShowSummary
     | ShowTimeline
     | ListIncidents
@@ -230,6 +269,42 @@ def _parse_public_name(args: str, _caller: str) -> Command:
     return SetPublicName(name=args)
 
 
+def _parse_milestone(args: str, _caller: str) -> Command:
+    word, when = _split(args)
+    choices = ", ".join(m.value for m in Milestone)
+    if not word:
+        raise UsageError(f"Say which milestone ({choices}) and when.")
+    try:
+        milestone = Milestone(word.lower())
+    except ValueError:
+        raise UsageError(f"`{word}` is not a milestone. Use one of: {choices}.") from None
+    if not when:
+        raise UsageError(f"Say when {milestone.label.lower()} happened: {TIME_FORMS}.")
+    return SetMilestone(milestone=milestone, when=when)
+
+
+def _parse_action(args: str, caller: str) -> Command:
+    if not args:
+        raise UsageError("Describe the follow-up action.")
+    first, rest = _split(args)
+    if first.lower() == "done":
+        if not rest.isdigit():
+            raise UsageError("Say which action is done by its number (see `/incident actions`).")
+        return CompleteAction(number=int(rest))
+    head, _, last = args.rpartition(" ")
+    if _USER_RE.match(last) and head.strip():
+        return AddAction(text=head.strip(), owner_id=parse_user(last, caller))
+    return AddAction(text=args, owner_id=None)
+
+
+def _parse_postmortem(args: str, _caller: str) -> Command:
+    if not args:
+        return RequestPostmortem()
+    if args.lower() == "publish":
+        return OpenPublishModal()
+    raise UsageError(f"`{args}` is not a post-mortem command.")
+
+
 def _no_args(command: Command, name: str) -> Callable[[str, str], Command]:
     def parse(args: str, _caller: str) -> Command:
         if args:
@@ -301,6 +376,38 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "Set the incident's name on the status pages (the title stays internal).",
         "public-name Elevated error rates for payments",
         _parse_public_name,
+        True,
+    ),
+    Subcommand(
+        "milestone",
+        "milestone <started|detected|mitigated|resolved> <time>",
+        "Correct a milestone: HH:MM (your time zone), YYYY-MM-DD HH:MM, ISO 8601 or -25m.",
+        "milestone started 14:02",
+        _parse_milestone,
+        True,
+    ),
+    Subcommand(
+        "action",
+        "action <text> [@owner] | action done <n>",
+        "Add a follow-up action, or mark one done.",
+        "action Add an alert on gateway p99",
+        _parse_action,
+        True,
+    ),
+    Subcommand(
+        "actions",
+        "actions",
+        "List the follow-up actions with their numbers (only to you).",
+        "actions",
+        _no_args(ListActions(), "actions"),
+        True,
+    ),
+    Subcommand(
+        "postmortem",
+        "postmortem [publish]",
+        "Post the post-mortem draft again, or publish a public summary on the status pages.",
+        "postmortem publish",
+        _parse_postmortem,
         True,
     ),
     Subcommand(

@@ -7,6 +7,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from bot.domain.milestones import Milestones
+
 
 class Severity(StrEnum):
     SEV1 = "sev1"
@@ -107,6 +109,7 @@ class IncidentState:
     last_update: str | None = None
     public_name: str | None = None
     uid: str = ""
+    milestones: Milestones | None = None
 
     @property
     def ref(self) -> str:

@@ -9,7 +9,7 @@ from datetime import datetime, tzinfo
 from bot.domain.milestones import Milestone, Milestones, human
 from bot.domain.model import Entry, EntryKind, Role, Severity, Status
 from bot.domain.public import ComponentStatus, impact_windows, public_updates
-from bot.domain.text import slack_to_markdown
+from bot.domain.text import mentioned_users, slack_to_markdown
 
 REVIEW_SECTIONS = (
     ("Summary", "What happened, in two or three sentences a newcomer understands."),
@@ -59,6 +59,10 @@ class PostmortemData:
 
 def render_postmortem(data: PostmortemData, *, zone: tzinfo, zone_name: str) -> str:
     """Return the draft as Markdown."""
+    return "\n".join(_lines(data, zone, zone_name)).rstrip() + "\n"
+
+
+def _lines(data: PostmortemData, zone: tzinfo, zone_name: str) -> list[str]:
     name = _namer(data.names)
     md = _Doc(data.names)
     md.line(f"# {data.ref}: {md.text(data.title)}")
@@ -107,7 +111,7 @@ def render_postmortem(data: PostmortemData, *, zone: tzinfo, zone_name: str) -> 
     for label, span in data.milestones.durations().items():
         md.line(f"| {label} | {human(span)} |")
     md.line()
-    worst = _worst_components(data)
+    worst = worst_components(data)
     if worst:
         affected = ", ".join(f"{c} ({s.label.lower()})" for c, s in worst.items())
         md.line(f"Affected components (worst state): {affected}.")
@@ -144,7 +148,7 @@ def render_postmortem(data: PostmortemData, *, zone: tzinfo, zone_name: str) -> 
         md.line(f"## {title}")
         md.line()
         md.line(f"*{prompt}*")
-    return md.value()
+    return md.lines
 
 
 class _Doc:
@@ -200,7 +204,20 @@ def _participants(data: PostmortemData) -> set[str]:
     return people
 
 
-def _worst_components(data: PostmortemData) -> dict[str, ComponentStatus]:
+def people_in(data: PostmortemData) -> set[str]:
+    """Return every user ID the draft names, so their names can be looked up."""
+    people = _participants(data)
+    for entry in data.timeline:
+        people.update(mentioned_users(entry.text))
+        if entry.data.get("user"):
+            people.add(str(entry.data["user"]))
+    for action in data.actions:
+        people.update(mentioned_users(action.text))
+    return people
+
+
+def worst_components(data: PostmortemData) -> dict[str, ComponentStatus]:
+    """Return each affected component's worst state during the incident."""
     worst: dict[str, ComponentStatus] = {}
     for window in impact_windows(0, data.timeline, data.milestones.resolved):
         current = worst.get(window.component)
@@ -237,7 +254,8 @@ def _describe(entry: Entry, name: _Name, md: _Doc) -> str:
         case EntryKind.MILESTONE:
             return f"set {Milestone(data['milestone']).label.lower()} to {data['at']}"
         case EntryKind.ACTION:
-            return f"{data.get('verb', 'added')} follow-up action {data['number']}: {text}"
+            suffix = f": {text}" if text else ""
+            return f"{data.get('verb', 'added')} follow-up action {data['number']}{suffix}"
         case EntryKind.POSTMORTEM:
             return "published the public post-incident summary"
     return text

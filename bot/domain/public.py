@@ -294,6 +294,7 @@ class IncidentRecord:
     created_at: datetime
     resolved_at: datetime | None
     entries: Sequence[Entry]
+    postmortem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -337,6 +338,7 @@ def public_incident(
         monitoring_at=monitoring,
         updates=updates,
         components=touched,
+        postmortem=public_text(record.postmortem) if record.postmortem else None,
     )
 
 

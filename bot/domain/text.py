@@ -91,6 +91,11 @@ def public_text(text: str) -> str:
     return slack_to_plain(text)
 
 
+def mentioned_users(text: str) -> set[str]:
+    """Return the user IDs mentioned in Slack text."""
+    return {m.group(1) for m in _USER_RE.finditer(text)}
+
+
 def slack_to_markdown(text: str, names: Mapping[str, str]) -> str:
     """Convert Slack markup to plain Markdown: people by name, links as Markdown links.
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -12,9 +15,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import slack_blocks as render
 from bot.domain.model import IncidentState
+from bot.domain.postmortem import people_in, render_postmortem, worst_components
 from bot.domain.text import channel_name, with_suffix
 from bot.publishers.base import Delivery, DeliveryError
 from storage import incidents as q
+from storage import postmortem as pm
 from storage.db import Database
 from storage.models import Incident
 
@@ -64,6 +69,8 @@ class SlackPublisher:
         channel_prefix: str,
         announce_channel: str | None,
         status_page_url: str | None = None,
+        display_timezone: str = "UTC",
+        postmortem_canvas: bool = False,
     ) -> None:
         self.db = db
         self.client = client
@@ -71,6 +78,8 @@ class SlackPublisher:
         self.prefix = channel_prefix
         self.status_page_url = status_page_url
         self._bot_user_id: str | None = None
+        self.display_timezone = display_timezone
+        self.postmortem_canvas = postmortem_canvas
         self.announce_channel = announce_channel.lstrip("#") if announce_channel else None
         self._kinds: dict[str, Callable[[IncidentState, dict[str, Any]], Awaitable[None]]] = {
             "channel.create": self._create_channel,
@@ -81,6 +90,7 @@ class SlackPublisher:
             "announce": self._announce,
             "user.notify": self._notify,
             "notice": self._notice,
+            "postmortem.upload": self._postmortem,
         }
 
     async def deliver(self, delivery: Delivery) -> None:
@@ -259,6 +269,61 @@ class SlackPublisher:
             ),
         )
 
+    async def _postmortem(self, state: IncidentState, _payload: dict[str, Any]) -> None:
+        async with self.db.read() as session:
+            incident = await session.get(Incident, state.id)
+            assert incident is not None
+            data = await pm.load_postmortem(session=session, incident=incident)
+        data = replace(
+            data, names={**data.names, **await self._names(people_in(data) - set(data.names))}
+        )
+        markdown = render_postmortem(
+            data, zone=ZoneInfo(self.display_timezone), zone_name=self.display_timezone
+        )
+        worst = ", ".join(f"{c} ({s.label.lower()})" for c, s in worst_components(data).items())
+        channel = state.channel_id or ""
+        await self._in_channel(
+            state,
+            lambda: self.client.files_upload_v2(
+                channel=channel,
+                content=markdown,
+                filename=f"{state.ref}-postmortem.md",
+                title=f"{state.ref} post-mortem draft",
+                initial_comment=render.postmortem_message(state, data.milestones, worst),
+            ),
+        )
+        if self.postmortem_canvas:
+            try:
+                await self.client.conversations_canvases_create(
+                    channel_id=channel, document_content={"type": "markdown", "markdown": markdown}
+                )
+            except SlackApiError as error:
+                if error.response.get("error") != "channel_canvas_already_exists":
+                    raise
+
+    async def _names(self, user_ids: set[str]) -> dict[str, str]:
+        """Look people up in Slack, and remember them; a failed lookup leaves the ID."""
+        names: dict[str, str] = {}
+        for user_id in sorted(user_ids):
+            try:
+                user = (await self.client.users_info(user=user_id)).get("user") or {}
+            except SlackApiError:
+                continue
+            profile = user.get("profile") or {}
+            name = str(
+                profile.get("real_name") or user.get("real_name") or user.get("name") or user_id
+            )
+            names[user_id] = name
+            async with self.db.write() as session:
+                await pm.remember_person(
+                    session=session,
+                    user_id=user_id,
+                    name=name,
+                    tz=user.get("tz"),
+                    now=datetime.now(UTC),
+                )
+        return names
+
     async def _in_channel(self, state: IncidentState, call: Callable[[], Awaitable[Any]]) -> Any:
         return await self._joined(state.channel_id or "", call)
 
@@ -285,6 +350,7 @@ _WHAT = {
     "announce": "post in the announcements channel",
     "user.notify": "tell the declarer where the incident is",
     "notice": "post a notice in the channel",
+    "postmortem.upload": "post the post-mortem draft",
 }
 
 

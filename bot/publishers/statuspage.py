@@ -121,6 +121,9 @@ class StatuspagePublisher:
             await self.load_components()
         assert delivery.incident_id is not None
         incident, records = await self._load(delivery.incident_id)
+        if delivery.kind == "postmortem.publish":
+            await self._publish_postmortem(incident)
+            return
         mine = next((r for r in records if r.id == incident.id), None)
         entry_id = delivery.payload.get("entry_id")
         if mine is None:  # nothing public yet (a rename before any public message)
@@ -164,6 +167,30 @@ class StatuspagePublisher:
             body = {"name": body["name"]}
         updated = await self.client.call("PATCH", f"/incidents/{remote}", {"incident": body})
         await self._confirm(incident, updated, entry_id)
+
+    async def _publish_postmortem(self, incident: Incident) -> None:
+        """Attach the public summary to the incident as its postmortem, and publish it."""
+        remote = incident.statuspage_id or await self._find(incident)
+        if remote is None:
+            raise DeliveryError("this incident was never published on Statuspage", permanent=True)
+        draft = {"postmortem": {"body_draft": incident.postmortem_public or ""}}
+        await self.client.call("PUT", f"/incidents/{remote}/postmortem", draft)
+        await self.client.call(
+            "PUT",
+            f"/incidents/{remote}/postmortem/publish",
+            {
+                "postmortem": {
+                    "notify_twitter": False,
+                    "notify_subscribers": False,
+                    "custom_tweet": "",
+                }
+            },
+        )
+        await self._notice(
+            incident.id or 0,
+            ":newspaper: The public summary is published on "
+            "Atlassian Statuspage as the incident's postmortem.",
+        )
 
     async def report_failure(self, delivery: Delivery, error: str, *, dead: bool) -> None:
         """Tell the incident channel that a public update has not gone out (yet)."""

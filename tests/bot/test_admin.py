@@ -18,10 +18,20 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def cli(*args: str, db_url: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
-    env |= {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "s3cret",
-            "DATABASE_URL": db_url, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "bot", "outbox", *args], env=env,
-                          capture_output=True, text=True, timeout=60, check=False)
+    env |= {
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": "s3cret",
+        "DATABASE_URL": db_url,
+        "PYTHONPATH": str(ROOT),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "outbox", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 async def test_outbox_lists_dead_rows_and_retry_requeues_them(tmp_path: Path) -> None:
@@ -30,17 +40,34 @@ async def test_outbox_lists_dead_rows_and_retry_requeues_them(tmp_path: Path) ->
     await migrate(db)
     now = datetime.now(UTC)
     async with db.write() as session:
-        incident = await create_incident(session=session, title="t", severity="sev2",
-                                         status="investigating", declared_by="U1",
-                                         origin_channel_id=None, now=now)
-        row = enqueue(session=session, incident_id=incident.id, destination="statuspage",
-                      kind="incident.sync", now=now)
+        incident = await create_incident(
+            session=session,
+            title="t",
+            severity="sev2",
+            status="investigating",
+            declared_by="U1",
+            origin_channel_id=None,
+            now=now,
+        )
+        row = enqueue(
+            session=session,
+            incident_id=incident.id,
+            destination="statuspage",
+            kind="incident.sync",
+            now=now,
+        )
         await session.flush()
         row_id = row.id
     assert row_id is not None
     async with db.write() as session:
-        await settle(session=session, row_id=row_id, status=DEAD, attempts=7, now=now,
-                     error="Statuspage refused the API key (401)")
+        await settle(
+            session=session,
+            row_id=row_id,
+            status=DEAD,
+            attempts=7,
+            now=now,
+            error="Statuspage refused the API key (401)",
+        )
 
     listed = cli(db_url=url)
     assert listed.returncode == 0, listed.stderr

@@ -169,6 +169,16 @@ async def run_until_idle(relay: Relay, limit: int = 50) -> int:
     raise AssertionError("the relay kept finding work")
 
 
+async def stop(task: asyncio.Task[None]) -> None:
+    """Cancel the relay's loop, insisting: a cancel can be lost (see the shutdown test)."""
+    for _ in range(50):
+        task.cancel()
+        done, _ = await asyncio.wait({task}, timeout=0.1)
+        if done:
+            return
+    raise AssertionError("the relay ignores cancellation")
+
+
 def transient(message: str = "HTTP 503") -> DeliveryError:
     """Return a failure worth retrying."""
     return DeliveryError(message)
@@ -454,8 +464,7 @@ async def test_relay_unexpected_exception_running_relay_survives_and_delivers(
 
         assert not task.done()
     finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        await stop(task)
 
     assert publisher.attempts == [row_id, row_id]
     assert publisher.delivered_ids() == [row_id]
@@ -487,8 +496,7 @@ async def test_relay_failure_report_raising_running_relay_survives(
         assert task not in finished, f"the relay stopped: {task.exception()!r}"
         assert drained.exception() is None
     finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        await stop(task)
 
     assert (await stored(db, dead)).status == q.DEAD
     assert reporter.delivered_ids() == [later]
@@ -584,3 +592,18 @@ async def test_relay_two_relays_each_row_delivered_once_in_order(
     assert len(delivered) == len(set(delivered)) == 24
     for group, rows in expected.items():
         assert publisher.delivered_ids(group) == rows
+
+
+async def test_relay_run_cancelled_just_after_wake_stops(relay: Relay) -> None:
+    relay.poll = 3600.0
+    task = asyncio.create_task(relay.run())
+    try:
+        await relay._idle.wait()  # the loop is parked, waiting to be woken
+        relay.wake()  # a commit wakes it (service on_commit) ...
+        task.cancel()  # ... just as shutdown cancels it (bot/app.py)
+        done, _ = await asyncio.wait({task}, timeout=2)
+
+        assert task in done, "the relay swallowed its cancellation and kept running"
+        assert task.cancelled()
+    finally:
+        await stop(task)

@@ -8,16 +8,22 @@ from bot.domain.errors import UsageError
 from bot.domain.grammar import (
     COMMAND,
     SUBCOMMANDS,
+    AddAction,
     AssignRole,
     ChangeSeverity,
     ChangeStatus,
     Command,
+    CompleteAction,
     Declare,
+    ListActions,
     ListIncidents,
     OpenDeclareModal,
+    OpenPublishModal,
     PostUpdate,
+    RequestPostmortem,
     Resolve,
     SetImpact,
+    SetMilestone,
     SetPublicName,
     ShowHelp,
     ShowSummary,
@@ -27,6 +33,7 @@ from bot.domain.grammar import (
     help_text,
     parse,
 )
+from bot.domain.milestones import Milestone
 from bot.domain.model import Role, Severity, Status
 from bot.domain.public import ComponentStatus
 
@@ -111,6 +118,18 @@ VALID: list[tuple[str, Command]] = [
     # public-name: kept as typed
     ("public-name Elevated errors\nfor payments", SetPublicName("Elevated errors\nfor payments")),
     ("PUBLIC-NAME Payments slow", SetPublicName("Payments slow")),
+    # milestones: the time is parsed later, in the caller's time zone
+    ("milestone started 14:02", SetMilestone(Milestone.STARTED, "14:02")),
+    ("milestone MITIGATED 2026-11-25 14:02", SetMilestone(Milestone.MITIGATED, "2026-11-25 14:02")),
+    ("milestone detected -25m", SetMilestone(Milestone.DETECTED, "-25m")),
+    # follow-up actions
+    ("action Add an alert on p99", AddAction("Add an alert on p99", None)),
+    ("action Add an alert <@U0BOB|bob>", AddAction("Add an alert", "U0BOB")),
+    ("action <@U0BOB|bob>", AddAction("<@U0BOB|bob>", None)),
+    ("action done 3", CompleteAction(3)),
+    ("actions", ListActions()),
+    ("postmortem", RequestPostmortem()),
+    ("postmortem publish", OpenPublishModal()),
     # no-argument commands
     ("summary", ShowSummary()),
     ("timeline", ShowTimeline()),
@@ -173,6 +192,14 @@ INVALID: list[tuple[str, str, str]] = [
     ("impact API", "Say which components and their state.", "impact"),
     ("impact API bogus", "`bogus` is not a component state", "impact"),
     ("public-name", "Give the name the public should see.", "public-name"),
+    ("milestone", "Say which milestone", "milestone"),
+    ("milestone begun 14:02", "`begun` is not a milestone.", "milestone"),
+    ("milestone started", "Say when impact started happened", "milestone"),
+    ("action", "Describe the follow-up action.", "action"),
+    ("action done", "Say which action is done by its number", "action"),
+    ("action done three", "Say which action is done by its number", "action"),
+    ("actions 2", "`actions` takes no arguments.", "actions"),
+    ("postmortem now", "`now` is not a post-mortem command.", "postmortem"),
     ("summary extra", "`summary` takes no arguments.", "summary"),
     ("timeline now", "`timeline` takes no arguments.", "timeline"),
     ("list extra", "`list` takes no arguments.", "list"),

@@ -65,7 +65,10 @@ async def test_lifecycle_records_and_shows_every_change(bot: Bot) -> None:
     assert "Status is now *monitoring*" in said[5]
     assert "*INC-1 resolved* by @alice" in said[6]
     assert "All clear for 30 minutes" in said[6]
-    assert len(said) == 7
+    assert "Post-mortem draft for INC-1" in said[7]
+    [upload] = [m for m in bot.slack.history(channel) if m.files]
+    assert upload.files[0]["name"] == "INC-1-postmortem.md"
+    assert len(said) == 8
     summary = bot.slack.history(channel)[0]
     assert summary.edited
     assert "(SEV2, resolved)" in summary.text

@@ -1,0 +1,48 @@
+"""GET /incidents/<n>/postmortem.md: the internal draft, for admins with the bearer token."""
+
+from __future__ import annotations
+
+import hmac
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from bot.config import Settings
+from bot.domain.errors import IncidentNotFound
+from bot.domain.postmortem import render_postmortem
+from bot.service import IncidentService
+
+SERVICE_KEY = web.AppKey("postmortem_service", IncidentService)
+SETTINGS_KEY = web.AppKey("postmortem_settings", Settings)
+
+
+async def handle_postmortem_markdown_http(request: web.Request) -> web.Response:
+    """Serve the draft; 404 when no ADMIN_TOKEN is configured, 401 without the right one."""
+    settings = request.app[SETTINGS_KEY]
+    if settings.admin_token is None:
+        raise web.HTTPNotFound()
+    given = request.headers.get("Authorization", "")
+    expected = f"Bearer {settings.admin_token.reveal()}"
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        return web.json_response(
+            {"error": "a valid admin bearer token is required"},
+            status=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    try:
+        data = await request.app[SERVICE_KEY].postmortem(number=int(request.match_info["n"]))
+    except IncidentNotFound:
+        raise web.HTTPNotFound() from None
+    zone = settings.display_timezone
+    markdown = render_postmortem(data, zone=ZoneInfo(zone), zone_name=zone)
+    return web.Response(
+        text=markdown,
+        content_type="text/markdown",
+        charset="utf-8",
+        headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"},
+    )
+
+
+def register(app: web.Application) -> None:
+    """Attach the route."""
+    app.router.add_get(r"/incidents/{n:\d+}/postmortem.md", handle_postmortem_markdown_http)
