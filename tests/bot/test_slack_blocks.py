@@ -85,6 +85,14 @@ ENTRIES: dict[EntryKind, tuple[Entry, list[str]]] = {
         item(EntryKind.PINNED, "p99 went to 9s", pinned_by=DAVE),
         [f"Added to the timeline by <@{DAVE}>", ">p99 went to 9s"],
     ),
+    EntryKind.MILESTONE: (
+        item(EntryKind.MILESTONE, milestone="started", at=AT.isoformat()),
+        [f"set *Impact started* to <!date^{int(AT.timestamp())}^"],
+    ),
+    EntryKind.ACTION: (
+        item(EntryKind.ACTION, "Alert on gateway p99", number=2, owner=DAVE, verb="added"),
+        [f"added follow-up action 2 (owner: <@{DAVE}>)", ">Alert on gateway p99"],
+    ),
 }
 
 
