@@ -69,8 +69,10 @@ class Relay:
             if delivered:
                 continue
             self._idle.set()
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll)
+                async with asyncio.timeout(self.poll):
+                    await self._wake.wait()
             self._wake.clear()
             self._idle.clear()
 
@@ -127,8 +129,7 @@ class Relay:
         if error.permanent or now - delivery.created_at >= self.dead_after:
             log.error("outbox row %s (%s) is dead: %s", delivery.id, delivery.kind, error)
             await self._settle(delivery, q.DEAD, attempts, str(error))
-            if publisher is not None:
-                await publisher.report_failure(delivery, str(error), dead=True)
+            await self._report(publisher, delivery, str(error), dead=True)
             return
         delay = max(backoff(attempts, base=self.retry_base), error.retry_after or 0.0)
         log.warning(
@@ -139,8 +140,8 @@ class Relay:
             attempts,
             delay,
         )
-        if attempts == 1 and publisher is not None:
-            await publisher.report_failure(delivery, str(error), dead=False)
+        if attempts == 1:
+            await self._report(publisher, delivery, str(error), dead=False)
         await self._settle(
             delivery,
             q.PENDING,
@@ -148,6 +149,17 @@ class Relay:
             str(error),
             next_attempt_at=now + timedelta(seconds=delay),
         )
+
+    async def _report(
+        self, publisher: Publisher | None, delivery: Delivery, error: str, *, dead: bool
+    ) -> None:
+        """Tell people about a failure; a failing report is logged, never fatal to the relay."""
+        if publisher is None:
+            return
+        try:
+            await publisher.report_failure(delivery, error, dead=dead)
+        except Exception:
+            log.exception("could not report the failure of outbox row %s", delivery.id)
 
     async def _settle(
         self,

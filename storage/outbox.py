@@ -125,8 +125,11 @@ async def revive(*, session: AsyncSession, row_ids: Sequence[int] | None, now: d
     query = update(OutboxRow).where(col(OutboxRow.status) == DEAD)
     if row_ids is not None:
         query = query.where(col(OutboxRow.id).in_(row_ids))
+    # created_at restarts too: OUTBOX_DEAD_AFTER gives a revived row a whole new window.
     result = await session.exec(
-        query.values(status=PENDING, next_attempt_at=now, locked_until=None, attempts=0)
+        query.values(
+            status=PENDING, next_attempt_at=now, locked_until=None, attempts=0, created_at=now
+        )
     )
     return int(result.rowcount)
 

@@ -1,0 +1,239 @@
+"""Post-mortem over HTTP: milestones, actions, the draft in the channel, and who may read it."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bot import slack_blocks as ids
+from bot.config import Secret
+from bot.sandbox.slack_emulator import SlackEmulator
+from tests.conftest import ALICE, BOB, GENERAL, Bot, bot_settings, start_bot
+
+ROOT = Path(__file__).resolve().parents[2]
+ADMIN = "admin-token-0123456789"
+
+
+@pytest.fixture
+async def pm_bot(
+    emulator: SlackEmulator, database_url: str, http: aiohttp.ClientSession
+) -> AsyncIterator[Bot]:
+    settings = bot_settings(
+        emulator,
+        database_url,
+        admin_token=Secret(ADMIN),
+        status_components=("API", "Checkout"),
+        display_timezone="America/New_York",
+    )
+    bot = await start_bot(settings, emulator, http)
+    yield bot
+    await bot.stop()
+
+
+def drafts(slack: SlackEmulator, channel: str) -> list[str]:
+    """Return the contents of the post-mortem files posted in the channel, oldest first."""
+    names = [
+        f["id"]
+        for m in slack.history(channel)
+        for f in m.files
+        if f["name"].endswith("-postmortem.md")
+    ]
+    return [slack.files[i]["content"].decode() for i in names]
+
+
+async def run(bot: Bot, channel: str, *commands: tuple[str, str]) -> None:
+    for user, text in commands:
+        reply = await bot.command(user, channel, text)
+        assert ":warning:" not in reply.text, (text, reply.text)
+    await bot.settle()
+
+
+async def test_resolve_posts_draft_with_roles_durations_comms_and_timeline(pm_bot: Bot) -> None:
+    channel = await pm_bot.declare("declare sev1 Checkout 500s for <@U0BOB|bob>'s team")
+    await run(
+        pm_bot,
+        channel,
+        (ALICE, "role commander me"),
+        (ALICE, "role commander <@U0BOB|bob>"),
+        (BOB, "milestone started -40m"),
+        (BOB, "impact Checkout major"),
+        (BOB, "status identified Config push broke checkout"),
+        (BOB, "update internal: rolled back 4512"),
+        (BOB, "status monitoring Fixed, watching"),
+        (ALICE, "action Alert on checkout 5xx <@U0BOB|bob>"),
+        (ALICE, "resolve All good"),
+    )
+    [draft] = drafts(pm_bot.slack, channel)
+    assert draft.startswith("# INC-1: Checkout 500s for Bob Okafor's team")
+    assert "| Severity | SEV1 |" in draft
+    assert "- **Incident commander**: Alice Ng, from" in draft
+    assert "- **Incident commander**: Bob Okafor, from" in draft
+    assert "| Time to detect | 40m |" in draft
+    assert "Affected components (worst state): Checkout (major outage)." in draft
+    assert "**identified**: Config push broke checkout" in draft
+    assert "update: internal: rolled back 4512" in draft
+    assert "- [ ] 1. Alert on checkout 5xx (Bob Okafor)" in draft
+    assert "EST)" in draft  # the display zone, next to UTC
+    for section in ("Summary", "Root cause", "Preventive measures", "Where we got lucky"):
+        assert f"## {section}" in draft
+    assert "U0BOB" not in draft
+    assert "U0ALICE" not in draft
+    note = [
+        m.text for m in pm_bot.slack.history(channel) if "Post-mortem draft for INC-1" in m.text
+    ]
+    assert "impact 40m" in note[0]
+
+
+async def test_milestone_in_callers_time_zone_and_out_of_order_refused(pm_bot: Bot) -> None:
+    channel = await pm_bot.declare()
+    summary = await pm_bot.command(ALICE, channel, "summary")
+    assert "Time to detect: 0s" in summary.text
+    late = await pm_bot.command(ALICE, channel, "milestone detected 2999-01-01 10:00")
+    assert "Detected can't be in the future." in late.text
+    before = await pm_bot.command(ALICE, channel, "milestone started -10m")
+    assert "Impact started set to" in before.text
+    wrong = await pm_bot.command(ALICE, channel, "milestone detected -20m")
+    assert "Detected" in wrong.text
+    assert "can't be before impact started" in wrong.text
+    unreadable = await pm_bot.command(ALICE, channel, "milestone started at noon")
+    assert "I can't read `at noon` as a time." in unreadable.text
+    not_yet = await pm_bot.command(ALICE, channel, "milestone resolved -1m")
+    assert "The incident is not resolved yet" in not_yet.text
+
+
+async def test_actions_listed_completed_and_refused_clearly(pm_bot: Bot) -> None:
+    channel = await pm_bot.declare()
+    await run(
+        pm_bot,
+        channel,
+        (ALICE, "action Add a canary <@U0BOB|bob>"),
+        (BOB, "action Write the runbook"),
+    )
+    listed = await pm_bot.command(BOB, channel, "actions")
+    assert "1. Add a canary (<@U0BOB>)" in listed.text
+    assert "2. Write the runbook" in listed.text
+    done = await pm_bot.command(BOB, channel, "action done 2")
+    assert done.text == "Action 2 of INC-1 is done."
+    again = await pm_bot.command(BOB, channel, "action done 2")
+    assert "Action 2 is already done." in again.text
+    missing = await pm_bot.command(BOB, channel, "action done 9")
+    assert "INC-1 has no action 9." in missing.text
+
+
+async def test_postmortem_rerendered_after_close_with_later_actions(pm_bot: Bot) -> None:
+    channel = await pm_bot.declare()
+    await run(pm_bot, channel, (ALICE, "resolve"))
+    await run(pm_bot, channel, (BOB, "action Add capacity alarms"), (BOB, "postmortem"))
+    first, second = drafts(pm_bot.slack, channel)
+    assert "Add capacity alarms" not in first
+    assert "- [ ] 1. Add capacity alarms" in second
+
+
+async def test_draft_survives_slack_failing_during_upload(pm_bot: Bot) -> None:
+    channel = await pm_bot.declare()
+    pm_bot.slack.http_error("files.completeUploadExternal", status=503, times=2)
+    pm_bot.slack.rate_limit("files.getUploadURLExternal", retry_after=1, times=1)
+    await run(pm_bot, channel, (ALICE, "resolve Done"))
+    assert len(drafts(pm_bot.slack, channel)) == 1
+
+
+async def test_admin_endpoint_needs_the_bearer_token(pm_bot: Bot) -> None:
+    channel = await pm_bot.declare()
+    await run(pm_bot, channel, (BOB, "update found it"))
+    url = f"{pm_bot.url}/incidents/1/postmortem.md"
+    async with pm_bot.http.get(url) as anonymous:
+        assert anonymous.status == 401
+    async with pm_bot.http.get(url, headers={"Authorization": "Bearer wrong"}) as wrong:
+        assert wrong.status == 401
+    good = {"Authorization": f"Bearer {ADMIN}"}
+    async with pm_bot.http.get(url, headers=good) as ok:
+        assert ok.status == 200
+        assert "update: found it" in await ok.text()
+    async with pm_bot.http.get(f"{pm_bot.url}/incidents/99/postmortem.md", headers=good) as gone:
+        assert gone.status == 404
+
+
+async def test_admin_endpoint_is_absent_without_admin_token(bot: Bot) -> None:
+    await bot.declare()
+    async with bot.http.get(
+        f"{bot.url}/incidents/1/postmortem.md", headers={"Authorization": "Bearer anything"}
+    ) as response:
+        assert response.status == 404
+
+
+async def test_publish_form_puts_summary_on_status_page(pm_bot: Bot) -> None:
+    channel = await pm_bot.declare()
+    await run(pm_bot, channel, (BOB, "impact API partial"), (BOB, "status identified Found it"))
+    early = await pm_bot.command(ALICE, channel, "postmortem publish")
+    assert early.status == 200
+    for _ in range(100):
+        if pm_bot.slack.responses:
+            break
+        await asyncio.sleep(0.02)
+    assert "once the incident is resolved" in pm_bot.slack.responses[-1]["text"]
+    await run(pm_bot, channel, (ALICE, "resolve Fixed"))
+    await pm_bot.command(ALICE, channel, "postmortem publish")
+    for _ in range(100):
+        if pm_bot.slack.views:
+            break
+        await asyncio.sleep(0.02)
+    view = pm_bot.slack.views[-1]["view"]
+    prefilled = view["blocks"][1]["element"]["initial_value"]
+    assert prefilled.startswith("What happened:")
+    text = "On Nov 25 checkout failed for 20 minutes <b>because</b> of a bad config."
+    values = {ids.SUMMARY_BLOCK: {ids.SUMMARY_ACTION: {"type": "plain_text_input", "value": text}}}
+    reply = await pm_bot.driver.view_submission(user_id=ALICE, view=view, values=values)
+    assert reply.status == 200
+    await asyncio.sleep(0.2)
+    await pm_bot.settle()
+    async with pm_bot.http.get(f"{pm_bot.url}/api/v2/incidents.json") as response:
+        [incident] = (await response.json())["incidents"]
+    assert incident["postmortem_body"] == text
+    async with pm_bot.http.get(f"{pm_bot.url}/status") as response:
+        page = await response.text()
+    assert "&lt;b&gt;because&lt;/b&gt;" in page
+    timeline = await pm_bot.command(ALICE, channel, "timeline")
+    assert "published the public post-incident summary" in timeline.text
+
+
+async def test_cli_prints_the_draft(pm_bot: Bot, tmp_path: Path) -> None:
+    channel = await pm_bot.declare()
+    await run(pm_bot, channel, (ALICE, "resolve"))
+    url = pm_bot.settings.database_url.reveal()
+    out = tmp_path / "pm.md"
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-x",
+        "SLACK_SIGNING_SECRET": "s",
+        "DATABASE_URL": url,
+        "PYTHONPATH": str(ROOT),
+        "PATH": "/usr/bin:/bin",
+    }
+    result = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "bot", "postmortem", "INC-1", "-o", str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert out.read_text().startswith("# INC-1: Checkout API failing")
+    missing = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "bot", "postmortem", "INC-42"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert missing.returncode != 0
+    assert "there is no INC-42" in missing.stderr
+    assert GENERAL
