@@ -123,6 +123,7 @@ def human(span: timedelta | None) -> str:
     seconds = int(span.total_seconds())
     if seconds < 60:
         return f"{max(seconds, 0)}s"
+    seconds = round(seconds / 60) * 60  # to the nearest minute: 39m59s reads as 40m
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60

@@ -160,3 +160,38 @@ async def test_crash_between_remote_create_and_local_commit_makes_no_duplicate(
         assert bodies == ["Cause found", "Fix deployed"]
     finally:
         await restarted.stop()
+
+
+async def test_published_summary_becomes_the_statuspage_postmortem(world: World) -> None:
+    from bot import slack_blocks as ids
+
+    bot = await world.start()
+    try:
+        channel = await bot.declare()
+        await bot.command(BOB, channel, "status identified Found it")
+        await bot.command(ALICE, channel, "resolve Fixed")
+        await settle_all(bot)
+        await bot.command(ALICE, channel, "postmortem publish")
+        for _ in range(100):
+            if world.slack.views:
+                break
+            await asyncio.sleep(0.02)
+        view = world.slack.views[-1]["view"]
+        values = {
+            ids.SUMMARY_BLOCK: {
+                ids.SUMMARY_ACTION: {
+                    "type": "plain_text_input",
+                    "value": "A bad config broke checkout for 20 minutes.",
+                }
+            }
+        }
+        await bot.driver.view_submission(user_id=ALICE, view=view, values=values)
+        await asyncio.sleep(0.2)
+        await settle_all(bot)
+        incident = only_incident(world.sp)
+        assert incident["postmortem_body"] == "A bad config broke checkout for 20 minutes."
+        assert incident["postmortem_published_at"] is not None
+        told = [m.text for m in world.slack.history(channel) if "postmortem." in m.text]
+        assert told
+    finally:
+        await bot.stop()
