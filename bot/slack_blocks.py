@@ -349,7 +349,7 @@ def public_summary_draft(data: PostmortemData) -> str:
     """Return a first public summary to edit: what happened, impact, what was done, prevention."""
     updates = public_updates(data.timeline)
     name = public_text(data.public_name or data.title)
-    first = updates[-1].text if updates else ""
+    first = next((u.body for u in reversed(updates) if u.body), "")
     last = next((u.text for u in updates if u.status is not Status.RESOLVED and u.body), "")
     end = data.milestones.mitigated or data.milestones.resolved
     window = (

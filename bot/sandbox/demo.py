@@ -19,6 +19,7 @@ from bot.config import Secret, Settings
 from bot.sandbox.slack_driver import SlackDriver
 from bot.sandbox.slack_emulator import EmUser, SlackEmulator
 from bot.sandbox.statuspage_emulator import StatuspageEmulator
+from bot.slack_blocks import SUMMARY_ACTION, SUMMARY_BLOCK
 
 GENERAL, ANNOUNCE = "C0GENERAL", "C0ANNOUNCE"
 ALICE, BOB, CAROL, DAVE = "U0ALICE", "U0BOB", "U0CAROL", "U0DAVE"
@@ -111,14 +112,38 @@ class Demo:
             "status monitoring A fix is in place; error rates are "
             "back to normal and we are watching closely",
         )
+        await self.say(ALICE, channel, "milestone started -35m")
+        await self.say(ALICE, channel, "milestone detected -20m")
+        await self.say(CAROL, channel, "action Alert on payment gateway p99 <@U0CAROL|carol>")
+        await self.say(BOB, channel, "action Canary config pushes region by region")
         await self.say(DAVE, channel, "severity sev9")
+        await self.say(DAVE, channel, "milestone mitigated yesterday-ish")
         await self.say(DAVE, channel, "impact Billing major")
         await self.say(DAVE, GENERAL, "update typed in the wrong channel")
         await self.say(ALICE, channel, "summary")
         await self.show_public("while the incident is being monitored")
         await self.say(ALICE, channel, "resolve Checkout has been healthy for 30 minutes")
+        await self.say(CAROL, channel, "action done 1")
+        await self.say(BOB, channel, "actions")
+        await self.publish_summary(channel)
         await self.say(CAROL, GENERAL, "list")
         return channel
+
+    async def publish_summary(self, channel: str) -> None:
+        """Open the publish form as Bob and submit the prefilled public summary."""
+        await self.say(BOB, channel, "postmortem publish")
+        for _ in range(100):
+            if self.slack.views:
+                break
+            await asyncio.sleep(0.02)
+        view = self.slack.views[-1]["view"]
+        text = view["blocks"][1]["element"]["initial_value"]
+        _out("  bob reviews the prefilled public summary in the form and presses Publish:")
+        _out("      " + text.replace("\n", "\n      "))
+        values = {SUMMARY_BLOCK: {SUMMARY_ACTION: {"type": "plain_text_input", "value": text}}}
+        await self.driver.view_submission(user_id=BOB, view=view, values=values)
+        await asyncio.sleep(0.2)
+        await self.settle()
 
     async def pin(self, channel: str, author: str, text: str, *, by: str) -> None:
         """Post a message as `author` and have `by` react with :pushpin:, delivered twice."""
@@ -158,6 +183,17 @@ class Demo:
             )
             for update in incident["incident_updates"]:
                 _out(f"    {update['status']:13} {update['body']}")
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(f"{self.url}/api/v2/incidents.json") as response,
+        ):
+            history = json.loads(await response.text())["incidents"]
+        for incident in history:
+            if incident["resolved_at"]:
+                _out(f"  Past incident: {incident['name']} (resolved)")
+                if incident.get("postmortem_body"):
+                    summary = incident["postmortem_body"].replace("\n", "\n      ")
+                    _out(f"    post-incident summary:\n      {summary}")
         _out()
 
     def print_channels(self, incident_channel: str) -> None:
@@ -171,6 +207,11 @@ class Demo:
                 "\n=== only the declarer sees, in #general\n"
                 + self.slack.render_text(str(response.get("text", "")))
             )
+        for message in self.slack.history(incident_channel):
+            for file in message.files:
+                content = self.slack.files[file["id"]]["content"].decode()
+                _out(f"\n=== {file['name']}, the post-mortem draft posted in the channel ===")
+                _out(content)
         for incident in self.statuspage.incidents.values():
             _out(
                 f"\n=== Atlassian Statuspage (emulated): {incident['name']} "
@@ -182,6 +223,8 @@ class Demo:
                 f"{c['name']}: {c['status']}" for c in self.statuspage.components.values()
             )
             _out(f"  components now: {states}")
+            if incident.get("postmortem_body"):
+                _out(f"  postmortem (published): {incident['postmortem_body']}")
 
 
 async def run_demo(*, port: int, once: bool) -> None:
@@ -210,6 +253,7 @@ async def run_demo(*, port: int, once: bool) -> None:
         statuspage_page_id=statuspage.page_id,
         statuspage_api_url=statuspage.api_url,
         statuspage_rate=20.0,
+        display_timezone="America/New_York",
     )
     app = create_app(settings)
     runner = web.AppRunner(app)
