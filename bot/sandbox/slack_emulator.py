@@ -195,6 +195,7 @@ class SlackEmulator:
         self.views: list[Json] = []
         self.calls: list[tuple[str, Json]] = []
         self.files: dict[str, Json] = {}
+        self.canvases: dict[str, str] = {}  # channel id -> the channel canvas's markdown
         self.trigger_ttl = 3.0
         self._faults: list[_Fault] = []
         self._triggers: dict[str, float] = {}
@@ -233,6 +234,7 @@ class SlackEmulator:
             "views.update": self._views_update,
             "files.getUploadURLExternal": self._upload_url,
             "files.completeUploadExternal": self._complete_upload,
+            "conversations.canvases.create": self._channel_canvas,
         }
 
     # ----- lifecycle -------------------------------------------------------------------
@@ -852,6 +854,14 @@ class SlackEmulator:
             "channel": None,
         }
         return {"upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
+
+    def _channel_canvas(self, p: Json) -> Json:
+        channel = self._channel(p, "channel_id")
+        if channel.id in self.canvases:
+            raise _Fail("channel_canvas_already_exists")
+        content = _decoded(p, "document_content", "invalid_arguments") or {}
+        self.canvases[channel.id] = str(content.get("markdown", ""))
+        return {"canvas_id": _new_id("F")}
 
     def _complete_upload(self, p: Json) -> Json:
         items = _decoded(p, "files", "invalid_arguments")

@@ -237,3 +237,18 @@ async def test_cli_prints_the_draft(pm_bot: Bot, tmp_path: Path) -> None:
     assert missing.returncode != 0
     assert "there is no INC-42" in missing.stderr
     assert GENERAL
+
+
+async def test_canvas_gets_the_draft_when_enabled(
+    emulator: SlackEmulator, database_url: str, http: aiohttp.ClientSession
+) -> None:
+    bot = await start_bot(bot_settings(emulator, database_url, postmortem_canvas=True),
+                          emulator, http)
+    try:
+        channel = await bot.declare()
+        await run(bot, channel, (ALICE, "resolve"))
+        await run(bot, channel, (ALICE, "postmortem"))  # a second draft: the canvas exists
+        assert emulator.canvases[channel].startswith("# INC-1: Checkout API failing")
+        assert len(drafts(emulator, channel)) == 2
+    finally:
+        await bot.stop()
