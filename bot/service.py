@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -15,6 +15,8 @@ from bot.retrospective import Retrospective
 from bot.service_core import SLACK, STATUSPAGE, Clock, Outcome, incident_in, utc_now
 from storage import incidents as q
 from storage.models import Incident
+
+DOUBLE_SUBMIT_WINDOW = timedelta(seconds=10)
 
 __all__ = ["SLACK", "STATUSPAGE", "Clock", "IncidentService", "Outcome", "utc_now"]
 
@@ -31,11 +33,26 @@ class IncidentService(Retrospective):
         origin_channel_id: str | None,
         response_url: str | None,
         description: str | None = None,
+        once_key: str | None = None,
     ) -> Outcome:
-        """Open an incident; its channel, invite, topic, summary and announcement follow."""
+        """Open an incident; its channel, invite, topic, summary and announcement follow.
+
+        A double submit (the same person, the same title, within seconds) opens one incident:
+        the second call gets the first one back, marked `duplicate`.
+        """
         now = self.clock()
         severity = severity or self.default_severity
         async with self.db.write() as session:
+            await q.serialize_declarer(session=session, user_id=user_id)
+            if once_key is not None and not await q.claim_once(
+                session=session, key=once_key, now=now
+            ):
+                raise UsageError("That form was already submitted.")
+            twin = await q.recent_twin(
+                session=session, user_id=user_id, title=title, since=now - DOUBLE_SUBMIT_WINDOW
+            )
+            if twin is not None:
+                return Outcome(await q.incident_state(session, twin), None, duplicate=True)
             incident = await q.create_incident(
                 session=session,
                 title=title,
@@ -213,10 +230,21 @@ class IncidentService(Retrospective):
         )
 
     async def record_pinned_message(
-        self, *, channel_id: str, message_ts: str, author_id: str, text: str, pinned_by: str
+        self,
+        *,
+        channel_id: str,
+        message_ts: str,
+        author_id: str,
+        text: str,
+        pinned_by: str,
+        event_id: str | None = None,
     ) -> bool:
         """Add a :pushpin:-ed message to the timeline once; return whether it was new."""
         async with self.db.write() as session:
+            if event_id is not None and not await q.claim_once(
+                session=session, key=f"event:{event_id}", now=self.clock()
+            ):
+                return False  # Slack redelivered an event that already took effect
             incident = await q.get_incident_by_channel(
                 session=session, channel_id=channel_id, for_update=True
             )

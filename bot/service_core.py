@@ -39,6 +39,7 @@ class Outcome:
 
     incident: IncidentState
     entry: Entry | None = None
+    duplicate: bool = False
 
 
 class ServiceCore:

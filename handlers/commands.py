@@ -67,8 +67,19 @@ async def run(deps: Deps, cmd: SlashCommand, parsed: g.Command) -> str:
                 origin_channel_id=where,
                 response_url=cmd.response_url,
             )
+            ref = outcome.incident.ref
+            if outcome.duplicate:
+                place = (
+                    f"<#{outcome.incident.channel_id}>"
+                    if outcome.incident.channel_id
+                    else "its channel (being created)"
+                )
+                return (
+                    f"You declared *{ref}* with this title a moment ago, so I didn't open "
+                    f"another one. It's in {place}."
+                )
             return (
-                f"Declaring *{outcome.incident.ref}* ({outcome.incident.severity.label}). "
+                f"Declaring *{ref}* ({outcome.incident.severity.label}). "
                 "I'm opening its channel and will tell you here when it's ready."
             )
         case g.PostUpdate(text=text):

@@ -20,20 +20,23 @@ def register(app: AsyncApp, deps: Deps) -> None:
 
     @app.event("reaction_added")
     async def handle_reaction_added_event(
-        ack: AsyncAck, event: dict[str, Any], client: AsyncWebClient
+        ack: AsyncAck, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
     ) -> None:
         await ack()  # Slack redelivers events not answered within 3 seconds: answer first.
         reaction = Reaction.from_event(event)
         if reaction is None or reaction.reaction not in PIN_REACTIONS:
             return
-        deps.background.spawn(_record(deps, client, reaction), name="pushpin")
+        event_id = str(body.get("event_id") or "") or None
+        deps.background.spawn(_record(deps, client, reaction, event_id), name="pushpin")
 
     @app.event("reaction_removed")
     async def handle_reaction_removed_event(ack: AsyncAck) -> None:
         await ack()
 
 
-async def _record(deps: Deps, client: AsyncWebClient, reaction: Reaction) -> None:
+async def _record(
+    deps: Deps, client: AsyncWebClient, reaction: Reaction, event_id: str | None
+) -> None:
     if not await deps.service.is_incident_channel(channel_id=reaction.channel_id):
         return
     response = await client.conversations_history(
@@ -50,4 +53,5 @@ async def _record(deps: Deps, client: AsyncWebClient, reaction: Reaction) -> Non
         author_id=str(message.get("user") or message.get("bot_id") or "unknown"),
         text=str(message.get("text") or ""),
         pinned_by=reaction.user_id,
+        event_id=event_id,
     )

@@ -54,6 +54,7 @@ class DeclareForm:
     severity: str | None
     description: str | None
     origin_channel_id: str | None
+    view_id: str | None = None
 
     @classmethod
     def from_view(cls, body: dict[str, Any], blocks: dict[str, tuple[str, str]]) -> DeclareForm:
@@ -75,4 +76,5 @@ class DeclareForm:
             severity=value("severity"),
             description=value("description"),
             origin_channel_id=metadata,
+            view_id=(body.get("view") or {}).get("id") or None,
         )

@@ -89,6 +89,7 @@ async def _declare(
             origin_channel_id=form.origin_channel_id,
             response_url=None,
             description=form.description,
+            once_key=f"view:{form.view_id}" if form.view_id else None,
         )
         return ""  # the declarer hears where the channel is once it exists
 

@@ -10,12 +10,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.milestones import Milestones
 from bot.domain.model import Entry, EntryKind, IncidentState, Role, Severity, Status
-from storage.models import Counter, Incident, RoleAssignment, TimelineEntry
+from storage.models import Counter, Incident, ProcessedEvent, RoleAssignment, TimelineEntry
 
 _BUMP = text(
     "INSERT INTO counter (name, value) VALUES (:name, 1) "
@@ -72,6 +74,43 @@ async def create_incident(
     session.add(incident)
     await session.flush()
     return incident
+
+
+async def claim_once(*, session: AsyncSession, key: str, now: datetime) -> bool:
+    """Record that `key` (an event ID, a form submission) took effect; False if it had."""
+    connection = await session.connection()
+    insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(ProcessedEvent)
+        .values(event_id=key[:64], received_at=now)
+        .on_conflict_do_nothing(index_elements=["event_id"])
+    )
+    return bool((await connection.execute(statement)).rowcount)
+
+
+async def serialize_declarer(*, session: AsyncSession, user_id: str) -> None:
+    """On PostgreSQL, make one person's concurrent declares wait for each other."""
+    connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        await connection.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:user))"), {"user": user_id}
+        )
+
+
+async def recent_twin(
+    *, session: AsyncSession, user_id: str, title: str, since: datetime
+) -> Incident | None:
+    """Return this person's incident with the same title declared since `since`, if any."""
+    query = (
+        select(Incident)
+        .where(Incident.declared_by == user_id, col(Incident.created_at) >= since)
+        .order_by(col(Incident.id).desc())
+    )
+    wanted = " ".join(title.split()).casefold()
+    for incident in (await session.exec(query)).all():
+        if " ".join(incident.title.split()).casefold() == wanted:
+            return incident
+    return None
 
 
 async def get_incident(*, session: AsyncSession, incident_id: int) -> Incident | None:

@@ -242,8 +242,9 @@ async def test_cli_prints_the_draft(pm_bot: Bot, tmp_path: Path) -> None:
 async def test_canvas_gets_the_draft_when_enabled(
     emulator: SlackEmulator, database_url: str, http: aiohttp.ClientSession
 ) -> None:
-    bot = await start_bot(bot_settings(emulator, database_url, postmortem_canvas=True),
-                          emulator, http)
+    bot = await start_bot(
+        bot_settings(emulator, database_url, postmortem_canvas=True), emulator, http
+    )
     try:
         channel = await bot.declare()
         await run(bot, channel, (ALICE, "resolve"))
