@@ -25,7 +25,7 @@ from bot.status_page.cache import PublicPages
 from bot.tasks import Background
 from handlers import commands, events, postmortem_http, status_page, views
 from handlers import http as routes
-from handlers.context import Deps, Directory
+from handlers.context import Deps, Directory, Responders
 from handlers.status_page import PAGES
 from storage.db import Database
 from storage.migrate import migrate
@@ -95,12 +95,17 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15))
     db = Database(settings.database_url.reveal())
     await migrate(db)
+    timeout = max(1, round(settings.slack_timeout))  # slack_sdk takes whole seconds
     client = AsyncWebClient(
-        base_url=settings.slack_api_url, session=http, timeout=10, retry_handlers=[]
+        base_url=settings.slack_api_url, session=http, timeout=timeout, retry_handlers=[]
     )
     token = settings.slack_bot_token.reveal()
     publisher_client = AsyncWebClient(
-        token=token, base_url=settings.slack_api_url, session=http, timeout=10, retry_handlers=[]
+        token=token,
+        base_url=settings.slack_api_url,
+        session=http,
+        timeout=timeout,
+        retry_handlers=[],
     )
     publisher = SlackPublisher(
         db=db,
@@ -150,6 +155,9 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         background=background,
         directory=Directory(publisher_client),
         default_severity=settings.default_severity,
+        responders=Responders(publisher_client, settings.responders_usergroup)
+        if settings.responders_usergroup
+        else None,
     )
     bolt = build_bolt(settings, client, identity, deps)
     app[routes.BOLT], app[routes.DATABASE], app[SERVICE], app[RELAY] = bolt, db, service, relay

@@ -58,6 +58,8 @@ class Settings:
     display_timezone: str = "UTC"
     postmortem_canvas: bool = False
     admin_token: Secret | None = None
+    responders_usergroup: str | None = None
+    slack_timeout: float = 10.0
 
     @property
     def statuspage_enabled(self) -> bool:
@@ -119,6 +121,13 @@ def _flag(env: Mapping[str, str], name: str, *, default: bool) -> bool:
     if raw not in {"true", "false", "1", "0", "yes", "no", "on", "off"}:
         raise ConfigError(f"{name} must be true or false.")
     return raw in {"true", "1", "yes", "on"}
+
+
+def _usergroup(env: Mapping[str, str]) -> str | None:
+    group = _optional(env, "RESPONDERS_USERGROUP")
+    if group is not None and not (group.startswith("S") and group.isalnum()):
+        raise ConfigError("RESPONDERS_USERGROUP must be a Slack user group ID, like S0123ABCD.")
+    return group
 
 
 def _port(env: Mapping[str, str]) -> int:
@@ -218,4 +227,6 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         display_timezone=zone,
         postmortem_canvas=_flag(env, "POSTMORTEM_CANVAS", default=False),
         admin_token=Secret(admin) if admin else None,
+        responders_usergroup=_usergroup(env),
+        slack_timeout=_number(env, "SLACK_TIMEOUT", 10.0, low=0.1, high=120),
     )

@@ -14,7 +14,7 @@ from bot import slack_blocks as render
 from bot.domain import grammar as g
 from bot.domain.errors import BotError
 from bot.domain.milestones import parse_time
-from handlers.context import Deps
+from handlers.context import Deps, Responders
 from handlers.errors import apology, reply_text
 from handlers.payloads import SlashCommand
 
@@ -58,6 +58,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
 async def run(deps: Deps, cmd: SlashCommand, parsed: g.Command) -> str:
     """Carry out a parsed command and return the private reply."""
     service, where, who = deps.service, cmd.channel_id, cmd.user_id
+    if deps.responders is not None and g.needs_responder(parsed, deps.default_severity):
+        await _require_responder(deps, deps.responders, cmd, parsed)
     match parsed:
         case g.Declare(title=title, severity=severity):
             outcome = await service.declare_incident(
@@ -152,6 +154,26 @@ async def run(deps: Deps, cmd: SlashCommand, parsed: g.Command) -> str:
         case g.ListIncidents():
             return render.incident_list(await service.list_open_incidents())
     raise AssertionError(f"unhandled command {parsed!r}")
+
+
+_GUARDED = {
+    g.Declare: "declare SEV1 or SEV2 incidents",
+    g.Resolve: "resolve the incident",
+    g.ChangeSeverity: "change the severity",
+    g.AssignRole: "assign the commander role",
+}
+
+
+async def _require_responder(
+    deps: Deps, responders: Responders, cmd: SlashCommand, parsed: g.Command
+) -> None:
+    if await responders.includes(cmd.user_id):
+        return
+    if not isinstance(parsed, g.Declare):
+        state, _ = await deps.service.get_incident(channel_id=cmd.channel_id)
+        if state.commander == cmd.user_id:
+            return  # the current commander may always act
+    raise responders.refusal(_GUARDED.get(type(parsed), "do that"))
 
 
 async def _open_publish(

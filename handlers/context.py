@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -10,7 +11,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.domain.errors import UnknownUser
+from bot.domain.errors import NotAllowed, TryAgain, UnknownUser
 from bot.domain.model import Severity
 from bot.service import IncidentService
 from bot.tasks import Background
@@ -58,6 +59,41 @@ class Directory:
         self.known.add(user_id)
 
 
+@dataclass
+class Responders:
+    """Members of RESPONDERS_USERGROUP, read from Slack and cached for five minutes."""
+
+    client: AsyncWebClient
+    group: str
+    ttl: float = 300.0
+    members: frozenset[str] | None = None
+    read_at: float = 0.0
+
+    async def includes(self, user_id: str) -> bool:
+        """Return whether the user is a responder; a stale list serves while Slack fails."""
+        if self.members is None or time.monotonic() - self.read_at > self.ttl:
+            try:
+                async with asyncio.timeout(2.0):
+                    response = await self.client.usergroups_users_list(usergroup=self.group)
+                self.members = frozenset(response.get("users") or [])
+                self.read_at = time.monotonic()
+            except (SlackApiError, TimeoutError, aiohttp.ClientError):
+                if self.members is None:
+                    raise TryAgain(
+                        "I can't check who the responders are right now (Slack "
+                        "isn't answering). Try again in a moment."
+                    ) from None
+        return user_id in (self.members or frozenset())
+
+    def refusal(self, what: str) -> NotAllowed:
+        """Return the error that says who may do `what`."""
+        return NotAllowed(
+            f"Only members of the responders group (`{self.group}`) or the incident commander "
+            f"may {what}.",
+            hint="Ask one of them to do it, or to make you the commander.",
+        )
+
+
 @dataclass(frozen=True)
 class Deps:
     service: IncidentService
@@ -65,3 +101,4 @@ class Deps:
     directory: Directory
     default_severity: Severity
     ack_budget: float = 2.0
+    responders: Responders | None = None

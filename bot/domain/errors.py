@@ -34,3 +34,7 @@ class IncidentNotFound(BotError):
 
 class TryAgain(BotError):
     """A dependency (usually the database) is unavailable right now."""
+
+
+class NotAllowed(BotError):
+    """The caller may not do this (RESPONDERS_USERGROUP)."""

@@ -470,3 +470,15 @@ def help_text() -> str:
         "reacting to it with :pushpin:."
     )
     return "\n".join(lines)
+
+
+def needs_responder(command: Command, default: Severity) -> bool:
+    """Return whether only responders (or the commander) may run this command."""
+    match command:
+        case Declare(severity=severity):
+            return (severity or default) in (Severity.SEV1, Severity.SEV2)
+        case AssignRole(role=role):
+            return role is Role.COMMANDER
+        case Resolve() | ChangeSeverity():
+            return True
+    return False

@@ -116,7 +116,9 @@ def slack_to_markdown(text: str, names: Mapping[str, str]) -> str:
         lambda m: keep(f"[{m.group(2)}]({m.group(1)})" if m.group(2) else f"<{m.group(1)}>"), text
     )
     text = html.unescape(text).replace("<", "\\<").replace(">", "\\>")
-    return re.sub("\x00(\\d+)\x00", lambda m: tokens[int(m.group(1))], text)
+    while "\x00" in text:  # a placeholder may hide inside another (a mention in a link label)
+        text = re.sub("\x00(\\d+)\x00", lambda m: tokens[int(m.group(1))], text)
+    return text
 
 
 def one_line(text: str, limit: int) -> str:

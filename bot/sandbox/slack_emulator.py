@@ -196,6 +196,7 @@ class SlackEmulator:
         self.calls: list[tuple[str, Json]] = []
         self.files: dict[str, Json] = {}
         self.canvases: dict[str, str] = {}  # channel id -> the channel canvas's markdown
+        self.usergroups: dict[str, set[str]] = {}  # user group id (S...) -> member user ids
         self.trigger_ttl = 3.0
         self._faults: list[_Fault] = []
         self._triggers: dict[str, float] = {}
@@ -225,6 +226,7 @@ class SlackEmulator:
             "pins.list": self._pins_list,
             "reactions.add": self._react,
             "users.info": lambda p: {"user": self._user_obj(self._user(_arg(p, "user")))},
+            "usergroups.users.list": self._usergroup_users,
             "users.list": lambda p: {
                 "members": [self._user_obj(u) for u in self.users.values()],
                 "response_metadata": {"next_cursor": ""},
@@ -578,6 +580,12 @@ class SlackEmulator:
         if m.files:
             out |= {"files": m.files, "upload": True}
         return out
+
+    def _usergroup_users(self, p: Json) -> Json:
+        group = _arg(p, "usergroup")
+        if group not in self.usergroups:
+            raise _Fail("no_such_subteam")
+        return {"users": sorted(self.usergroups[group])}
 
     def _user_obj(self, u: EmUser) -> Json:
         try:
