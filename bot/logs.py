@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
+# The incident a request is about, for the log line that ends it (set by the use cases).
+current_incident: ContextVar[str | None] = ContextVar("current_incident", default=None)
 _STANDARD = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
 
 

@@ -86,7 +86,8 @@ class Relay:
                 limit=self.batch,
                 skip_locked=not self.db.is_sqlite,
             )
-            claimed = [_delivery(row) for row in rows]
+            now = self.clock()
+            claimed = [_delivery(row, now - self.lease) for row in rows]
         await asyncio.gather(*(self._deliver(delivery) for delivery in claimed))
         return len(claimed)
 
@@ -186,7 +187,7 @@ class Relay:
             return row is not None and await q.has_later(session=session, row=row)
 
 
-def _delivery(row: OutboxRow) -> Delivery:
+def _delivery(row: OutboxRow, lease_start: datetime) -> Delivery:
     assert row.id is not None
     return Delivery(
         id=row.id,
@@ -196,4 +197,5 @@ def _delivery(row: OutboxRow) -> Delivery:
         attempts=row.attempts,
         destination=row.destination,
         created_at=row.created_at,
+        retrying=row.attempts > 0 or row.created_at < lease_start,
     )

@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.domain.errors import UsageError
 from bot.domain.model import Entry, EntryKind, IncidentState, Role, Severity, Status
 from bot.domain.public import ComponentStatus, match_components
+from bot.logs import current_incident
 from bot.retrospective import Retrospective
 from bot.service_core import SLACK, STATUSPAGE, Clock, Outcome, incident_in, utc_now
 from storage import incidents as q
@@ -63,6 +64,7 @@ class IncidentService(Retrospective):
                 now=now,
             )
             assert incident.id is not None
+            current_incident.set(f"INC-{incident.number}")
             entry = await q.add_entry(
                 session=session,
                 incident=incident,

@@ -18,6 +18,7 @@ from bot.domain.model import (
     Status,
 )
 from bot.domain.public import is_public
+from bot.logs import current_incident
 from storage import incidents as q
 from storage.db import Database
 from storage.models import Incident, TimelineEntry
@@ -167,4 +168,5 @@ async def incident_in(
             hint="Run this in the incident's channel (see `/incident list`), "
             "or declare one with `/incident declare <title>`.",
         )
+    current_incident.set(f"INC-{incident.number}")
     return incident

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -14,6 +15,7 @@ from bot import slack_blocks as render
 from bot.domain import grammar as g
 from bot.domain.errors import BotError
 from bot.domain.milestones import parse_time
+from bot.logs import current_incident
 from handlers.context import Deps, Responders
 from handlers.errors import apology, reply_text
 from handlers.payloads import SlashCommand
@@ -30,11 +32,13 @@ def register(app: AsyncApp, deps: Deps) -> None:
     async def handle_incident_command(
         ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
+        started = time.perf_counter()
         cmd = SlashCommand.from_payload(body)
         try:
             parsed = g.parse(cmd.text, cmd.user_id)
         except BotError as error:
             await ack(text=render.error_text(error.message, error.hint))
+            _log(cmd, started, "refused")
             return
         if isinstance(parsed, g.ShowHelp):
             await ack(text=render.escape(g.help_text()))
@@ -44,7 +48,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             opener = _open_modal if isinstance(parsed, g.OpenDeclareModal) else _open_publish
             deps.background.spawn(opener(deps, client, respond, cmd), name="views.open")
             return
-        work = deps.background.spawn(reply_text(run(deps, cmd, parsed)), name="command")
+        work = deps.background.spawn(_logged(deps, cmd, parsed, started), name="command")
         done, _ = await asyncio.wait({work}, timeout=deps.ack_budget)
         if work in done:
             await ack(text=work.result())
@@ -53,6 +57,28 @@ def register(app: AsyncApp, deps: Deps) -> None:
         work.add_done_callback(
             lambda task: deps.background.spawn(respond(text=task.result()), name="late reply")
         )
+
+
+def _log(cmd: SlashCommand, started: float, outcome: str) -> None:
+    """Write the one structured line that follows a command: who, what, which incident, how."""
+    log.info(
+        "command",
+        extra={
+            "command": (cmd.text.split() or ["(form)"])[0].lower()[:20],
+            "user": cmd.user_id,
+            "channel": cmd.channel_id,
+            "incident": current_incident.get(),
+            "latency_ms": round((time.perf_counter() - started) * 1000, 2),
+            "outcome": outcome,
+        },
+    )
+
+
+async def _logged(deps: Deps, cmd: SlashCommand, parsed: g.Command, started: float) -> str:
+    text = await reply_text(run(deps, cmd, parsed))
+    failed = text.startswith(":warning: Sorry, something went wrong")
+    _log(cmd, started, "error" if failed else "refused" if text.startswith(":warning:") else "ok")
+    return text
 
 
 async def run(deps: Deps, cmd: SlashCommand, parsed: g.Command) -> str:

@@ -18,6 +18,8 @@ class Delivery:
     attempts: int
     destination: str
     created_at: datetime
+    # A retry, or a row picked up after a crash: an earlier try may have reached the peer.
+    retrying: bool = False
 
 
 class DeliveryError(Exception):

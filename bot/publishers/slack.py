@@ -55,6 +55,7 @@ PERMANENT = frozenset(
 # Errors that mean the wanted state already holds.
 ALREADY = frozenset({"already_in_channel", "already_pinned"})
 _MAX_NAME_TRIES = 10
+_UNREADABLE = frozenset({"channel_not_found", "missing_scope", "not_in_channel"})
 
 
 class SlackPublisher:
@@ -81,7 +82,7 @@ class SlackPublisher:
         self.display_timezone = display_timezone
         self.postmortem_canvas = postmortem_canvas
         self.announce_channel = announce_channel.lstrip("#") if announce_channel else None
-        self._kinds: dict[str, Callable[[IncidentState, dict[str, Any]], Awaitable[None]]] = {
+        self._kinds: dict[str, Callable[[IncidentState, Delivery], Awaitable[None]]] = {
             "channel.create": self._create_channel,
             "channel.invite": self._invite,
             "channel.topic": self._topic,
@@ -102,7 +103,7 @@ class SlackPublisher:
         if delivery.kind != "channel.create" and state.channel_id is None:
             raise DeliveryError("the incident channel does not exist yet")
         try:
-            await handler(state, delivery.payload)
+            await handler(state, delivery)
         except SlackApiError as error:
             raise _classify(error) from error
         except (aiohttp.ClientError, TimeoutError) as error:
@@ -130,7 +131,7 @@ class SlackPublisher:
                 raise DeliveryError(f"incident {incident_id} is gone", permanent=True)
             return await q.incident_state(session, incident)
 
-    async def _create_channel(self, state: IncidentState, _payload: dict[str, Any]) -> None:
+    async def _create_channel(self, state: IncidentState, delivery: Delivery) -> None:
         if state.channel_id is not None:
             return
         base = channel_name(self.prefix, state.number, state.title)
@@ -176,14 +177,14 @@ class SlackPublisher:
             if not cursor:
                 return None
 
-    async def _invite(self, state: IncidentState, payload: dict[str, Any]) -> None:
-        users = ",".join(payload["users"])
+    async def _invite(self, state: IncidentState, delivery: Delivery) -> None:
+        users = ",".join(delivery.payload["users"])
         await self._in_channel(
             state,
             lambda: self.client.conversations_invite(channel=state.channel_id or "", users=users),
         )
 
-    async def _topic(self, state: IncidentState, _payload: dict[str, Any]) -> None:
+    async def _topic(self, state: IncidentState, delivery: Delivery) -> None:
         await self._in_channel(
             state,
             lambda: self.client.conversations_setTopic(
@@ -191,7 +192,7 @@ class SlackPublisher:
             ),
         )
 
-    async def _summary(self, state: IncidentState, _payload: dict[str, Any]) -> None:
+    async def _summary(self, state: IncidentState, delivery: Delivery) -> None:
         text, blocks = render.summary(state)
         channel = state.channel_id or ""
         async with self.db.read() as session:
@@ -200,10 +201,7 @@ class SlackPublisher:
         if summary_ts is not None:
             await self.client.chat_update(channel=channel, ts=summary_ts, text=text, blocks=blocks)
             return
-        response = await self._in_channel(
-            state, lambda: self.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
-        )
-        ts = str(response["ts"])
+        ts = await self._post_once(channel, delivery, text=text, blocks=blocks)
         async with self.db.write() as session:
             incident = await session.get(Incident, state.id)
             assert incident is not None
@@ -211,43 +209,31 @@ class SlackPublisher:
             session.add(incident)
         await self._in_channel(state, lambda: self.client.pins_add(channel=channel, timestamp=ts))
 
-    async def _post_entry(self, state: IncidentState, payload: dict[str, Any]) -> None:
+    async def _post_entry(self, state: IncidentState, delivery: Delivery) -> None:
         async with self.db.read() as session:
-            row = await q.get_entry(session=session, entry_id=int(payload["entry_id"]))
+            row = await q.get_entry(session=session, entry_id=int(delivery.payload["entry_id"]))
         if row is None or row.slack_ts is not None:
             return
         text = render.entry(state, q.to_entry(row), public_url=self.status_page_url)
-        response = await self._in_channel(
-            state,
-            lambda: self.client.chat_postMessage(
-                channel=state.channel_id or "",
-                text=text,
-                unfurl_links=False,
-                metadata={"event_type": "warroom_entry", "event_payload": {"entry_id": row.id}},
-            ),
-        )
+        ts = await self._post_once(state.channel_id or "", delivery, text=text)
         async with self.db.write() as session:
-            fresh = await q.get_entry(session=session, entry_id=int(payload["entry_id"]))
+            fresh = await q.get_entry(session=session, entry_id=int(delivery.payload["entry_id"]))
             assert fresh is not None
-            fresh.slack_ts = str(response["ts"])
+            fresh.slack_ts = ts
             session.add(fresh)
 
-    async def _announce(self, state: IncidentState, payload: dict[str, Any]) -> None:
+    async def _announce(self, state: IncidentState, delivery: Delivery) -> None:
         if self.announce_channel is None:
             return
         async with self.db.read() as session:
-            row = await q.get_entry(session=session, entry_id=int(payload["entry_id"]))
+            row = await q.get_entry(session=session, entry_id=int(delivery.payload["entry_id"]))
         if row is None:
             return
         text = render.announcement(state, q.to_entry(row))
-        await self._joined(
-            self.announce_channel,
-            lambda: self.client.chat_postMessage(
-                channel=self.announce_channel or "", text=text, unfurl_links=False
-            ),
-        )
+        await self._post_once(self.announce_channel, delivery, text=text)
 
-    async def _notify(self, state: IncidentState, payload: dict[str, Any]) -> None:
+    async def _notify(self, state: IncidentState, delivery: Delivery) -> None:
+        payload = delivery.payload
         text = render.declared_notice(state)
         url = payload.get("response_url")
         if not url:
@@ -260,16 +246,10 @@ class SlackPublisher:
             elif res.status >= 400:
                 raise DeliveryError(f"response_url answered {res.status}")
 
-    async def _notice(self, state: IncidentState, payload: dict[str, Any]) -> None:
-        text = str(payload["text"])
-        await self._in_channel(
-            state,
-            lambda: self.client.chat_postMessage(
-                channel=state.channel_id or "", text=text, unfurl_links=False
-            ),
-        )
+    async def _notice(self, state: IncidentState, delivery: Delivery) -> None:
+        await self._post_once(state.channel_id or "", delivery, text=str(delivery.payload["text"]))
 
-    async def _postmortem(self, state: IncidentState, _payload: dict[str, Any]) -> None:
+    async def _postmortem(self, state: IncidentState, delivery: Delivery) -> None:
         async with self.db.read() as session:
             incident = await session.get(Incident, state.id)
             assert incident is not None
@@ -323,6 +303,46 @@ class SlackPublisher:
                     now=datetime.now(UTC),
                 )
         return names
+
+    async def _post_once(self, channel: str, delivery: Delivery, **message: Any) -> str:
+        """Post a message stamped with its outbox row; on a retry, first look for it.
+
+        A timeout or a crash can lose Slack's answer to a post that did happen: the stamp in
+        the message metadata lets the retry find it instead of posting it twice.
+        """
+        stamp = {"outbox": delivery.id}
+        if delivery.retrying:
+            found = await self._find_posted(channel, stamp, delivery.created_at.timestamp() - 60)
+            if found is not None:
+                return found
+        response = await self._joined(
+            channel,
+            lambda: self.client.chat_postMessage(
+                channel=channel,
+                unfurl_links=False,
+                metadata={"event_type": "warroom_post", "event_payload": stamp},
+                **message,
+            ),
+        )
+        return str(response["ts"])
+
+    async def _find_posted(self, channel: str, stamp: dict[str, Any], since: float) -> str | None:
+        try:
+            response = await self._joined(
+                channel,
+                lambda: self.client.conversations_history(
+                    channel=channel, oldest=f"{since:.6f}", include_all_metadata=True, limit=200
+                ),
+            )
+        except SlackApiError as error:
+            if error.response.get("error") in _UNREADABLE:
+                return None  # a channel given by name, or no history scope: post again
+            raise
+        for message in response.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            if metadata.get("event_payload") == stamp:
+                return str(message["ts"])
+        return None
 
     async def _in_channel(self, state: IncidentState, call: Callable[[], Awaitable[Any]]) -> Any:
         return await self._joined(state.channel_id or "", call)
