@@ -118,11 +118,20 @@ class SlackPublisher:
             f":warning: I could not {_WHAT.get(delivery.kind, delivery.kind)} for {state.ref}"
             f" (Slack said: `{error}`). An operator can retry with `warroom outbox retry`."
         )
-        target = state.channel_id if delivery.kind != "channel.create" else state.declared_by
-        try:
-            await self.client.chat_postMessage(channel=target or state.declared_by, text=text)
-        except (SlackApiError, aiohttp.ClientError, TimeoutError):
-            log.exception("could not report dead delivery %s", delivery.id)
+        targets = [state.channel_id, state.declared_by]  # the channel may be archived: DM too
+        if delivery.kind == "channel.create":
+            targets = [state.declared_by]
+        for target in filter(None, targets):
+            try:
+                await self.client.chat_postMessage(channel=target, text=text)
+                return
+            except (SlackApiError, aiohttp.ClientError, TimeoutError) as failure:
+                log.warning(
+                    "could not report dead delivery %s to %s: %s",
+                    delivery.id,
+                    target,
+                    type(failure).__name__,
+                )
 
     async def _state(self, incident_id: int) -> IncidentState:
         async with self.db.read() as session:
