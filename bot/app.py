@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -178,9 +177,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         if socket is not None:
             await socket.close_async()  # type: ignore[no-untyped-call]
         await background.close()
-        relay_task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await relay_task
+        await relay.stop(relay_task, grace=5.0)
         await db.dispose()
         await http.close()
 

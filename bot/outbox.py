@@ -52,6 +52,8 @@ class Relay:
         self.poll = poll
         self.lease = timedelta(seconds=lease)
         self._wake = asyncio.Event()
+        self._in_flight: set[int] = set()
+        self._stopping = False
         self._idle = asyncio.Event()
 
     def wake(self) -> None:
@@ -59,8 +61,8 @@ class Relay:
         self._wake.set()
 
     async def run(self) -> None:
-        """Deliver forever; cancel the task to stop."""
-        while True:
+        """Deliver until stop() (or cancellation)."""
+        while not self._stopping:
             try:
                 delivered = await self.run_once()
             except TryAgain:
@@ -75,6 +77,22 @@ class Relay:
                     await self._wake.wait()
             self._wake.clear()
             self._idle.clear()
+
+    async def stop(self, task: asyncio.Task[None], grace: float) -> None:
+        """Stop claiming, let deliveries under way finish for `grace` s, then hand back the rest."""
+        self._stopping = True
+        self.wake()
+        try:
+            async with asyncio.timeout(grace):
+                await asyncio.shield(task)
+        except TimeoutError:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        except Exception:
+            log.exception("the outbox relay had stopped with an error")
+        with contextlib.suppress(TryAgain):
+            await self.release_in_flight()
 
     async def run_once(self) -> int:
         """Claim one batch of due rows and deliver them; return how many were claimed."""
@@ -101,7 +119,19 @@ class Relay:
                 self.wake()
                 await asyncio.sleep(0.02)
 
+    async def release_in_flight(self) -> None:
+        """After the relay was cancelled: hand back the rows it was delivering."""
+        rows, self._in_flight = sorted(self._in_flight), set()
+        if rows:
+            async with self.db.write() as session:
+                await q.release(session=session, row_ids=rows)
+
     async def _deliver(self, delivery: Delivery) -> None:
+        self._in_flight.add(delivery.id)
+        await self._deliver_tracked(delivery)  # a cancellation leaves the row in _in_flight
+        self._in_flight.discard(delivery.id)
+
+    async def _deliver_tracked(self, delivery: Delivery) -> None:
         publisher = self.publishers.get(delivery.destination)
         attempts = delivery.attempts + 1
         try:

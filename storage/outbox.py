@@ -138,3 +138,17 @@ async def count_pending(*, session: AsyncSession) -> int:
     """Return how many rows are still to deliver."""
     query = select(func.count()).select_from(OutboxRow).where(OutboxRow.status == PENDING)
     return int((await session.exec(query)).one())
+
+
+async def release(*, session: AsyncSession, row_ids: Sequence[int]) -> None:
+    """Give back rows whose delivery was interrupted (shutdown), counted as an attempt.
+
+    Counting it makes the next try check whether the interrupted one got through.
+    """
+    if not row_ids:
+        return
+    await session.exec(
+        update(OutboxRow)
+        .where(col(OutboxRow.id).in_(row_ids), col(OutboxRow.status) == PENDING)
+        .values(locked_until=None, attempts=OutboxRow.attempts + 1)
+    )

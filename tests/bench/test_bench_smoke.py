@@ -1,0 +1,73 @@
+"""The benchmark still runs end to end (small n). Its numbers are not asserted: only that it
+measures everything and reports each row with a number."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+ROWS = (
+    "ack p50 @1 (ms)",
+    "ack p99 @1 (ms)",
+    "ack max @1 (ms)",
+    "throughput @1 (req/s)",
+    "errors @1",
+    "ack p50 @32 (ms)",
+    "ack p99 @32 (ms)",
+    "ack max @32 (ms)",
+    "throughput @32 (req/s)",
+    "errors @32",
+    "ratio warroom/floor, p50 @1",
+    "ratio warroom/floor, p99 @32",
+    "updates recorded & posted",
+    "declare to ready, median (ms)",
+    "post-mortem render, median (ms)",
+    "summary.json p50 (ms)",
+    "summary.json p99 (ms)",
+    "/status p50 (ms)",
+    "/status p99 (ms)",
+    "peak RSS VmHWM, updates server (MiB)",
+    "peak RSS VmHWM, pages server (MiB)",
+    "peak RSS sampled, updates server (MiB)",
+    "peak RSS sampled, pages server (MiB)",
+)
+# Rows measured on the floor too: their floor cell must hold a number as well.
+WITH_FLOOR = {name for name in ROWS if name.startswith(("ack ", "throughput", "errors", "peak"))}
+NUMBER = re.compile(r"^\d[\d,]*(\.\d+)?(/\d+)?$")
+
+
+def _table(text: str) -> dict[str, list[str]]:
+    rows: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        if line.startswith("| ") and not line.startswith("| Measurement"):
+            cells = [cell.strip() for cell in line.strip().strip("|").split(" | ")]
+            rows[cells[0]] = cells[1:]
+    return rows
+
+
+def test_bench_run_smoke_reports_every_row_with_numbers(tmp_path: Path) -> None:
+    out = tmp_path / "r.md"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--smoke", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    text = out.read_text()
+    assert text == done.stdout
+    table = _table(text)
+    for name in ROWS:
+        assert name in table, f"row {name!r} missing from:\n{text}"
+        warroom, floor, _target, result, _notes = table[name]
+        assert NUMBER.match(warroom), f"{name}: warroom {warroom!r} is not a number"
+        if name in WITH_FLOOR:
+            assert NUMBER.match(floor), f"{name}: floor {floor!r} is not a number"
+        assert result in {"PASS", "MISS", "—"}, f"{name}: result {result!r}"
+    assert "machine:" in text
+    assert "Python 3." in text
