@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
 Json = dict[str, Any]
 BOT_ID = "B0WARROOM"
@@ -174,12 +174,16 @@ class SlackEmulator:
         self,
         *,
         bot_token: str = "xoxb-emulator",
+        app_token: str = "xapp-emulator",
         team_id: str = "T0EMULATOR",
         bot_user_id: str = "UWARROOM",
         users: Iterable[EmUser] = (),
         channels: Iterable[tuple[str, str]] = (),
     ) -> None:
         self.bot_token, self.team_id, self.bot_user_id = bot_token, team_id, bot_user_id
+        self.app_token = app_token
+        self._sockets: list[web.WebSocketResponse] = []
+        self._socket_acks: dict[str, asyncio.Future[Json]] = {}
         self.users: dict[str, EmUser] = {bot_user_id: EmUser(bot_user_id, "warroom", "Warroom")}
         self.users[bot_user_id].is_bot = True
         self.users.update({u.id: u for u in users})
@@ -246,7 +250,48 @@ class SlackEmulator:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{url_id}", self._response)
         app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_get("/socket", self._socket)
         return app
+
+    # ----- Socket Mode ----------------------------------------------------------------
+    async def _socket(self, request: web.Request) -> web.StreamResponse:
+        ws = web.WebSocketResponse(heartbeat=None)
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        await ws.send_json({"type": "hello", "num_connections": len(self._sockets)})
+        try:
+            async for message in ws:
+                if message.type != WSMsgType.TEXT:
+                    continue
+                data = json.loads(message.data)
+                future = self._socket_acks.pop(str(data.get("envelope_id")), None)
+                if future is not None and not future.done():
+                    future.set_result(data)
+        finally:
+            self._sockets.remove(ws)
+        return ws
+
+    @property
+    def socket_connected(self) -> bool:
+        """Return whether an app is connected over Socket Mode."""
+        return bool(self._sockets)
+
+    async def socket_send(self, kind: str, payload: Json, limit: float = 5.0) -> Json:
+        """Deliver an envelope (`slash_commands`, `interactive`, `events_api`); return its ack."""
+        envelope_id = uuid.uuid4().hex
+        future: asyncio.Future[Json] = asyncio.get_running_loop().create_future()
+        self._socket_acks[envelope_id] = future
+        await self._sockets[-1].send_json(
+            {
+                "envelope_id": envelope_id,
+                "type": kind,
+                "payload": payload,
+                "accepts_response_payload": kind != "events_api",
+                "retry_attempt": 0,
+            }
+        )
+        async with asyncio.timeout(limit):
+            return await future
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Serve the emulator on host:port and return its base URL."""
@@ -379,6 +424,11 @@ class SlackEmulator:
         self.calls.append((method, params))
         if not token:
             return web.json_response({"ok": False, "error": "not_authed"})
+        if method == "apps.connections.open":
+            if token != self.app_token:
+                return web.json_response({"ok": False, "error": "invalid_auth"})
+            ws_url = self.base_url.replace("http://", "ws://") + "/socket"
+            return web.json_response({"ok": True, "url": ws_url})
         if token != self.bot_token:
             return web.json_response({"ok": False, "error": "invalid_auth"})
         fault = next((f for f in self._faults if f.method in (method, "*")), None)
