@@ -94,7 +94,7 @@ class ServiceCore:
                         self._owe(session, incident, kind_owed, entry_id=entry.id)
                 else:
                     self._owe(session, incident, kind_owed)
-            state = await q.incident_state(session, incident)
+            state = await q.incident_state(session, incident, with_extras=False)  # reply only
         self.on_commit()
         return Outcome(state, q.to_entry(entry))
 
