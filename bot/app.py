@@ -91,7 +91,8 @@ def build_bolt(
 
 async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     settings, clock = app[SETTINGS], app[CLOCK]
-    http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15))
+    # slack_sdk takes its timeout from this session; other calls pass their own per request.
+    http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.slack_timeout))
     db = Database(settings.database_url.reveal())
     await migrate(db)
     timeout = max(1, round(settings.slack_timeout))  # slack_sdk takes whole seconds

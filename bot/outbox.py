@@ -68,6 +68,10 @@ class Relay:
             except TryAgain:
                 log.warning("outbox: database unavailable, retrying")
                 delivered = 0
+            except Exception:  # never let the relay die: deliveries would silently stop
+                log.exception("outbox relay error; retrying")
+                delivered = 0
+                await asyncio.sleep(self.poll)
             if delivered:
                 continue
             self._idle.set()
@@ -96,7 +100,7 @@ class Relay:
 
     async def run_once(self) -> int:
         """Claim one batch of due rows and deliver them; return how many were claimed."""
-        async with self.db.write() as session:
+        async with self.db.write(background=True) as session:
             rows = await q.claim_due(
                 session=session,
                 now=self.clock(),
@@ -104,8 +108,7 @@ class Relay:
                 limit=self.batch,
                 skip_locked=not self.db.is_sqlite,
             )
-            now = self.clock()
-            claimed = [_delivery(row, now - self.lease) for row in rows]
+            claimed = [_delivery(row) for row in rows]
         await asyncio.gather(*(self._deliver(delivery) for delivery in claimed))
         return len(claimed)
 
@@ -123,7 +126,7 @@ class Relay:
         """After the relay was cancelled: hand back the rows it was delivering."""
         rows, self._in_flight = sorted(self._in_flight), set()
         if rows:
-            async with self.db.write() as session:
+            async with self.db.write(background=True) as session:
                 await q.release(session=session, row_ids=rows)
 
     async def _deliver(self, delivery: Delivery) -> None:
@@ -200,7 +203,7 @@ class Relay:
         error: str | None,
         next_attempt_at: datetime | None = None,
     ) -> None:
-        async with self.db.write() as session:
+        async with self.db.write(background=True) as session:
             await q.settle(
                 session=session,
                 row_id=delivery.id,
@@ -217,7 +220,7 @@ class Relay:
             return row is not None and await q.has_later(session=session, row=row)
 
 
-def _delivery(row: OutboxRow, lease_start: datetime) -> Delivery:
+def _delivery(row: OutboxRow) -> Delivery:
     assert row.id is not None
     return Delivery(
         id=row.id,
@@ -227,5 +230,5 @@ def _delivery(row: OutboxRow, lease_start: datetime) -> Delivery:
         attempts=row.attempts,
         destination=row.destination,
         created_at=row.created_at,
-        retrying=row.attempts > 0 or row.created_at < lease_start,
+        retrying=row.attempts > 0,
     )

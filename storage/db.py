@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -64,6 +65,9 @@ class Database:
                 self.url, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_timeout=10
             )
             self.read_engine = self.write_engine
+        self._urgent = 0  # commands waiting for or holding the SQLite writer
+        self._no_urgent = asyncio.Event()
+        self._no_urgent.set()
         self._writes = async_sessionmaker(
             self.write_engine, class_=AsyncSession, expire_on_commit=False
         )
@@ -72,8 +76,19 @@ class Database:
         )
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncSession]:
-        """Open one transaction that commits at the end of the block, or rolls back."""
+    async def write(self, *, background: bool = False) -> AsyncIterator[AsyncSession]:
+        """Open one transaction that commits at the end of the block, or rolls back.
+
+        On SQLite there is one writer; `background` writers (the outbox relay) step aside
+        while a person's command is waiting for it, so acks never queue behind deliveries.
+        """
+        if self.is_sqlite:
+            if background:
+                while self._urgent:
+                    await self._no_urgent.wait()
+            else:
+                self._urgent += 1
+                self._no_urgent.clear()
         try:
             async with self._writes() as session, session.begin():
                 yield session
@@ -81,6 +96,11 @@ class Database:
             if isinstance(error, DBAPIError) and not _is_unavailable(error):
                 raise
             raise TryAgain(_TRY_AGAIN) from error
+        finally:
+            if self.is_sqlite and not background:
+                self._urgent -= 1
+                if not self._urgent:
+                    self._no_urgent.set()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -109,5 +129,15 @@ class Database:
             await self.read_engine.dispose()
 
 
+# PostgreSQL SQLSTATEs that mean "the server is not there right now", not "your data is wrong".
+_UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03")
+
+
 def _is_unavailable(error: DBAPIError) -> bool:
-    return bool(error.connection_invalidated) or isinstance(error, OperationalError)
+    if error.connection_invalidated or isinstance(error, OperationalError | InterfaceError):
+        return True
+    for cause in (error.orig, getattr(error.orig, "__cause__", None)):
+        state = str(getattr(cause, "sqlstate", "") or "")
+        if state.startswith(_UNAVAILABLE_STATES) or isinstance(cause, OSError):
+            return True
+    return False

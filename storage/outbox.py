@@ -72,6 +72,10 @@ async def claim_due(
         query = query.with_for_update(skip_locked=True, of=OutboxRow)
     rows = (await session.exec(query)).all()
     for row in rows:
+        if row.locked_until is not None:
+            # Leased before and never settled: that try died mid-delivery (a crash), and it
+            # may have reached the peer. Count it, so the delivery checks before repeating.
+            row.attempts += 1
         row.locked_until = now + lease
         session.add(row)
     return rows

@@ -55,6 +55,8 @@ PERMANENT = frozenset(
 # Errors that mean the wanted state already holds.
 ALREADY = frozenset({"already_in_channel", "already_pinned"})
 _MAX_NAME_TRIES = 10
+# Deliveries whose message shows the roles or the last update; the others skip those reads.
+_NEEDS_ROLES = frozenset({"channel.topic", "summary.refresh", "postmortem.upload"})
 _UNREADABLE = frozenset({"channel_not_found", "missing_scope", "not_in_channel"})
 
 
@@ -99,7 +101,7 @@ class SlackPublisher:
         handler = self._kinds.get(delivery.kind)
         if handler is None or delivery.incident_id is None:
             raise DeliveryError(f"unknown Slack delivery {delivery.kind!r}", permanent=True)
-        state = await self._state(delivery.incident_id)
+        state = await self._state(delivery.incident_id, extras=delivery.kind in _NEEDS_ROLES)
         if delivery.kind != "channel.create" and state.channel_id is None:
             raise DeliveryError("the incident channel does not exist yet")
         try:
@@ -133,12 +135,12 @@ class SlackPublisher:
                     type(failure).__name__,
                 )
 
-    async def _state(self, incident_id: int) -> IncidentState:
+    async def _state(self, incident_id: int, *, extras: bool = True) -> IncidentState:
         async with self.db.read() as session:
             incident = await q.get_incident(session=session, incident_id=incident_id)
             if incident is None:
                 raise DeliveryError(f"incident {incident_id} is gone", permanent=True)
-            return await q.incident_state(session, incident)
+            return await q.incident_state(session, incident, with_extras=extras)
 
     async def _create_channel(self, state: IncidentState, delivery: Delivery) -> None:
         if state.channel_id is not None:
@@ -161,7 +163,7 @@ class SlackPublisher:
             name = with_suffix(base, attempt)
         else:
             raise DeliveryError(f"every channel name up to {name} is taken", permanent=True)
-        async with self.db.write() as session:
+        async with self.db.write(background=True) as session:
             incident = await session.get(Incident, state.id)
             assert incident is not None
             incident.channel_id, incident.channel_name = channel["id"], channel["name"]
@@ -211,7 +213,7 @@ class SlackPublisher:
             await self.client.chat_update(channel=channel, ts=summary_ts, text=text, blocks=blocks)
             return
         ts = await self._post_once(channel, delivery, text=text, blocks=blocks)
-        async with self.db.write() as session:
+        async with self.db.write(background=True) as session:
             incident = await session.get(Incident, state.id)
             assert incident is not None
             incident.summary_ts = ts
@@ -225,7 +227,7 @@ class SlackPublisher:
             return
         text = render.entry(state, q.to_entry(row), public_url=self.status_page_url)
         ts = await self._post_once(state.channel_id or "", delivery, text=text)
-        async with self.db.write() as session:
+        async with self.db.write(background=True) as session:
             fresh = await q.get_entry(session=session, entry_id=int(delivery.payload["entry_id"]))
             assert fresh is not None
             fresh.slack_ts = ts
@@ -303,7 +305,7 @@ class SlackPublisher:
                 profile.get("real_name") or user.get("real_name") or user.get("name") or user_id
             )
             names[user_id] = name
-            async with self.db.write() as session:
+            async with self.db.write(background=True) as session:
                 await pm.remember_person(
                     session=session,
                     user_id=user_id,

@@ -258,7 +258,7 @@ class StatuspagePublisher:
         self, incident: Incident, remote: dict[str, Any], entry_id: int | None
     ) -> None:
         """Store the remote ID and owe the channel a confirmation, in one transaction."""
-        async with self.db.write() as session:
+        async with self.db.write(background=True) as session:
             row = await session.get(Incident, incident.id)
             assert row is not None
             row.statuspage_id = str(remote["id"])
@@ -278,7 +278,7 @@ class StatuspagePublisher:
                 )
 
     async def _notice(self, incident_id: int, text: str) -> None:
-        async with self.db.write() as session:
+        async with self.db.write(background=True) as session:
             enqueue(
                 session=session,
                 incident_id=incident_id,
