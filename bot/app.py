@@ -25,6 +25,7 @@ from bot.tasks import Background
 from handlers import commands, events, postmortem_http, status_page, views
 from handlers import http as routes
 from handlers.context import Deps, Directory, Responders
+from handlers.errors import handle_bolt_error
 from handlers.status_page import PAGES
 from storage.db import Database
 from storage.migrate import migrate
@@ -86,6 +87,7 @@ def build_bolt(
     commands.register(bolt, deps)
     views.register(bolt, deps)
     events.register(bolt, deps)
+    bolt.error(handle_bolt_error)
     return bolt
 
 

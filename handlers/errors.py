@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections.abc import Awaitable
+
+from slack_bolt.response import BoltResponse
 
 from bot.domain.errors import BotError
 from bot.slack_blocks import error_text
@@ -30,3 +33,9 @@ async def reply_text(work: Awaitable[str]) -> str:
         return error_text(error.message, error.hint)
     except Exception as error:
         return apology(error)
+
+
+async def handle_bolt_error(error: Exception) -> BoltResponse:
+    """Answer 200 with an apology instead of Bolt's bare 500 for anything a listener missed."""
+    body = json.dumps({"response_type": "ephemeral", "text": apology(error)})
+    return BoltResponse(status=200, body=body, headers={"content-type": "application/json"})

@@ -36,7 +36,7 @@ class Reaction:
     @classmethod
     def from_event(cls, event: dict[str, Any]) -> Reaction | None:
         """Read a reaction_added event on a message, or None for other items."""
-        item = event.get("item") or {}
+        item = as_object(event.get("item"))
         if item.get("type") != "message" or not item.get("channel") or not item.get("ts"):
             return None
         return cls(
@@ -59,22 +59,28 @@ class DeclareForm:
     @classmethod
     def from_view(cls, body: dict[str, Any], blocks: dict[str, tuple[str, str]]) -> DeclareForm:
         """Read the declare modal's values; `blocks` maps field -> (block_id, action_id)."""
-        values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
+        view = as_object(body.get("view"))
+        values = as_object(as_object(view.get("state")).get("values"))
 
         def value(field: str) -> str | None:
             block, action = blocks[field]
-            element = (values.get(block) or {}).get(action) or {}
+            element = as_object(as_object(values.get(block)).get(action))
             raw = element.get("value")
-            if raw is None and isinstance(element.get("selected_option"), dict):
-                raw = element["selected_option"].get("value")
+            if raw is None:
+                raw = as_object(element.get("selected_option")).get("value")
             return str(raw).strip() if raw else None
 
-        metadata = (body.get("view") or {}).get("private_metadata") or None
+        metadata = view.get("private_metadata") or None
         return cls(
-            user_id=str((body.get("user") or {}).get("id", "")),
+            user_id=str(as_object(body.get("user")).get("id", "")),
             title=value("title") or "",
             severity=value("severity"),
             description=value("description"),
             origin_channel_id=metadata,
-            view_id=(body.get("view") or {}).get("id") or None,
+            view_id=view.get("id") or None,
         )
+
+
+def as_object(value: Any) -> dict[str, Any]:
+    """Return `value` if it is a JSON object, else an empty one: payload shapes vary."""
+    return value if isinstance(value, dict) else {}

@@ -45,4 +45,5 @@ async def handle_postmortem_markdown_http(request: web.Request) -> web.Response:
 
 def register(app: web.Application) -> None:
     """Attach the route."""
-    app.router.add_get(r"/incidents/{n:\d+}/postmortem.md", handle_postmortem_markdown_http)
+    # Nine digits at most: a longer number is no incident (and would overflow the column).
+    app.router.add_get(r"/incidents/{n:\d{1,9}}/postmortem.md", handle_postmortem_markdown_http)

@@ -14,7 +14,7 @@ from bot.domain.grammar import parse_severity
 from bot.domain.model import Severity
 from handlers.context import Deps
 from handlers.errors import reply_text
-from handlers.payloads import DeclareForm
+from handlers.payloads import DeclareForm, as_object
 
 FIELDS = {
     "title": (render.TITLE_BLOCK, render.TITLE_ACTION),
@@ -48,11 +48,14 @@ def register(app: AsyncApp, deps: Deps) -> None:
     async def handle_publish_view_submission(
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
     ) -> None:
-        view = body.get("view") or {}
-        values = (view.get("state") or {}).get("values") or {}
-        text = ((values.get(render.SUMMARY_BLOCK) or {}).get(render.SUMMARY_ACTION) or {}).get(
-            "value"
-        ) or ""
+        view = as_object(body.get("view"))
+        values = as_object(as_object(view.get("state")).get("values"))
+        text = str(
+            as_object(as_object(values.get(render.SUMMARY_BLOCK)).get(render.SUMMARY_ACTION)).get(
+                "value"
+            )
+            or ""
+        )
         if not text.strip():
             await ack(
                 response_action="errors",
@@ -60,7 +63,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             )
             return
         await ack()
-        user = str((body.get("user") or {}).get("id", ""))
+        user = str(as_object(body.get("user")).get("id", ""))
         channel = str(view.get("private_metadata") or "")
 
         async def work() -> str:

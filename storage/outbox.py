@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, update
-from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -47,15 +46,12 @@ async def claim_due(
     Only a group's head is eligible, so each group is delivered in order; the lease keeps
     other relays (other replicas) off a row while it is being delivered.
     """
-    other = aliased(OutboxRow)
-    head = (
-        select(func.min(other.id))
-        .where(
-            other.status == PENDING,
-            other.destination == OutboxRow.destination,
-            func.coalesce(other.incident_id, -1) == func.coalesce(OutboxRow.incident_id, -1),
-        )
-        .scalar_subquery()
+    # The oldest pending row of each group, in one pass over the pending-rows index (GROUP BY
+    # puts rows without an incident in one group of their own).
+    heads = (
+        select(func.min(OutboxRow.id))
+        .where(OutboxRow.status == PENDING)
+        .group_by(col(OutboxRow.destination), col(OutboxRow.incident_id))
     )
     query = (
         select(OutboxRow)
@@ -63,7 +59,7 @@ async def claim_due(
             OutboxRow.status == PENDING,
             col(OutboxRow.next_attempt_at) <= now,
             (col(OutboxRow.locked_until).is_(None)) | (col(OutboxRow.locked_until) < now),
-            OutboxRow.id == head,
+            col(OutboxRow.id).in_(heads),
         )
         .order_by(col(OutboxRow.id))
         .limit(limit)

@@ -20,6 +20,7 @@ ROWS = (
     "ack max @32 (ms)",
     "throughput @32 (req/s)",
     "errors @32",
+    "server CPU per ack @32 (ms)",
     "ratio warroom/floor, p50 @1",
     "ratio warroom/floor, p99 @32",
     "updates recorded & posted",
@@ -35,7 +36,9 @@ ROWS = (
     "peak RSS sampled, pages server (MiB)",
 )
 # Rows measured on the floor too: their floor cell must hold a number as well.
-WITH_FLOOR = {name for name in ROWS if name.startswith(("ack ", "throughput", "errors", "peak"))}
+WITH_FLOOR = {
+    name for name in ROWS if name.startswith(("ack ", "throughput", "errors", "server", "peak"))
+}
 NUMBER = re.compile(r"^\d[\d,]*(\.\d+)?(/\d+)?$")
 
 

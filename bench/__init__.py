@@ -1,0 +1,1 @@
+"""warroom's benchmark: real server processes measured over HTTP (see bench.run)."""

@@ -1,0 +1,185 @@
+"""The report's rows: what one run measured, against its targets."""
+
+from __future__ import annotations
+
+from bench import report as r
+from bench.load import Stats, median
+from bench.phases import Acks, Sizes, Updates
+from bench.procs import Child
+
+MIB = 1024 * 1024
+RSS_TARGET_MIB = 150.0
+
+
+def _mib(value: int | None) -> float | None:
+    return value / MIB if value is not None else None
+
+
+class Results:
+    """Everything one run measured, turned into the report's rows."""
+
+    def __init__(self, sizes: Sizes) -> None:
+        self.sizes = sizes
+        self.floor: Acks | None = None
+        self.updates: Updates | None = None
+        self.ready: list[float] = []
+        self.postmortem: tuple[list[float], int] = ([], 0)
+        self.history_seconds = 0.0
+        self.summary: tuple[Stats, float] | None = None
+        self.status: tuple[Stats, float] | None = None
+        self.children: dict[str, Child] = {}
+
+    def rows(self) -> list[r.Row]:
+        """Return the table rows."""
+        assert self.floor is not None
+        assert self.updates is not None
+        assert self.summary is not None
+        assert self.status is not None
+        u = self.updates
+        f1, f32, w1, w32 = self.floor.c1, self.floor.c32, u.acks.c1, u.acks.c32
+        n = f"n={self.sizes.n} after {self.sizes.warmup} warm-ups"
+        rows = [
+            r.Row(
+                r.ACK_P50_1, r.num(w1.p50), r.num(f1.p50), "≤ floor", r.verdict(w1.p50 <= f1.p50), n
+            ),
+            r.Row(r.ACK_P99_1, r.num(w1.p99), r.num(f1.p99)),
+            r.Row(r.ACK_MAX_1, r.num(w1.max), r.num(f1.max)),
+            r.Row(r.RPS_1, r.num(w1.throughput, 0), r.num(f1.throughput, 0)),
+            _errors(r.ERRORS_1, w1, f1),
+            r.Row(r.ACK_P50_32, r.num(w32.p50), r.num(f32.p50), notes=n),
+            r.Row(
+                r.ACK_P99_32,
+                r.num(w32.p99),
+                r.num(f32.p99),
+                "≤ 1.5 x floor",
+                r.verdict(w32.p99 <= 1.5 * f32.p99),
+            ),
+            r.Row(r.ACK_MAX_32, r.num(w32.max), r.num(f32.max)),
+            r.Row(r.RPS_32, r.num(w32.throughput, 0), r.num(f32.throughput, 0)),
+            _errors(r.ERRORS_32, w32, f32),
+            r.Row(
+                r.CPU_32,
+                r.num(u.acks.cpu_ms),
+                r.num(self.floor.cpu_ms),
+                notes="user + system time of the server process over the run at 32, per "
+                "request (warroom's includes its outbox relay at work meanwhile)",
+            ),
+            r.Row(
+                r.RATIO_P50_1,
+                r.num(w1.p50 / f1.p50),
+                target="≤ 1.00",
+                result=r.verdict(w1.p50 <= f1.p50),
+            ),
+            r.Row(
+                r.RATIO_P99_32,
+                r.num(w32.p99 / f32.p99),
+                target="≤ 1.50",
+                result=r.verdict(w32.p99 <= 1.5 * f32.p99),
+            ),
+            self._posted_row(u),
+            self._ready_row(),
+            self._postmortem_row(),
+            *self._page_rows(),
+            *self._rss_rows(),
+        ]
+        return rows
+
+    def _posted_row(self, u: Updates) -> r.Row:
+        duplicates = u.posted_total - u.posted
+        ok = u.recorded == u.sent and u.posted == u.sent and duplicates == 0
+        notes = (
+            f"recorded {u.recorded}, posted {u.posted} (+{duplicates} duplicates) of {u.sent} "
+            f"sent (warm-ups included); the last was posted {u.drain_seconds:.1f} s after the "
+            "last ack"
+        )
+        value = f"{min(u.recorded, u.posted)}/{u.sent}"
+        return r.Row(r.POSTED, value, target="all, once", result=r.verdict(ok), notes=notes)
+
+    def _ready_row(self) -> r.Row:
+        ready = median(self.ready)
+        notes = (
+            f"n={len(self.ready)}, min {r.num(min(self.ready))}, max {r.num(max(self.ready))}"
+            if self.ready
+            else ""
+        )
+        return r.Row(
+            r.READY, r.num(ready), target="< 150", result=r.verdict(ready < 150), notes=notes
+        )
+
+    def _postmortem_row(self) -> r.Row:
+        times, size = self.postmortem
+        value = median(times)
+        notes = (
+            f"{self.sizes.postmortem_entries:,} entries of mixed kinds, "
+            f"median of {len(times)}; draft {size / MIB:.1f} MiB"
+        )
+        return r.Row(
+            r.POSTMORTEM, r.num(value), target="< 300", result=r.verdict(value < 300), notes=notes
+        )
+
+    def _page_rows(self) -> list[r.Row]:
+        assert self.summary is not None
+        assert self.status is not None
+        (summary, summary_first), (status, status_first) = self.summary, self.status
+        history = (
+            f"{self.sizes.history:,} resolved + {self.sizes.open_incidents} open public "
+            f"incidents; n={self.sizes.page_n} in a row after one warm-up"
+        )
+        return [
+            r.Row(
+                r.SUMMARY_P50,
+                r.num(summary.p50),
+                target="< 5",
+                result=r.verdict(summary.p50 < 5 and summary.errors == 0),
+                notes=f"{history} (warm-up, cache cold: {r.num(summary_first)} ms)",
+            ),
+            r.Row(r.SUMMARY_P99, r.num(summary.p99), notes=f"errors: {summary.errors}"),
+            r.Row(
+                r.STATUS_P50,
+                r.num(status.p50),
+                target="< 20",
+                result=r.verdict(status.p50 < 20 and status.errors == 0),
+                notes=f"warm-up (HTML not yet rendered): {r.num(status_first)} ms",
+            ),
+            r.Row(r.STATUS_P99, r.num(status.p99), notes=f"errors: {status.errors}"),
+        ]
+
+    def _rss_rows(self) -> list[r.Row]:
+        floor = self.children.get("floor")
+        rows: list[r.Row] = []
+        for label, hwm_name, sampled_name in (
+            ("warroom", r.RSS_UPDATES, r.RSS_SAMPLED_UPDATES),
+            ("warroom-pages", r.RSS_PAGES, r.RSS_SAMPLED_PAGES),
+        ):
+            child = self.children.get(label)
+            hwm = _mib(child.hwm if child else None)
+            sampled = _mib(child.rss_peak if child else None)
+            rows.append(
+                r.Row(
+                    hwm_name,
+                    r.num(hwm, 1),
+                    r.num(_mib(floor.hwm if floor else None), 1),
+                    f"< {RSS_TARGET_MIB:.0f}",
+                    r.verdict(hwm is not None and hwm < RSS_TARGET_MIB),
+                    "MiB; VmHWM from /proc/<pid>/status just before the server was stopped",
+                )
+            )
+            rows.append(
+                r.Row(
+                    sampled_name,
+                    r.num(sampled, 1),
+                    r.num(_mib(floor.rss_peak if floor else None), 1),
+                    notes="MiB; highest VmRSS sampled every 100 ms",
+                )
+            )
+        rows.sort(key=lambda row: r.ROW_NAMES.index(row.name))
+        return rows
+
+
+def _errors(name: str, warroom: Stats, floor: Stats) -> r.Row:
+    notes = f"warroom's first: {warroom.first_error}" if warroom.first_error else ""
+    if floor.first_error:
+        notes += f" floor's first: {floor.first_error}"
+    return r.Row(
+        name, str(warroom.errors), str(floor.errors), "0", r.verdict(warroom.errors == 0), notes
+    )
