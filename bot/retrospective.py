@@ -11,11 +11,10 @@ from bot.domain.errors import IncidentNotFound, UsageError
 from bot.domain.milestones import Milestone
 from bot.domain.model import EntryKind, IncidentState
 from bot.domain.postmortem import Action, PostmortemData
-from bot.service_core import STATUSPAGE, Outcome, ServiceCore, incident_in
+from bot.service_core import Outcome, ServiceCore, incident_in
 from storage import incidents as q
 from storage import postmortem as pm
 from storage.models import Incident
-from storage.outbox import enqueue
 
 
 class Retrospective(ServiceCore):
@@ -112,16 +111,7 @@ class Retrospective(ServiceCore):
                 raise UsageError("Publish the public summary once the incident is resolved.")
             incident.postmortem_public = text
             incident.postmortem_published_at = self.clock()
-            await q.bump_counter(session=session, name=q.PUBLIC_VERSION)
-            if self.statuspage:
-                enqueue(
-                    session=session,
-                    incident_id=incident.id,
-                    destination=STATUSPAGE,
-                    kind="postmortem.publish",
-                    payload={},
-                    now=self.clock(),
-                )
+            await self._publish(session, incident, "postmortem.publish")
             return {}
 
         return await self._change(

@@ -126,7 +126,7 @@ class IncidentService(Retrospective):
             assert incident.id is not None
             previous, incident.public_name = incident.public_name, name
             if await q.has_public_entry(session=session, incident_id=incident.id):
-                await self._publish(session, incident, None)
+                await self._publish(session, incident, "incident.sync", entry_id=None)
             return {"name": name, "previous": previous}
 
         return await self._change(

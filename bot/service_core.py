@@ -85,7 +85,7 @@ class ServiceCore:
             data = await apply(session, incident) if apply is not None else {}
             entry = await self._record(session, incident, now, user_id, kind, text, data)
             if is_public(q.to_entry(entry)):
-                await self._publish(session, incident, entry.id)
+                await self._publish(session, incident, "incident.sync", entry_id=entry.id)
             for kind_owed in owed:
                 if kind_owed == "entry.post":
                     self._owe(session, incident, kind_owed, entry_id=entry.id)
@@ -131,7 +131,7 @@ class ServiceCore:
         return incident
 
     async def _publish(
-        self, session: AsyncSession, incident: Incident, entry_id: int | None
+        self, session: AsyncSession, incident: Incident, kind: str, **payload: object
     ) -> None:
         """Mark public data changed, and owe the change to Atlassian Statuspage if configured."""
         await q.bump_counter(session=session, name=q.PUBLIC_VERSION)
@@ -140,8 +140,8 @@ class ServiceCore:
                 session=session,
                 incident_id=incident.id,
                 destination=STATUSPAGE,
-                kind="incident.sync",
-                payload={"entry_id": entry_id},
+                kind=kind,
+                payload=payload,
                 now=self.clock(),
             )
 
