@@ -63,6 +63,9 @@ class Relay:
     async def run(self) -> None:
         """Deliver until stop() (or cancellation)."""
         while not self._stopping:
+            # Acks first: while people's commands wait for the database, deliveries hold back
+            # a little, so the relay's CPU and writes do not sit in front of them.
+            await self.db.quiet(0.05)
             try:
                 delivered = await self.run_once()
             except TryAgain:

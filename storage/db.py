@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -101,6 +102,13 @@ class Database:
                 self._urgent -= 1
                 if not self._urgent:
                     self._no_urgent.set()
+
+    async def quiet(self, limit: float) -> None:
+        """Wait (up to `limit` s) until no command is waiting for the SQLite writer."""
+        if self._urgent:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(limit):
+                    await self._no_urgent.wait()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
