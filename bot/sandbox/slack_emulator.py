@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import WSMsgType, web
 
+from bot.sandbox.server import LocalServer
+
 Json = dict[str, Any]
 BOT_ID = "B0WARROOM"
 APP_ID = "A0WARROOM"
@@ -167,7 +169,7 @@ class _Fault:
     remaining: int = 1
 
 
-class SlackEmulator:
+class SlackEmulator(LocalServer):
     """A fake Slack workspace answering the Web API over HTTP."""
 
     def __init__(
@@ -208,8 +210,6 @@ class SlackEmulator:
         self._open_views: dict[str, Json] = {}
         self._uploaded: set[str] = set()
         self._last_us = 0
-        self._base: str | None = None
-        self._runner: web.AppRunner | None = None
         self._methods: dict[str, Callable[[Json], Json]] = {
             "auth.test": self._auth_test,
             "conversations.create": self._create,
@@ -292,27 +292,6 @@ class SlackEmulator:
         )
         async with asyncio.timeout(limit):
             return await future
-
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        """Serve the emulator on host:port and return its base URL."""
-        self._runner = web.AppRunner(self.make_app(), access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, host, port).start()
-        self._base = f"http://{host}:{self._runner.addresses[0][1]}"
-        return self._base
-
-    async def stop(self) -> None:
-        """Stop serving."""
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    @property
-    def base_url(self) -> str:
-        """Return the emulator's base URL (valid after start or a first request)."""
-        if self._base is None:
-            raise RuntimeError("SlackEmulator has not been started")
-        return self._base
 
     @property
     def api_url(self) -> str:

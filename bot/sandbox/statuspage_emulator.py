@@ -15,6 +15,8 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.sandbox.server import LocalServer
+
 Json = dict[str, Any]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -73,7 +75,7 @@ class _Fault:
         return same_method and (self.path == "*" or request.path.endswith(self.path))
 
 
-class StatuspageEmulator:
+class StatuspageEmulator(LocalServer):
     """A fake Statuspage with one page, answering the REST API v1 over HTTP."""
 
     def __init__(
@@ -97,8 +99,6 @@ class StatuspageEmulator:
         self._postmortems: dict[str, Json] = {}
         self._faults: list[_Fault] = []
         self._buckets: dict[str, tuple[float, float]] = {}
-        self._runner: web.AppRunner | None = None
-        self._base: str | None = None
 
     # ----- lifecycle -------------------------------------------------------------------
     def make_app(self) -> web.Application:
@@ -119,27 +119,6 @@ class StatuspageEmulator:
         r.add_put(incident + "/postmortem", self._draft_postmortem)
         r.add_put(incident + "/postmortem/publish", self._publish_postmortem)
         return app
-
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        """Serve the emulator on host:port and return its base URL."""
-        self._runner = web.AppRunner(self.make_app(), access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, host, port).start()
-        self._base = f"http://{host}:{self._runner.addresses[0][1]}"
-        return self._base
-
-    async def stop(self) -> None:
-        """Stop serving."""
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    @property
-    def base_url(self) -> str:
-        """Return the emulator's base URL (valid after start or a first request)."""
-        if self._base is None:
-            raise RuntimeError("StatuspageEmulator has not been started")
-        return self._base
 
     @property
     def api_url(self) -> str:
