@@ -14,6 +14,7 @@ from bot.domain.errors import TryAgain
 from bot.publishers.base import Delivery, DeliveryError, Publisher
 from storage import outbox as q
 from storage.db import Database
+from storage.incidents import forget_processed
 from storage.models import OutboxRow
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ class Relay:
         self._wake = asyncio.Event()
         self._in_flight: set[int] = set()
         self._stopping = False
+        self._tidied_at: datetime | None = None
         self._idle = asyncio.Event()
 
     def wake(self) -> None:
@@ -63,6 +65,7 @@ class Relay:
     async def run(self) -> None:
         """Deliver until stop() (or cancellation)."""
         while not self._stopping:
+            await self._housekeeping()
             # Acks first: while people's commands wait for the database, deliveries hold back
             # a little, so the relay's CPU and writes do not sit in front of them.
             await self.db.quiet(0.05)
@@ -84,6 +87,18 @@ class Relay:
                     await self._wake.wait()
             self._wake.clear()
             self._idle.clear()
+
+    async def _housekeeping(self) -> None:
+        """Once an hour, forget event IDs older than a day (they only guard redeliveries)."""
+        now = self.clock()
+        if self._tidied_at is not None and now - self._tidied_at < timedelta(hours=1):
+            return
+        self._tidied_at = now
+        try:
+            async with self.db.write(background=True) as session:
+                await forget_processed(session=session, before=now - timedelta(days=1))
+        except TryAgain:
+            log.warning("outbox: could not tidy processed events; will try again")
 
     async def stop(self, task: asyncio.Task[None], grace: float) -> None:
         """Stop claiming, let deliveries under way finish for `grace` s, then hand back the rest."""

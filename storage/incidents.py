@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import delete, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
@@ -86,6 +86,14 @@ async def claim_once(*, session: AsyncSession, key: str, now: datetime) -> bool:
         .on_conflict_do_nothing(index_elements=["event_id"])
     )
     return bool((await connection.execute(statement)).rowcount)
+
+
+async def forget_processed(*, session: AsyncSession, before: datetime) -> int:
+    """Drop once-keys older than `before` (Slack redelivers within minutes, not days)."""
+    result = await session.exec(
+        delete(ProcessedEvent).where(col(ProcessedEvent.received_at) < before)
+    )
+    return int(result.rowcount)
 
 
 async def serialize_declarer(*, session: AsyncSession, user_id: str) -> None:

@@ -510,3 +510,19 @@ async def test_to_entry_row_converted_to_domain_entry(db: Database) -> None:
     assert entry.kind is EntryKind.DECLARED
     assert entry.text == "Checkout failing"
     assert entry.data == {"severity": "sev2"}
+
+
+async def test_forget_processed_drops_only_old_once_keys(db: Database) -> None:
+    from datetime import timedelta
+
+    from storage.incidents import claim_once, forget_processed
+
+    now = datetime.now(UTC)
+    async with db.write() as session:
+        assert await claim_once(session=session, key="event:old", now=now - timedelta(days=2))
+        assert await claim_once(session=session, key="event:new", now=now)
+    async with db.write() as session:
+        assert await forget_processed(session=session, before=now - timedelta(days=1)) == 1
+    async with db.write() as session:
+        assert await claim_once(session=session, key="event:old", now=now)  # forgotten
+        assert not await claim_once(session=session, key="event:new", now=now)  # still known
