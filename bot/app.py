@@ -97,7 +97,8 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.slack_timeout))
     db = Database(settings.database_url.reveal())
     await migrate(db)
-    timeout = max(1, round(settings.slack_timeout))  # slack_sdk takes whole seconds
+    # slack_sdk applies this only to file uploads it sends itself; whole seconds.
+    timeout = max(1, round(settings.slack_timeout))
     client = AsyncWebClient(
         base_url=settings.slack_api_url, session=http, timeout=timeout, retry_handlers=[]
     )

@@ -63,7 +63,7 @@ def render_postmortem(data: PostmortemData, *, zone: tzinfo, zone_name: str) -> 
 
 
 def _lines(data: PostmortemData, zone: tzinfo, zone_name: str) -> list[str]:
-    name = _namer(data.names)
+    name = _Name(data.names)
     md = _Doc(data.names)
     md.line(f"# {data.ref}: {md.cell(data.title)}")
     md.line()
@@ -167,13 +167,6 @@ class _Doc:
 
     def cell(self, slack: str) -> str:
         return " ".join(slack_to_markdown(slack, self.names).split()).replace("|", "\\|")
-
-    def value(self) -> str:
-        return "\n".join(self.lines).rstrip() + "\n"
-
-
-def _namer(names: Mapping[str, str]) -> _Name:
-    return _Name(names)
 
 
 class _Name:
