@@ -31,8 +31,8 @@ import time
 
 from aiohttp import web
 
-from bot.sandbox.slack_emulator import EmUser, SlackEmulator
-from bot.sandbox.statuspage_emulator import StatuspageEmulator
+from sandbox.slack_emulator import EmUser, SlackEmulator
+from sandbox.statuspage_emulator import StatuspageEmulator
 
 GENERAL, ANNOUNCE = "C0GENERAL", "C0ANNOUNCE"
 ALICE, BOB = "U0ALICE", "U0BOB"

@@ -68,10 +68,9 @@ def main(argv: list[str] | None = None) -> None:
     outbox.add_argument("ids", nargs="*", type=int, help="with retry: only these rows")
     args = parser.parse_args(argv)
     if args.command == "demo":
-        from bot.sandbox.demo import run_demo
+        from bot.demo import run
 
-        configure_logging("WARNING")
-        asyncio.run(run_demo(port=args.port, once=args.once))
+        run(port=args.port, once=args.once)
         return
     settings = _settings()
     configure_logging(settings.log_level)

@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.app import RELAY, create_app
 from bot.config import Secret, Settings
-from bot.sandbox.slack_driver import DriverReply, SlackDriver
-from bot.sandbox.slack_emulator import EmUser, SlackEmulator
+from sandbox.slack_driver import DriverReply, SlackDriver
+from sandbox.slack_emulator import EmUser, SlackEmulator
 from storage.db import Database, async_url
 from storage.migrate import migrate
 

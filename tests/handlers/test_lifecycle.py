@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.grammar import SUBCOMMANDS
-from bot.sandbox.slack_emulator import SlackEmulator
+from sandbox.slack_emulator import SlackEmulator
 from tests.conftest import ALICE, ANNOUNCE, BOB, CAROL, GENERAL, Bot
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from bot import slack_blocks as ids
 from bot.config import Secret
-from bot.sandbox.slack_emulator import SlackEmulator
+from sandbox.slack_emulator import SlackEmulator
 from tests.conftest import ALICE, BOB, GENERAL, Bot, bot_settings, start_bot
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,7 +7,7 @@ import sqlite3
 
 import aiohttp
 
-from bot.sandbox.slack_emulator import EmChannel, SlackEmulator
+from sandbox.slack_emulator import EmChannel, SlackEmulator
 from tests.conftest import ALICE, BOB, GENERAL, Bot, bot_settings, start_bot
 
 

@@ -7,7 +7,7 @@ import asyncio
 import aiohttp
 
 from bot.config import Secret
-from bot.sandbox.slack_emulator import SlackEmulator
+from sandbox.slack_emulator import SlackEmulator
 from tests.conftest import ALICE, GENERAL, bot_settings, start_bot
 
 

@@ -11,8 +11,8 @@ import aiohttp
 import pytest
 
 from bot.config import Secret, Settings
-from bot.sandbox.slack_emulator import SlackEmulator
-from bot.sandbox.statuspage_emulator import StatuspageEmulator
+from sandbox.slack_emulator import SlackEmulator
+from sandbox.statuspage_emulator import StatuspageEmulator
 from tests.conftest import ALICE, BOB, Bot, bot_settings, start_bot
 
 

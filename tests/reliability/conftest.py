@@ -33,9 +33,9 @@ from sqlalchemy.engine import make_url
 from sqlmodel import col, select
 
 from bot.domain.public import public_updates
-from bot.sandbox.slack_driver import DriverReply, SlackDriver
-from bot.sandbox.slack_emulator import EmMessage, SlackEmulator
-from bot.sandbox.statuspage_emulator import StatuspageEmulator
+from sandbox.slack_driver import DriverReply, SlackDriver
+from sandbox.slack_emulator import EmMessage, SlackEmulator
+from sandbox.statuspage_emulator import StatuspageEmulator
 from storage.db import Database
 from storage.incidents import to_entry
 from storage.models import Incident, OutboxRow, TimelineEntry

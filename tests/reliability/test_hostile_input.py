@@ -34,8 +34,8 @@ from bot import slack_blocks as ids
 from bot.config import Secret
 from bot.domain import grammar as g
 from bot.domain.errors import UsageError
-from bot.sandbox.slack_driver import DriverReply
-from bot.sandbox.slack_emulator import APP_ID, EmChannel, EmMessage, SlackEmulator
+from sandbox.slack_driver import DriverReply
+from sandbox.slack_emulator import APP_ID, EmChannel, EmMessage, SlackEmulator
 from storage.db import Database
 from tests.conftest import (
     ALICE,

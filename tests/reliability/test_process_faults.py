@@ -16,8 +16,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from bot.sandbox.slack_driver import DriverReply
-from bot.sandbox.slack_emulator import EmUser
+from sandbox.slack_driver import DriverReply
+from sandbox.slack_emulator import EmUser
 from storage.db import async_url
 from tests.conftest import ALICE, ANNOUNCE, BOB, CAROL, GENERAL, PG_URL
 from tests.reliability.conftest import (

@@ -19,8 +19,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.sandbox.slack_driver import SlackDriver, slack_escape
-from bot.sandbox.slack_emulator import EmChannel, EmUser, SlackEmulator
+from sandbox.slack_driver import SlackDriver, slack_escape
+from sandbox.slack_emulator import EmChannel, EmUser, SlackEmulator
 
 TOKEN = "xoxb-emulator"
 ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"

@@ -11,7 +11,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.sandbox.statuspage_emulator import StatuspageEmulator
+from sandbox.statuspage_emulator import StatuspageEmulator
 
 KEY = "sp-emulator-key"
 PAGE = "pg0emulator01"

@@ -11,8 +11,8 @@ import aiohttp
 import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
-from bot.sandbox.slack_driver import slack_escape
-from bot.sandbox.slack_emulator import SlackEmulator
+from sandbox.slack_driver import slack_escape
+from sandbox.slack_emulator import SlackEmulator
 from tests.conftest import ALICE, BOB, Bot, bot_settings, start_bot
 
 CHROMIUM = "/usr/bin/chromium"

@@ -8,7 +8,7 @@ from xml.etree import ElementTree as ET
 import aiohttp
 import pytest
 
-from bot.sandbox.slack_emulator import SlackEmulator
+from sandbox.slack_emulator import SlackEmulator
 from tests.conftest import ALICE, BOB, Bot, bot_settings, start_bot
 
 COMPONENTS = ("API", "ChatGPT", "Sora")

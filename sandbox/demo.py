@@ -16,10 +16,10 @@ from aiohttp import web
 
 from bot.app import RELAY, create_app
 from bot.config import Secret, Settings
-from bot.sandbox.slack_driver import SlackDriver
-from bot.sandbox.slack_emulator import EmUser, SlackEmulator
-from bot.sandbox.statuspage_emulator import StatuspageEmulator
 from bot.slack_blocks import SUMMARY_ACTION, SUMMARY_BLOCK
+from sandbox.slack_driver import SlackDriver
+from sandbox.slack_emulator import EmUser, SlackEmulator
+from sandbox.statuspage_emulator import StatuspageEmulator
 
 GENERAL, ANNOUNCE = "C0GENERAL", "C0ANNOUNCE"
 ALICE, BOB, CAROL, DAVE = "U0ALICE", "U0BOB", "U0CAROL", "U0DAVE"

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import WSMsgType, web
 
-from bot.sandbox.server import LocalServer
+from sandbox.server import LocalServer
 
 Json = dict[str, Any]
 BOT_ID = "B0WARROOM"

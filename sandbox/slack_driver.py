@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 
-from bot.sandbox.slack_emulator import APP_ID, SlackEmulator
+from sandbox.slack_emulator import APP_ID, SlackEmulator
 
 Json = dict[str, Any]
 

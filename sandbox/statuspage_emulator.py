@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.sandbox.server import LocalServer
+from sandbox.server import LocalServer
 
 Json = dict[str, Any]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
