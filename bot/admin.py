@@ -8,24 +8,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.domain.clock import utc_now
 from bot.domain.postmortem import render_postmortem
-from bot.service import utc_now
 from storage import outbox as q
 from storage.db import Database
 from storage.incidents import get_incident_by_number
-from storage.models import Incident
 from storage.postmortem import load_postmortem
 
 
 async def show_outbox(db: Database) -> int:
     """Print pending and dead deliveries; return how many there are."""
     async with db.read() as session:
-        rows = await q.list_rows(session=session, statuses=[q.PENDING, q.DEAD])
-        numbers: dict[int, str] = {}
-        for row in rows:
-            if row.incident_id is not None and row.incident_id not in numbers:
-                found = await session.get(Incident, row.incident_id)
-                numbers[row.incident_id] = f"INC-{found.number}" if found else "?"
+        rows = await q.list_undelivered(session=session)
     if not rows:
         sys.stdout.write("The outbox is empty: everything was delivered.\n")
         return 0
@@ -33,8 +27,8 @@ async def show_outbox(db: Database) -> int:
         f"{'id':>6}  {'status':8} {'incident':9} {'destination':11} "
         f"{'kind':16} {'tries':>5}  next try / last error\n"
     )
-    for row in rows:
-        incident = numbers.get(row.incident_id, "-") if row.incident_id is not None else "-"
+    for row, number in rows:
+        incident = f"INC-{number}" if number is not None else "-"
         when = row.next_attempt_at.strftime("%Y-%m-%d %H:%M:%S") if row.status == q.PENDING else ""
         sys.stdout.write(
             f"{row.id:>6}  {row.status:8} {incident:9} {row.destination:11} "

@@ -4,200 +4,46 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.async_app import AsyncApp
-from slack_bolt.authorization import AuthorizeResult
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
+from bot.domain.clock import Clock, utc_now
+from bot.domain.deliveries import Destination
+from bot.identity import Catalog, Identity, build_bolt, connect_socket_mode
+from bot.keys import BOLT, CLOCK, CONTEXT, DATABASE, PAGES, RELAY, SETTINGS
 from bot.outbox import Relay
 from bot.publishers.base import Publisher
 from bot.publishers.slack import SlackPublisher
-from bot.publishers.statuspage import StatuspageClient, StatuspagePublisher
-from bot.service import SLACK, STATUSPAGE, Clock, IncidentService, utc_now
+from bot.publishers.statuspage import StatuspagePublisher
+from bot.publishers.statuspage_client import StatuspageClient
+from bot.service.context import Context
 from bot.status_page.cache import PublicPages
 from bot.tasks import Background
-from handlers import commands, events, postmortem_http, status_page, views
 from handlers import http as routes
+from handlers import postmortem_http, status_page
 from handlers.context import Deps, Directory, Responders
-from handlers.errors import handle_bolt_error
-from handlers.status_page import PAGES
 from storage.db import Database
 from storage.migrate import migrate
 
 log = logging.getLogger(__name__)
 
-SETTINGS = web.AppKey("settings", Settings)
-SERVICE = web.AppKey("service", IncidentService)
-RELAY = web.AppKey("relay", Relay)
-CLOCK: web.AppKey[Clock] = web.AppKey("clock")
 
-
-@dataclass
-class Identity:
-    """The bot's own identity from auth.test, fetched after start so no ack waits on it."""
-
-    token: str
-    client: AsyncWebClient
-    bot_user_id: str | None = None
-    bot_id: str | None = None
-
-    async def load(self) -> None:
-        """Ask Slack who the bot is; on failure, carry on without it (logged)."""
-        try:
-            response = await self.client.auth_test(token=self.token)
-        except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
-            log.warning("auth.test failed (%s); continuing", type(error).__name__)
-            return
-        self.bot_user_id, self.bot_id = response.get("user_id"), response.get("bot_id")
-
-    def authorizer(self) -> Callable[..., Awaitable[AuthorizeResult]]:
-        """Return Bolt's authorize function: the single workspace's credentials, no I/O."""
-
-        async def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
-            return AuthorizeResult(
-                enterprise_id=enterprise_id,
-                team_id=team_id,
-                bot_token=self.token,
-                bot_user_id=self.bot_user_id,
-                bot_id=self.bot_id,
-            )
-
-        return authorize
-
-
-def build_bolt(
-    settings: Settings, client: AsyncWebClient, identity: Identity, deps: Deps
-) -> AsyncApp:
-    """Return the Bolt app with every listener registered."""
-    secret = settings.slack_signing_secret
-    bolt = AsyncApp(
-        client=client,
-        signing_secret=secret.reveal() if secret else "",
-        authorize=identity.authorizer(),
-        process_before_response=True,  # listeners ack first and hand slow work to the outbox
-        request_verification_enabled=not settings.socket_mode,
-        raise_error_for_unhandled_request=False,
-    )
-    commands.register(bolt, deps)
-    views.register(bolt, deps)
-    events.register(bolt, deps)
-    bolt.error(handle_bolt_error)
-    return bolt
-
-
-async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
-    settings, clock = app[SETTINGS], app[CLOCK]
-    # slack_sdk takes its timeout from this session; other calls pass their own per request.
-    http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.slack_timeout))
-    db = Database(settings.database_url.reveal())
-    await migrate(db)
-    # slack_sdk applies this only to file uploads it sends itself; whole seconds.
-    timeout = max(1, round(settings.slack_timeout))
-    client = AsyncWebClient(
-        base_url=settings.slack_api_url, session=http, timeout=timeout, retry_handlers=[]
-    )
-    token = settings.slack_bot_token.reveal()
-    publisher_client = AsyncWebClient(
-        token=token,
+def _slack_client(
+    settings: Settings, http: aiohttp.ClientSession, *, token: bool
+) -> AsyncWebClient:
+    # slack_sdk applies its own timeout only to file uploads it sends itself; whole seconds.
+    return AsyncWebClient(
+        token=settings.slack_bot_token.reveal() if token else None,
         base_url=settings.slack_api_url,
         session=http,
-        timeout=timeout,
+        timeout=max(1, round(settings.slack_timeout)),
         retry_handlers=[],
     )
-    publisher = SlackPublisher(
-        db=db,
-        client=publisher_client,
-        http=http,
-        channel_prefix=settings.channel_prefix,
-        announce_channel=settings.announce_channel,
-        status_page_url=settings.public_url if settings.status_page_enabled else None,
-        display_timezone=settings.display_timezone,
-        postmortem_canvas=settings.postmortem_canvas,
-    )
-    publishers: dict[str, Publisher] = {SLACK: publisher}
-    statuspage = _statuspage(settings, db, http, clock)
-    if statuspage is not None:
-        publishers[STATUSPAGE] = statuspage
-    catalog = Catalog(settings.status_components, statuspage)
-    relay = Relay(
-        db=db,
-        publishers=publishers,
-        clock=clock,
-        dead_after=settings.outbox_dead_after,
-        retry_base=settings.outbox_retry_base,
-        lease=settings.outbox_lease,
-    )
-    service = IncidentService(
-        db=db,
-        default_severity=settings.default_severity,
-        announce=settings.announce_channel is not None,
-        statuspage=statuspage is not None,
-        components=catalog.names,
-        clock=clock,
-        on_commit=relay.wake,
-    )
-    app[postmortem_http.SERVICE_KEY] = service
-    app[PAGES] = PublicPages(
-        db=db,
-        title=settings.status_page_title,
-        url=settings.public_url,
-        components=catalog.names,
-        impact_of=settings.status_impact,
-        clock=clock,
-    )
-    background = Background()
-    identity = Identity(token=token, client=client)
-    deps = Deps(
-        service=service,
-        background=background,
-        directory=Directory(publisher_client),
-        default_severity=settings.default_severity,
-        responders=Responders(publisher_client, settings.responders_usergroup)
-        if settings.responders_usergroup
-        else None,
-    )
-    bolt = build_bolt(settings, client, identity, deps)
-    app[routes.BOLT], app[routes.DATABASE], app[SERVICE], app[RELAY] = bolt, db, service, relay
-    background.spawn(identity.load(), name="auth.test")
-    if statuspage is not None:
-        background.spawn(statuspage.load_components(), name="statuspage components")
-    relay_task = asyncio.create_task(relay.run(), name="outbox relay")
-    socket = None
-    if settings.slack_app_token is not None:
-        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-
-        socket = AsyncSocketModeHandler(bolt, settings.slack_app_token.reveal())
-        await socket.connect_async()  # type: ignore[no-untyped-call]
-        log.info("connected to Slack over Socket Mode")
-    try:
-        yield
-    finally:
-        if socket is not None:
-            await socket.close_async()  # type: ignore[no-untyped-call]
-        await background.close()
-        await relay.stop(relay_task, grace=5.0)
-        await db.dispose()
-        await http.close()
-
-
-@dataclass(frozen=True)
-class Catalog:
-    """The component names people may use: STATUS_COMPONENTS, else Statuspage's own."""
-
-    configured: tuple[str, ...]
-    statuspage: StatuspagePublisher | None
-
-    def names(self) -> list[str]:
-        """Return the known component names."""
-        if self.configured or self.statuspage is None:
-            return list(self.configured)
-        return self.statuspage.component_names()
 
 
 def _statuspage(
@@ -215,13 +61,99 @@ def _statuspage(
     return StatuspagePublisher(db=db, client=client, impact_of=settings.status_impact, clock=clock)
 
 
+def _publishers(
+    settings: Settings, db: Database, http: aiohttp.ClientSession, clock: Clock
+) -> tuple[dict[Destination, Publisher], StatuspagePublisher | None]:
+    slack = SlackPublisher(
+        db=db,
+        client=_slack_client(settings, http, token=True),
+        http=http,
+        channel_prefix=settings.channel_prefix,
+        announce_channel=settings.announce_channel,
+        status_page_url=settings.public_url if settings.status_page_enabled else None,
+        display_timezone=settings.display_timezone,
+        postmortem_canvas=settings.postmortem_canvas,
+        clock=clock,
+    )
+    publishers: dict[Destination, Publisher] = {Destination.SLACK: slack}
+    statuspage = _statuspage(settings, db, http, clock)
+    if statuspage is not None:
+        publishers[Destination.STATUSPAGE] = statuspage
+    return publishers, statuspage
+
+
+def _deps(settings: Settings, ctx: Context, http: aiohttp.ClientSession) -> Deps:
+    client = _slack_client(settings, http, token=True)
+    group = settings.responders_usergroup
+    return Deps(
+        ctx=ctx,
+        background=Background(),
+        directory=Directory(client),
+        ack_budget=settings.ack_budget,
+        responders=Responders(client, group) if group else None,
+    )
+
+
+async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
+    settings, clock = app[SETTINGS], app[CLOCK]
+    async with AsyncExitStack() as stack:
+        # slack_sdk takes its timeout from this session; other calls pass their own.
+        http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.slack_timeout))
+        stack.push_async_callback(http.close)
+        db = Database(settings.database_url.reveal())
+        stack.push_async_callback(db.dispose)
+        await migrate(db)
+        publishers, statuspage = _publishers(settings, db, http, clock)
+        relay = Relay(
+            db=db,
+            publishers=publishers,
+            clock=clock,
+            dead_after=settings.outbox_dead_after,
+            retry_base=settings.outbox_retry_base,
+            lease=settings.outbox_lease,
+        )
+        relay_task = asyncio.create_task(relay.run(), name="outbox relay")
+        stack.push_async_callback(relay.stop, relay_task, 5.0)
+        catalog = Catalog(settings.status_components, statuspage)
+        ctx = Context(
+            db=db,
+            default_severity=settings.default_severity,
+            announce=settings.announce_channel is not None,
+            statuspage=statuspage is not None,
+            components=catalog.names,
+            responders_group=settings.responders_usergroup,
+            clock=clock,
+            on_commit=relay.wake,
+        )
+        deps = _deps(settings, ctx, http)
+        stack.push_async_callback(deps.background.close)
+        identity = Identity(
+            settings.slack_bot_token.reveal(), _slack_client(settings, http, token=False)
+        )
+        bolt = build_bolt(settings, identity, deps)
+        app[BOLT], app[DATABASE], app[CONTEXT], app[RELAY] = bolt, db, ctx, relay
+        app[PAGES] = PublicPages(
+            db=db,
+            title=settings.status_page_title,
+            url=settings.public_url,
+            components=catalog.names,
+            impact_of=settings.status_impact,
+            clock=clock,
+        )
+        deps.background.spawn(identity.load(), name="auth.test")
+        if statuspage is not None:
+            deps.background.spawn(statuspage.load_components(), name="statuspage components")
+        if settings.slack_app_token is not None:
+            stack.push_async_callback(await connect_socket_mode(bolt, settings.slack_app_token))
+        yield
+
+
 def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application:
     """Build the web application; resources open on startup and close on cleanup."""
     app = web.Application(client_max_size=1024 * 1024)
     app[SETTINGS], app[CLOCK] = settings, clock
     app.cleanup_ctx.append(_lifecycle)
     routes.register(app, slack_over_http=not settings.socket_mode)
-    app[postmortem_http.SETTINGS_KEY] = settings
     postmortem_http.register(app)
     if settings.status_page_enabled:
         status_page.register(app)

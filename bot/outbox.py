@@ -4,23 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import random
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
+from bot.domain.deliveries import Delivery, Destination
 from bot.domain.errors import TryAgain
-from bot.publishers.base import Delivery, DeliveryError, Publisher
+from bot.publishers.base import DeliveryError, Publisher
 from storage import outbox as q
 from storage.db import Database
-from storage.incidents import forget_processed
-from storage.models import OutboxRow
+from storage.once import forget_processed
 
 log = logging.getLogger(__name__)
-
-# Kinds that re-render whole state: a later row of the same kind makes an earlier one moot.
-SUPERSEDABLE = frozenset({"summary.refresh", "channel.topic"})
 
 
 def backoff(attempts: int, *, base: float = 1.0, cap: float = 300.0) -> float:
@@ -36,7 +32,7 @@ class Relay:
         self,
         *,
         db: Database,
-        publishers: Mapping[str, Publisher],
+        publishers: Mapping[Destination, Publisher],
         clock: Callable[[], datetime],
         dead_after: float,
         retry_base: float = 1.0,
@@ -126,7 +122,7 @@ class Relay:
                 limit=self.batch,
                 skip_locked=not self.db.is_sqlite,
             )
-            claimed = [_delivery(row) for row in rows]
+            claimed = [q.to_delivery(row) for row in rows]
         await asyncio.gather(*(self._deliver(delivery) for delivery in claimed))
         return len(claimed)
 
@@ -158,7 +154,7 @@ class Relay:
         try:
             if publisher is None:
                 raise DeliveryError("no publisher configured", permanent=True)
-            if delivery.kind in SUPERSEDABLE and await self._superseded(delivery):
+            if delivery.kind.spec.supersedable and await self._superseded(delivery):
                 await self._settle(delivery, q.DONE, delivery.attempts, "superseded")
                 return
             # A delivery never outlives its lease, so no other relay can take the row meanwhile.
@@ -234,19 +230,4 @@ class Relay:
 
     async def _superseded(self, delivery: Delivery) -> bool:
         async with self.db.read() as session:
-            row = await session.get(OutboxRow, delivery.id)
-            return row is not None and await q.has_later(session=session, row=row)
-
-
-def _delivery(row: OutboxRow) -> Delivery:
-    assert row.id is not None
-    return Delivery(
-        id=row.id,
-        incident_id=row.incident_id,
-        kind=row.kind,
-        payload=json.loads(row.payload),
-        attempts=row.attempts,
-        destination=row.destination,
-        created_at=row.created_at,
-        retrying=row.attempts > 0,
-    )
+            return await q.is_superseded(session=session, row_id=delivery.id)

@@ -11,9 +11,8 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.domain.errors import NotAllowed, TryAgain, UnknownUser
-from bot.domain.model import Severity
-from bot.service import IncidentService
+from bot.domain.errors import TryAgain, UnknownUser
+from bot.service.context import Context
 from bot.tasks import Background
 
 
@@ -85,20 +84,13 @@ class Responders:
                     ) from None
         return user_id in (self.members or frozenset())
 
-    def refusal(self, what: str) -> NotAllowed:
-        """Return the error that says who may do `what`."""
-        return NotAllowed(
-            f"Only members of the responders group (`{self.group}`) or the incident commander "
-            f"may {what}.",
-            hint="Ask one of them to do it, or to make you the commander.",
-        )
-
 
 @dataclass(frozen=True)
 class Deps:
-    service: IncidentService
+    """What every listener needs, built once in bot.app."""
+
+    ctx: Context
     background: Background
     directory: Directory
-    default_severity: Severity
     ack_budget: float = 2.0
     responders: Responders | None = None

@@ -6,13 +6,29 @@ import json
 import logging
 import uuid
 from collections.abc import Awaitable
+from dataclasses import dataclass
+from enum import StrEnum
 
 from slack_bolt.response import BoltResponse
 
 from bot.domain.errors import BotError
-from bot.slack_blocks import error_text
+from bot.slack.format import error_text
 
 log = logging.getLogger(__name__)
+
+
+class Outcome(StrEnum):
+    """How a request ended, for the log line that follows it."""
+
+    OK = "ok"
+    REFUSED = "refused"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    outcome: Outcome = Outcome.OK
 
 
 def apology(error: BaseException) -> str:
@@ -25,14 +41,19 @@ def apology(error: BaseException) -> str:
     )
 
 
-async def reply_text(work: Awaitable[str]) -> str:
+async def answered(work: Awaitable[str]) -> Answer:
     """Await the work and return its reply, or the user-safe text of its failure."""
     try:
-        return await work
+        return Answer(await work)
     except BotError as error:
-        return error_text(error.message, error.hint)
+        return Answer(error_text(error.message, error.hint), Outcome.REFUSED)
     except Exception as error:
-        return apology(error)
+        return Answer(apology(error), Outcome.ERROR)
+
+
+async def reply_text(work: Awaitable[str]) -> str:
+    """Await the work and return its reply, or the user-safe text of its failure."""
+    return (await answered(work)).text
 
 
 async def handle_bolt_error(error: Exception) -> BoltResponse:

@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.service import pins, queries
 from handlers.context import Deps
 from handlers.payloads import Reaction
 
@@ -37,7 +38,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
 async def _record(
     deps: Deps, client: AsyncWebClient, reaction: Reaction, event_id: str | None
 ) -> None:
-    if not await deps.service.is_incident_channel(channel_id=reaction.channel_id):
+    if not await queries.is_incident_channel(deps.ctx, channel_id=reaction.channel_id):
         return
     response = await client.conversations_history(
         channel=reaction.channel_id, latest=reaction.message_ts, inclusive=True, limit=1
@@ -47,7 +48,8 @@ async def _record(
     if message is None:
         log.info("pinned message %s not found", reaction.message_ts)
         return
-    await deps.service.record_pinned_message(
+    await pins.record_pinned_message(
+        deps.ctx,
         channel_id=reaction.channel_id,
         message_ts=reaction.message_ts,
         author_id=str(message.get("user") or message.get("bot_id") or "unknown"),

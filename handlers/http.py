@@ -9,16 +9,13 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
-from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 
+from bot.keys import BOLT, DATABASE
 from handlers.errors import apology
-from storage.db import Database
 
-BOLT = web.AppKey("bolt", AsyncApp)
-DATABASE = web.AppKey("database", Database)
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")  # ASCII digits only: int() refuses "²"
 
 

@@ -7,18 +7,15 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from bot.config import Settings
 from bot.domain.errors import IncidentNotFound
 from bot.domain.postmortem import render_postmortem
-from bot.service import IncidentService
-
-SERVICE_KEY = web.AppKey("postmortem_service", IncidentService)
-SETTINGS_KEY = web.AppKey("postmortem_settings", Settings)
+from bot.keys import CONTEXT, SETTINGS
+from bot.service import retro
 
 
 async def handle_postmortem_markdown_http(request: web.Request) -> web.Response:
     """Serve the draft; 404 when no ADMIN_TOKEN is configured, 401 without the right one."""
-    settings = request.app[SETTINGS_KEY]
+    settings = request.app[SETTINGS]
     if settings.admin_token is None:
         raise web.HTTPNotFound()
     given = request.headers.get("Authorization", "")
@@ -30,7 +27,7 @@ async def handle_postmortem_markdown_http(request: web.Request) -> web.Response:
             headers={"WWW-Authenticate": "Bearer"},
         )
     try:
-        data = await request.app[SERVICE_KEY].postmortem(number=int(request.match_info["n"]))
+        data = await retro.postmortem(request.app[CONTEXT], number=int(request.match_info["n"]))
     except IncidentNotFound:
         raise web.HTTPNotFound() from None
     zone = settings.display_timezone

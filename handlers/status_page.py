@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.status_page.cache import PublicPages
+from bot.keys import PAGES
 from bot.status_page.render import CSS
 
-PAGES = web.AppKey("public_pages", PublicPages)
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; "
     "form-action 'none'; frame-ancestors 'none'"

@@ -8,10 +8,11 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import slack_blocks as render
 from bot.domain.errors import BotError
 from bot.domain.grammar import parse_severity
 from bot.domain.model import Severity
+from bot.service import declare, retro
+from bot.slack import ids as render
 from handlers.context import Deps
 from handlers.errors import reply_text
 from handlers.payloads import DeclareForm, as_object
@@ -67,8 +68,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
         channel = str(view.get("private_metadata") or "")
 
         async def work() -> str:
-            await deps.service.publish_postmortem(
-                channel_id=channel, user_id=user, text=text.strip()
+            await retro.publish_postmortem(
+                deps.ctx, channel_id=channel, user_id=user, text=text.strip()
             )
             return ""
 
@@ -85,7 +86,8 @@ async def _declare(
     deps: Deps, client: AsyncWebClient, form: DeclareForm, severity: Severity | None
 ) -> None:
     async def work() -> str:
-        await deps.service.declare_incident(
+        await declare.declare_incident(
+            deps.ctx,
             title=form.title,
             severity=severity,
             user_id=form.user_id,

@@ -57,7 +57,6 @@ class Incident(SQLModel, table=True):
     uid: str = Field(max_length=16, unique=True)
     public_name: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     statuspage_id: str | None = Field(default=None, max_length=32)
-    version: int = 1
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
     resolved_at: datetime | None = _ts(nullable=True)

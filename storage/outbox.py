@@ -11,31 +11,40 @@ from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import OutboxRow
+from bot.domain.deliveries import Delivery, DeliveryKind, Owed, Payload
+from storage.models import Incident, OutboxRow
 
 PENDING, DONE, DEAD = "pending", "done", "dead"
 
 
 def enqueue(
-    *,
-    session: AsyncSession,
-    incident_id: int | None,
-    destination: str,
-    kind: str,
-    payload: dict[str, Any] | None = None,
-    now: datetime,
+    *, session: AsyncSession, incident_id: int | None, owed: Owed, now: datetime
 ) -> OutboxRow:
     """Add a delivery to the current transaction; it commits or rolls back with it."""
     row = OutboxRow(
         incident_id=incident_id,
-        destination=destination,
-        kind=kind,
-        payload=json.dumps(payload or {}),
+        destination=owed.kind.spec.destination.value,
+        kind=owed.kind.value,
+        payload=json.dumps(owed.payload.to_json()),
         created_at=now,
         next_attempt_at=now,
     )
     session.add(row)
     return row
+
+
+def to_delivery(row: OutboxRow) -> Delivery:
+    """Return a claimed row as a typed delivery."""
+    assert row.id is not None
+    return Delivery(
+        id=row.id,
+        incident_id=row.incident_id,
+        kind=DeliveryKind(row.kind),
+        payload=Payload.from_json(json.loads(row.payload)),
+        attempts=row.attempts,
+        created_at=row.created_at,
+        retrying=row.attempts > 0,
+    )
 
 
 async def claim_due(
@@ -77,8 +86,11 @@ async def claim_due(
     return rows
 
 
-async def has_later(*, session: AsyncSession, row: OutboxRow) -> bool:
+async def is_superseded(*, session: AsyncSession, row_id: int) -> bool:
     """Return whether a later pending row of the same kind exists for the same incident."""
+    row = await session.get(OutboxRow, row_id)
+    if row is None:
+        return False
     query = select(OutboxRow.id).where(
         OutboxRow.status == PENDING,
         OutboxRow.incident_id == row.incident_id,
@@ -114,10 +126,15 @@ async def settle(
     await session.exec(update(OutboxRow).where(col(OutboxRow.id) == row_id).values(**values))
 
 
-async def list_rows(*, session: AsyncSession, statuses: Sequence[str]) -> Sequence[OutboxRow]:
-    """Return rows in the given statuses, oldest first."""
-    query = select(OutboxRow).where(col(OutboxRow.status).in_(statuses)).order_by(col(OutboxRow.id))
-    return (await session.exec(query)).all()
+async def list_undelivered(*, session: AsyncSession) -> list[tuple[OutboxRow, int | None]]:
+    """Return pending and dead rows, oldest first, each with its incident's number."""
+    query = (
+        select(OutboxRow, Incident.number)
+        .join(Incident, col(OutboxRow.incident_id) == col(Incident.id), isouter=True)
+        .where(col(OutboxRow.status).in_([PENDING, DEAD]))
+        .order_by(col(OutboxRow.id))
+    )
+    return [(row, number) for row, number in (await session.exec(query)).all()]
 
 
 async def revive(*, session: AsyncSession, row_ids: Sequence[int] | None, now: datetime) -> int:

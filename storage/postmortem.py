@@ -11,8 +11,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.model import Role, Severity, Status
 from bot.domain.postmortem import Action, PostmortemData, RoleTerm, people_in
-from storage.incidents import list_entries, milestones_of, role_history, to_entry
+from storage.incidents import milestones_of
 from storage.models import FollowUp, Incident, Person
+from storage.roles import role_history
+from storage.timeline import list_entries
 
 
 async def add_follow_up(
@@ -54,6 +56,20 @@ async def get_follow_up(*, session: AsyncSession, incident_id: int, number: int)
     return (await session.exec(query)).first()
 
 
+async def complete_follow_up(
+    *, session: AsyncSession, incident_id: int, number: int, now: datetime
+) -> bool | None:
+    """Mark action <number> done; None if there is no such action, False if it was done."""
+    row = await get_follow_up(session=session, incident_id=incident_id, number=number)
+    if row is None:
+        return None
+    if row.done:
+        return False
+    row.done, row.done_at = True, now
+    session.add(row)
+    return True
+
+
 async def remember_person(
     *, session: AsyncSession, user_id: str, name: str, tz: str | None, now: datetime
 ) -> None:
@@ -75,10 +91,17 @@ async def names_of(*, session: AsyncSession, user_ids: Iterable[str]) -> dict[st
     return {row.user_id: row.name for row in rows}
 
 
+async def load_postmortem_of(*, session: AsyncSession, incident_id: int) -> PostmortemData:
+    """Gather the draft of the incident with this database ID."""
+    incident = await session.get(Incident, incident_id)
+    assert incident is not None
+    return await load_postmortem(session=session, incident=incident)
+
+
 async def load_postmortem(*, session: AsyncSession, incident: Incident) -> PostmortemData:
     """Gather what the draft is made of; names are those stored so far."""
     assert incident.id is not None
-    entries = [to_entry(e) for e in await list_entries(session=session, incident_id=incident.id)]
+    entries = await list_entries(session=session, incident_id=incident.id)
     terms = [
         RoleTerm(Role(r.role), r.user_id, r.started_at, r.ended_at)
         for r in await role_history(session=session, incident_id=incident.id)

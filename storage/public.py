@@ -8,13 +8,14 @@ from datetime import datetime
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain.entries import MAYBE_PUBLIC
 from bot.domain.model import Severity, Status
-from bot.domain.public import IncidentRecord
-from storage.incidents import to_entry
+from bot.domain.public import IncidentRecord, Mirrored
 from storage.models import Incident, TimelineEntry
+from storage.timeline import to_entry
 
-# Entries the public page reads: the public ones, and the status changes it needs for context.
-_KINDS = ["status", "resolved", "impact"]
+# Entries the public page reads: those that may be public (status changes give context too).
+_KINDS = [kind.value for kind in MAYBE_PUBLIC]
 
 
 async def load_records(*, session: AsyncSession, since: datetime) -> list[IncidentRecord]:
@@ -57,3 +58,18 @@ async def load_records(*, session: AsyncSession, since: datetime) -> list[Incide
         for incident in incidents
         if incident.id is not None and by_incident[incident.id]
     ]
+
+
+async def load_mirrored(*, session: AsyncSession, incident_id: int) -> Mirrored | None:
+    """Return what Statuspage mirrors of the incident."""
+    incident = await session.get(Incident, incident_id)
+    if incident is None or incident.id is None:
+        return None
+    return Mirrored(
+        id=incident.id,
+        uid=incident.uid,
+        name=incident.public_name or incident.title,
+        severity=Severity(incident.severity),
+        remote_id=incident.statuspage_id,
+        postmortem=incident.postmortem_public,
+    )

@@ -6,10 +6,32 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.domain.commands import (
+    AddAction,
+    AssignRole,
+    ChangeSeverity,
+    ChangeStatus,
+    Command,
+    CompleteAction,
+    Declare,
+    ListActions,
+    ListIncidents,
+    OpenDeclareModal,
+    OpenPublishModal,
+    PostUpdate,
+    RequestPostmortem,
+    Resolve,
+    SetImpact,
+    SetMilestone,
+    SetPublicName,
+    ShowHelp,
+    ShowSummary,
+    ShowTimeline,
+)
+from bot.domain.components import parse_component_status
 from bot.domain.errors import UsageError
 from bot.domain.milestones import TIME_FORMS, Milestone
 from bot.domain.model import SETTABLE_STATUSES, Role, Severity, Status
-from bot.domain.public import ComponentStatus, parse_component_status
 
 COMMAND = "/incident"
 
@@ -24,130 +46,6 @@ _ROLE_ALIASES: dict[str, Role] = {
     "lead": Role.LEAD,
     "tech-lead": Role.LEAD,
 }
-
-
-@dataclass(frozen=True)
-class OpenDeclareModal:
-    """Open the declare form (no title was given)."""
-
-
-@dataclass(frozen=True)
-class Declare:
-    title: str
-    severity: Severity | None
-
-
-@dataclass(frozen=True)
-class PostUpdate:
-    text: str
-
-
-@dataclass(frozen=True)
-class AssignRole:
-    role: Role
-    user_id: str
-
-
-@dataclass(frozen=True)
-class ChangeSeverity:
-    severity: Severity
-
-
-@dataclass(frozen=True)
-class ChangeStatus:
-    status: Status
-    message: str
-
-
-@dataclass(frozen=True)
-class Resolve:
-    message: str | None
-
-
-@dataclass(frozen=True)
-class SetImpact:
-    components: tuple[str, ...]
-    status: ComponentStatus
-
-
-@dataclass(frozen=True)
-class SetPublicName:
-    name: str
-
-
-@dataclass(frozen=True)
-class SetMilestone:
-    milestone: Milestone
-    when: str
-
-
-@dataclass(frozen=True)
-class AddAction:
-    text: str
-    owner_id: str | None
-
-
-@dataclass(frozen=True)
-class CompleteAction:
-    number: int
-
-
-@dataclass(frozen=True)
-class ListActions:
-    """List the incident's follow-up actions."""
-
-
-@dataclass(frozen=True)
-class RequestPostmortem:
-    """Render the post-mortem draft again and post it."""
-
-
-@dataclass(frozen=True)
-class OpenPublishModal:
-    """Open the form that publishes the public post-incident summary."""
-
-
-@dataclass(frozen=True)
-class ShowSummary:
-    """Show the incident's current state to the caller."""
-
-
-@dataclass(frozen=True)
-class ShowTimeline:
-    """Show the incident's timeline to the caller."""
-
-
-@dataclass(frozen=True)
-class ListIncidents:
-    """List open incidents."""
-
-
-@dataclass(frozen=True)
-class ShowHelp:
-    """Show the command reference."""
-
-
-Command = (
-    OpenDeclareModal
-    | Declare
-    | PostUpdate
-    | AssignRole
-    | ChangeSeverity
-    | ChangeStatus
-    | Resolve
-    | SetImpact
-    | SetPublicName
-    | SetMilestone
-    | AddAction
-    | CompleteAction
-    | ListActions
-    | RequestPostmortem
-    | OpenPublishModal
-    | ShowSummary
-    | ShowTimeline
-    | ListIncidents
-    | ShowHelp
-)
 
 
 @dataclass(frozen=True)
@@ -470,15 +368,3 @@ def help_text() -> str:
         "reacting to it with :pushpin:."
     )
     return "\n".join(lines)
-
-
-def needs_responder(command: Command, default: Severity) -> bool:
-    """Return whether only responders (or the commander) may run this command."""
-    match command:
-        case Declare(severity=severity):
-            return (severity or default) in (Severity.SEV1, Severity.SEV2)
-        case AssignRole(role=role):
-            return role is Role.COMMANDER
-        case Resolve() | ChangeSeverity():
-            return True
-    return False

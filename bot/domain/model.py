@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from bot.domain.milestones import Milestones
 
@@ -73,23 +72,6 @@ ROLE_DUTIES: dict[Role, str] = {
 }
 
 
-class EntryKind(StrEnum):
-    """What a timeline entry records."""
-
-    DECLARED = "declared"
-    UPDATE = "update"
-    ROLE = "role"
-    SEVERITY = "severity"
-    STATUS = "status"
-    RESOLVED = "resolved"
-    PINNED = "pinned"
-    IMPACT = "impact"
-    PUBLIC_NAME = "public_name"
-    MILESTONE = "milestone"
-    ACTION = "action"
-    POSTMORTEM = "postmortem"
-
-
 @dataclass(frozen=True)
 class IncidentState:
     """An incident as people see it, independent of storage."""
@@ -105,7 +87,8 @@ class IncidentState:
     created_at: datetime
     updated_at: datetime
     resolved_at: datetime | None
-    roles: dict[Role, str] = field(default_factory=dict)
+    # None: not loaded (a reply that shows neither reads neither); {} means nobody holds a role.
+    roles: dict[Role, str] | None = None
     last_update: str | None = None
     public_name: str | None = None
     uid: str = ""
@@ -116,19 +99,12 @@ class IncidentState:
         """Return the incident's reference, `INC-7`."""
         return f"INC-{self.number}"
 
+    def held(self, role: Role) -> str | None:
+        """Return who holds `role` now; the roles must have been loaded."""
+        assert self.roles is not None, "roles were not loaded for this incident"
+        return self.roles.get(role)
+
     @property
     def commander(self) -> str | None:
         """Return the current commander's user ID."""
-        return self.roles.get(Role.COMMANDER)
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One timeline entry."""
-
-    id: int
-    at: datetime
-    actor_id: str
-    kind: EntryKind
-    text: str
-    data: dict[str, Any] = field(default_factory=dict)
+        return self.held(Role.COMMANDER)

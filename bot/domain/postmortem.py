@@ -5,10 +5,28 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
+from typing import assert_never
 
+from bot.domain.components import ComponentStatus
+from bot.domain.entries import (
+    ActionAdded,
+    ActionCompleted,
+    Declared,
+    Entry,
+    ImpactSet,
+    MilestoneSet,
+    Pinned,
+    PublicNameSet,
+    Resolved,
+    RoleAssigned,
+    SeverityChanged,
+    StatusChanged,
+    SummaryPublished,
+    Updated,
+)
 from bot.domain.milestones import Milestone, Milestones, human
-from bot.domain.model import Entry, EntryKind, Role, Severity, Status
-from bot.domain.public import ComponentStatus, impact_windows, public_updates
+from bot.domain.model import Role, Severity, Status
+from bot.domain.public import impact_windows, public_updates
 from bot.domain.text import mentioned_users, slack_to_markdown
 
 REVIEW_SECTIONS = (
@@ -196,10 +214,10 @@ def _when(at: datetime | None, zone: tzinfo) -> str:
 
 
 def _severity_history(data: PostmortemData) -> list[Severity]:
-    changes = [e for e in data.timeline if e.kind is EntryKind.SEVERITY]
+    changes = [e.fact for e in data.timeline if isinstance(e.fact, SeverityChanged)]
     if not changes:
         return [data.severity]
-    return [Severity(changes[0].data["previous"]), *(Severity(e.data["severity"]) for e in changes)]
+    return [changes[0].previous, *(change.severity for change in changes)]
 
 
 def _participants(data: PostmortemData) -> set[str]:
@@ -214,8 +232,8 @@ def people_in(data: PostmortemData) -> set[str]:
     people = _participants(data)
     for entry in data.timeline:
         people.update(mentioned_users(entry.text))
-        if entry.data.get("user"):
-            people.add(str(entry.data["user"]))
+        if isinstance(entry.fact, RoleAssigned):
+            people.add(entry.fact.user)
     for action in data.actions:
         people.update(mentioned_users(action.text))
     return people
@@ -232,37 +250,34 @@ def worst_components(data: PostmortemData) -> dict[str, ComponentStatus]:
 
 
 def _describe(entry: Entry, name: _Name, md: _Doc, zone: tzinfo) -> str:
-    data, text = entry.data, md.text(entry.text, indent=2)
-    match entry.kind:
-        case EntryKind.DECLARED:
-            return f"declared the incident ({Severity(data['severity']).label}): {text}"
-        case EntryKind.UPDATE:
+    text = md.text(entry.text, indent=2)
+    match entry.fact:
+        case Declared(severity=severity):
+            return f"declared the incident ({severity.label}): {text}"
+        case Updated():
             return f"update: {text}"
-        case EntryKind.ROLE:
-            replacing = f", replacing {name(data['previous'])}" if data.get("previous") else ""
-            return f"made {name(data['user'])} {Role(data['role']).label.lower()}{replacing}"
-        case EntryKind.SEVERITY:
-            return (
-                f"changed severity from {Severity(data['previous']).label} to "
-                f"{Severity(data['severity']).label}"
-            )
-        case EntryKind.STATUS:
-            return f"set status **{data['status']}** (public): {text}"
-        case EntryKind.RESOLVED:
+        case RoleAssigned(role=role, user=user, previous=previous):
+            replacing = f", replacing {name(previous)}" if previous else ""
+            return f"made {name(user)} {role.label.lower()}{replacing}"
+        case SeverityChanged(severity=severity, previous=was):
+            return f"changed severity from {was.label} to {severity.label}"
+        case StatusChanged(status=status):
+            return f"set status **{status.value}** (public): {text}"
+        case Resolved():
             return f"resolved the incident{': ' + text if text else ''}"
-        case EntryKind.PINNED:
-            return f"(message pinned by {name(data.get('pinned_by'))}) {text}"
-        case EntryKind.IMPACT:
-            state = ComponentStatus(data["status"]).label.lower()
-            return f"set {', '.join(data['components'])} to {state} (public)"
-        case EntryKind.PUBLIC_NAME:
+        case Pinned(pinned_by=pinned_by):
+            return f"(message pinned by {name(pinned_by)}) {text}"
+        case ImpactSet(components=components, status=state):
+            return f"set {', '.join(components)} to {state.label.lower()} (public)"
+        case PublicNameSet():
             return f"set the public name: {text}"
-        case EntryKind.MILESTONE:
-            moved = _when(datetime.fromisoformat(data["at"]), zone)
-            return f"set {Milestone(data['milestone']).label.lower()} to {moved}"
-        case EntryKind.ACTION:
-            suffix = f": {text}" if text else ""
-            return f"{data.get('verb', 'added')} follow-up action {data['number']}{suffix}"
-        case EntryKind.POSTMORTEM:
+        case MilestoneSet(milestone=milestone, to=moved):
+            return f"set {milestone.label.lower()} to {_when(moved, zone)}"
+        case ActionAdded(number=number):
+            return f"added follow-up action {number}{': ' + text if text else ''}"
+        case ActionCompleted(number=number):
+            return f"completed follow-up action {number}"
+        case SummaryPublished():
             return "published the public post-incident summary"
-    return text
+        case _:
+            assert_never(entry.fact)

@@ -7,40 +7,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from bot.domain.components import ComponentStatus, parse_component_status
+from bot.domain.entries import Entry, ImpactSet, Resolved, StatusChanged, is_public
 from bot.domain.errors import UsageError
-from bot.domain.model import Entry, EntryKind, Severity, Status
+from bot.domain.model import Severity, Status
 from bot.domain.text import public_text
 
-
-class ComponentStatus(StrEnum):
-    """Statuspage's component statuses, mildest first."""
-
-    OPERATIONAL = "operational"
-    UNDER_MAINTENANCE = "under_maintenance"
-    DEGRADED_PERFORMANCE = "degraded_performance"
-    PARTIAL_OUTAGE = "partial_outage"
-    MAJOR_OUTAGE = "major_outage"
-
-    @property
-    def rank(self) -> int:
-        """Return how bad this is, 0 for operational."""
-        return list(ComponentStatus).index(self)
-
-    @property
-    def label(self) -> str:
-        """Return the text a reader sees."""
-        return self.value.replace("_", " ").capitalize()
-
-
-_COMPONENT_ALIASES = {
-    "operational": ComponentStatus.OPERATIONAL,
-    "ok": ComponentStatus.OPERATIONAL,
-    "degraded": ComponentStatus.DEGRADED_PERFORMANCE,
-    "partial": ComponentStatus.PARTIAL_OUTAGE,
-    "major": ComponentStatus.MAJOR_OUTAGE,
-    "outage": ComponentStatus.MAJOR_OUTAGE,
-    "maintenance": ComponentStatus.UNDER_MAINTENANCE,
-}
+__all__ = ["ComponentStatus", "is_public", "parse_component_status"]  # their old home
 
 
 class Impact(StrEnum):
@@ -73,22 +46,7 @@ INDICATOR_TEXT = {
 }
 # Share of a window that counts as downtime in the availability figure (as Statuspage does).
 _DOWNTIME_WEIGHT = {ComponentStatus.MAJOR_OUTAGE: 1.0, ComponentStatus.PARTIAL_OUTAGE: 0.3}
-PUBLIC_KINDS = frozenset({EntryKind.STATUS, EntryKind.RESOLVED, EntryKind.IMPACT})
 RESOLVED_BODY = "This incident has been resolved."
-
-
-def parse_component_status(word: str) -> ComponentStatus:
-    """Parse `degraded`, `partial_outage`, `major` ... or raise a UsageError with the choices."""
-    key = word.lower()
-    found = _COMPONENT_ALIASES.get(key)
-    if found is None and key in {s.value for s in ComponentStatus}:
-        found = ComponentStatus(key)
-    if found is None:
-        raise UsageError(
-            f"`{word}` is not a component state. Use one of: operational, "
-            "degraded, partial, major, maintenance."
-        )
-    return found
 
 
 def parse_impact_map(text: str) -> dict[Severity, Impact]:
@@ -114,13 +72,6 @@ def match_components(names: Iterable[str], known: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def is_public(entry: Entry) -> bool:
-    """Return whether an entry is a public message (internal updates never are)."""
-    if entry.kind is EntryKind.RESOLVED:
-        return bool(entry.text) or bool(entry.data.get("public"))
-    return entry.kind in PUBLIC_KINDS
-
-
 @dataclass(frozen=True)
 class Window:
     """A component held in a state by one incident from `start` to `end` (None: still)."""
@@ -139,10 +90,10 @@ def impact_windows(
     windows: list[Window] = []
     open_: dict[str, tuple[ComponentStatus, datetime]] = {}
     for entry in entries:
-        if entry.kind is not EntryKind.IMPACT:
+        if not isinstance(entry.fact, ImpactSet):
             continue
-        status = ComponentStatus(entry.data["status"])
-        for component in entry.data["components"]:
+        status = entry.fact.status
+        for component in entry.fact.components:
             if component in open_:
                 old, since = open_.pop(component)
                 windows.append(Window(component, old, since, entry.at, incident_id))
@@ -259,24 +210,20 @@ def public_updates(entries: Sequence[Entry]) -> list[PublicUpdate]:
     updates: list[PublicUpdate] = []
     status = Status.INVESTIGATING
     for entry in entries:
-        if entry.kind in (EntryKind.STATUS, EntryKind.RESOLVED):
-            status = Status(entry.data.get("status", status))
+        fact = entry.fact
+        if isinstance(fact, StatusChanged):
+            status = fact.status
+        elif isinstance(fact, Resolved):
+            status = Status.RESOLVED
         if not is_public(entry):
             continue
-        if entry.kind is EntryKind.IMPACT:
+        if isinstance(fact, ImpactSet):
             updates.append(
-                PublicUpdate(
-                    entry.id,
-                    entry.at,
-                    status,
-                    "",
-                    tuple(entry.data["components"]),
-                    ComponentStatus(entry.data["status"]),
-                )
+                PublicUpdate(entry.id, entry.at, status, "", fact.components, fact.status)
             )
         else:
             body = public_text(entry.text) if entry.text else ""
-            body = body or (RESOLVED_BODY if entry.kind is EntryKind.RESOLVED else "")
+            body = body or (RESOLVED_BODY if isinstance(fact, Resolved) else "")
             updates.append(PublicUpdate(entry.id, entry.at, status, body))
     return updates[::-1]
 
@@ -380,3 +327,15 @@ def assemble_page(
         history=history,
         availability=[availability(n, windows, now, days) for n in names],
     )
+
+
+@dataclass(frozen=True)
+class Mirrored:
+    """What Atlassian Statuspage mirrors of one incident, and its remote ID once created."""
+
+    id: int
+    uid: str
+    name: str
+    severity: Severity
+    remote_id: str | None
+    postmortem: str | None

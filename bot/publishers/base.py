@@ -1,25 +1,10 @@
-"""The small interface between the outbox relay and each destination."""
+"""The small interface between the outbox relay and each destination's deliverer."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
-
-@dataclass(frozen=True)
-class Delivery:
-    """One outbox row handed to a publisher."""
-
-    id: int
-    incident_id: int | None
-    kind: str
-    payload: dict[str, Any]
-    attempts: int
-    destination: str
-    created_at: datetime
-    # A retry, or a row picked up after a crash: an earlier try may have reached the peer.
-    retrying: bool = False
+from bot.domain.deliveries import Delivery, DeliveryKind
 
 
 class DeliveryError(Exception):
@@ -34,10 +19,17 @@ class DeliveryError(Exception):
 
 
 class Publisher(Protocol):
-    """Delivers rows of one destination; every delivery is safe to repeat."""
+    """Delivers the kinds of one destination; every delivery is safe to repeat."""
+
+    kinds: frozenset[DeliveryKind]
 
     async def deliver(self, delivery: Delivery) -> None:
         """Carry out the delivery, or raise DeliveryError."""
 
     async def report_failure(self, delivery: Delivery, error: str, *, dead: bool) -> None:
         """Tell people that a delivery failed for the first time, or was given up on."""
+
+
+def not_mine(delivery: Delivery) -> DeliveryError:
+    """Return the error for a kind handed to the wrong deliverer (a wiring bug)."""
+    return DeliveryError(f"{delivery.kind} is not delivered here", permanent=True)

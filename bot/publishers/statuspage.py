@@ -2,94 +2,40 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, assert_never
 
-import aiohttp
-
-from bot.config import Secret
-from bot.domain.model import EntryKind, Severity, Status
+from bot.domain.clock import Clock
+from bot.domain.deliveries import Delivery, DeliveryKind, Destination, Owed, Payload
+from bot.domain.entries import Entry, ImpactSet, Resolved
+from bot.domain.model import Severity, Status
 from bot.domain.public import (
     Impact,
     IncidentRecord,
+    Mirrored,
     component_states,
     impact_windows,
     public_updates,
 )
 from bot.domain.text import public_text
-from bot.publishers.base import Delivery, DeliveryError
-from storage import incidents as q
+from bot.publishers.base import DeliveryError, not_mine
+from bot.publishers.statuspage_client import StatuspageClient
 from storage.db import Database
-from storage.models import Incident
+from storage.incidents import set_statuspage_id
 from storage.outbox import enqueue
-from storage.public import load_records
+from storage.public import load_mirrored, load_records
 
 log = logging.getLogger(__name__)
-SLACK = "slack"
-
-
-class NotFound(DeliveryError):
-    """Statuspage answered 404."""
-
-
-class StatuspageClient:
-    """Statuspage's REST API v1, paced under its per-key rate limit."""
-
-    def __init__(
-        self,
-        *,
-        http: aiohttp.ClientSession,
-        base_url: str,
-        page_id: str,
-        api_key: Secret,
-        rate: float,
-    ) -> None:
-        self.http, self.base_url, self.page_id = http, base_url.rstrip("/"), page_id
-        self._auth = {"Authorization": f"OAuth {api_key.reveal()}"}
-        self._interval = 1.0 / rate
-        self._next = 0.0
-        self._pace = asyncio.Lock()
-
-    async def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        """Send one request under /pages/{page_id}; map failures to DeliveryError."""
-        async with self._pace:
-            wait = self._next - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            self._next = time.monotonic() + self._interval
-        url = f"{self.base_url}/pages/{self.page_id}{path}"
-        try:
-            async with self.http.request(
-                method, url, json=body, headers=self._auth, timeout=aiohttp.ClientTimeout(total=15)
-            ) as response:
-                if response.status in (420, 429):
-                    after = response.headers.get("Retry-After", "")
-                    raise DeliveryError(
-                        f"Statuspage rate limit ({response.status})",
-                        retry_after=float(after) if after.isdigit() else 5.0,
-                    )
-                if response.status in (401, 403):
-                    raise DeliveryError(
-                        f"Statuspage refused the API key ({response.status})", permanent=True
-                    )
-                if response.status == 404:
-                    raise NotFound(f"Statuspage: {method} {path} not found", permanent=True)
-                if response.status == 422:
-                    detail = (await response.text())[:300]
-                    raise DeliveryError(f"Statuspage refused the data: {detail}", permanent=True)
-                if response.status >= 400:
-                    raise DeliveryError(f"Statuspage answered {response.status}")
-                return await response.json(content_type=None)
-        except (aiohttp.ClientError, TimeoutError) as error:
-            raise DeliveryError(f"Statuspage unreachable: {type(error).__name__}") from error
+K = DeliveryKind
 
 
 class StatuspagePublisher:
     """Mirrors each public update onto the page's incident, and says so in the channel."""
+
+    kinds = frozenset(k for k in DeliveryKind if k.spec.destination is Destination.STATUSPAGE)
 
     def __init__(
         self,
@@ -97,7 +43,7 @@ class StatuspagePublisher:
         db: Database,
         client: StatuspageClient,
         impact_of: Mapping[Severity, Impact],
-        clock: Callable[[], datetime],
+        clock: Clock,
     ) -> None:
         self.db, self.client, self.impact_of, self.clock = db, client, impact_of, clock
         self._components: dict[str, str] = {}
@@ -121,43 +67,49 @@ class StatuspagePublisher:
             await self.load_components()
         assert delivery.incident_id is not None
         incident, records = await self._load(delivery.incident_id)
-        if delivery.kind == "postmortem.publish":
-            await self._publish_postmortem(incident)
-            return
+        match delivery.kind:
+            case K.INCIDENT_SYNC:
+                await self._sync(incident, records, delivery.payload.entry_id)
+            case K.POSTMORTEM_PUBLISH:
+                await self._publish_postmortem(incident)
+            case (
+                K.CHANNEL_CREATE
+                | K.CHANNEL_INVITE
+                | K.CHANNEL_TOPIC
+                | K.SUMMARY_REFRESH
+                | K.ENTRY_POST
+                | K.ANNOUNCE
+                | K.USER_NOTIFY
+                | K.NOTICE
+                | K.POSTMORTEM_UPLOAD
+            ):
+                raise not_mine(delivery)
+            case _:
+                assert_never(delivery.kind)
+
+    async def _sync(
+        self, incident: Mirrored, records: list[IncidentRecord], entry_id: int | None
+    ) -> None:
         mine = next((r for r in records if r.id == incident.id), None)
-        entry_id = delivery.payload.get("entry_id")
         if mine is None:  # nothing public yet (a rename before any public message)
             return
         entries = [e for e in mine.entries if entry_id is None or e.id <= entry_id]
         updates = public_updates(entries)
         if not updates:
             return
-        latest = (
-            updates[0]
-            if entry_id is None
-            else next((u for u in updates if u.id == entry_id), updates[0])
-        )
-        body = {
-            "name": public_text(incident.public_name or incident.title),
+        latest = next((u for u in updates if u.id == entry_id), updates[0])
+        body: dict[str, Any] = {
+            "name": public_text(incident.name),
             "status": latest.status.value,
-            "impact_override": self.impact_of[Severity(incident.severity)].value,
+            "impact_override": self.impact_of[incident.severity].value,
             "components": self._component_map(mine, records, entries),
         }
         if entry_id is not None:
             body["body"] = latest.text
-        remote = incident.statuspage_id or await self._find(incident)
+        remote = incident.remote_id or await self._find(incident)
         if remote is None:
-            created = await self.client.call(
-                "POST",
-                "/incidents",
-                {
-                    "incident": {
-                        **body,
-                        "metadata": {"warroom": {"uid": incident.uid}},
-                        "deliver_notifications": True,
-                    }
-                },
-            )
+            meta = {"metadata": {"warroom": {"uid": incident.uid}}, "deliver_notifications": True}
+            created = await self.client.call("POST", "/incidents", {"incident": {**body, **meta}})
             await self._confirm(incident, created, entry_id)
             return
         if entry_id is not None and await self._already_there(remote, body, latest.at):
@@ -168,26 +120,19 @@ class StatuspagePublisher:
         updated = await self.client.call("PATCH", f"/incidents/{remote}", {"incident": body})
         await self._confirm(incident, updated, entry_id)
 
-    async def _publish_postmortem(self, incident: Incident) -> None:
+    async def _publish_postmortem(self, incident: Mirrored) -> None:
         """Attach the public summary to the incident as its postmortem, and publish it."""
-        remote = incident.statuspage_id or await self._find(incident)
+        remote = incident.remote_id or await self._find(incident)
         if remote is None:
             raise DeliveryError("this incident was never published on Statuspage", permanent=True)
-        draft = {"postmortem": {"body_draft": incident.postmortem_public or ""}}
+        draft = {"postmortem": {"body_draft": incident.postmortem or ""}}
         await self.client.call("PUT", f"/incidents/{remote}/postmortem", draft)
+        quiet = {"notify_twitter": False, "notify_subscribers": False, "custom_tweet": ""}
         await self.client.call(
-            "PUT",
-            f"/incidents/{remote}/postmortem/publish",
-            {
-                "postmortem": {
-                    "notify_twitter": False,
-                    "notify_subscribers": False,
-                    "custom_tweet": "",
-                }
-            },
+            "PUT", f"/incidents/{remote}/postmortem/publish", {"postmortem": quiet}
         )
         await self._notice(
-            incident.id or 0,
+            incident.id,
             ":newspaper: The public summary is published on "
             "Atlassian Statuspage as the incident's postmortem.",
         )
@@ -204,23 +149,20 @@ class StatuspagePublisher:
         )
         await self._notice(delivery.incident_id, text)
 
-    async def _load(self, incident_id: int) -> tuple[Incident, list[IncidentRecord]]:
+    async def _load(self, incident_id: int) -> tuple[Mirrored, list[IncidentRecord]]:
         async with self.db.read() as session:
-            incident = await q.get_incident(session=session, incident_id=incident_id)
+            incident = await load_mirrored(session=session, incident_id=incident_id)
             if incident is None:
                 raise DeliveryError(f"incident {incident_id} is gone", permanent=True)
             records = await load_records(session=session, since=self.clock() - timedelta(days=1))
         return incident, records
 
     def _component_map(
-        self, mine: IncidentRecord, records: list[IncidentRecord], entries: list[Any]
+        self, mine: IncidentRecord, records: list[IncidentRecord], entries: Sequence[Entry]
     ) -> dict[str, str]:
         """Return {component ID: status} for the components this incident touched."""
-        now_resolved = any(e.kind is EntryKind.RESOLVED for e in entries)
-        touched: list[str] = []
-        for entry in entries:
-            if entry.kind is EntryKind.IMPACT:
-                touched.extend(entry.data["components"])
+        now_resolved = any(isinstance(e.fact, Resolved) for e in entries)
+        touched = [c for e in entries if isinstance(e.fact, ImpactSet) for c in e.fact.components]
         own = impact_windows(mine.id, entries, self.clock() if now_resolved else None)
         others = [
             w
@@ -235,7 +177,7 @@ class StatuspagePublisher:
             if n.lower() in self._components
         }
 
-    async def _find(self, incident: Incident) -> str | None:
+    async def _find(self, incident: Mirrored) -> str | None:
         """Look for an incident we created before a crash, by the metadata we stamp on it."""
         for path in ("/incidents/unresolved", "/incidents?per_page=100"):
             for row in await self.client.call("GET", path):
@@ -255,35 +197,20 @@ class StatuspagePublisher:
         return False
 
     async def _confirm(
-        self, incident: Incident, remote: dict[str, Any], entry_id: int | None
+        self, incident: Mirrored, remote: dict[str, Any], entry_id: int | None
     ) -> None:
         """Store the remote ID and owe the channel a confirmation, in one transaction."""
         async with self.db.write(background=True) as session:
-            row = await session.get(Incident, incident.id)
-            assert row is not None
-            row.statuspage_id = str(remote["id"])
-            session.add(row)
+            await set_statuspage_id(
+                session=session, incident_id=incident.id, remote_id=str(remote["id"])
+            )
             if entry_id is not None:
                 link = remote.get("shortlink") or "Statuspage"
-                enqueue(
-                    session=session,
-                    incident_id=incident.id,
-                    destination=SLACK,
-                    kind="notice",
-                    payload={
-                        "text": f":globe_with_meridians: Public update published on "
-                        f"Atlassian Statuspage: {link}"
-                    },
-                    now=self.clock(),
-                )
+                said = ":globe_with_meridians: Public update published on Atlassian Statuspage: "
+                owed = Owed(K.NOTICE, Payload(text=said + link))
+                enqueue(session=session, incident_id=incident.id, owed=owed, now=self.clock())
 
     async def _notice(self, incident_id: int, text: str) -> None:
         async with self.db.write(background=True) as session:
-            enqueue(
-                session=session,
-                incident_id=incident_id,
-                destination=SLACK,
-                kind="notice",
-                payload={"text": text},
-                now=self.clock(),
-            )
+            owed = Owed(K.NOTICE, Payload(text=text))
+            enqueue(session=session, incident_id=incident_id, owed=owed, now=self.clock())

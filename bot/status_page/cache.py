@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 from bot.domain.model import Severity
 from bot.domain.public import Impact, PublicPage, assemble_page
 from bot.status_page import render
+from storage.counters import PUBLIC_VERSION, read_counter
 from storage.db import Database
-from storage.incidents import PUBLIC_VERSION, read_counter
 from storage.public import load_records
 
 _JSON = {

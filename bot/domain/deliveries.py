@@ -1,0 +1,124 @@
+"""The outbox protocol: every kind of delivery, where it goes, and what it means.
+
+One table holds each kind's properties. Deliverers dispatch with `match` + `assert_never`, so
+mypy refuses a kind that nobody delivers; a test checks each kind has exactly one deliverer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Destination(StrEnum):
+    SLACK = "slack"
+    STATUSPAGE = "statuspage"
+
+
+class DeliveryKind(StrEnum):
+    CHANNEL_CREATE = "channel.create"
+    CHANNEL_INVITE = "channel.invite"
+    CHANNEL_TOPIC = "channel.topic"
+    SUMMARY_REFRESH = "summary.refresh"
+    ENTRY_POST = "entry.post"
+    ANNOUNCE = "announce"
+    USER_NOTIFY = "user.notify"
+    NOTICE = "notice"
+    POSTMORTEM_UPLOAD = "postmortem.upload"
+    INCIDENT_SYNC = "incident.sync"
+    POSTMORTEM_PUBLISH = "postmortem.publish"
+
+    @property
+    def spec(self) -> KindSpec:
+        """Return this kind's properties."""
+        return KINDS[self]
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """What a delivery kind is: its destination, whether a newer row makes an older one moot
+    (it re-renders whole state), whether it shows roles and the last update (so they must be
+    loaded), and what people are told could not be done when it dies."""
+
+    destination: Destination
+    what: str
+    supersedable: bool = False
+    needs_roles: bool = False
+
+
+_SLACK, _STATUSPAGE = Destination.SLACK, Destination.STATUSPAGE
+KINDS: dict[DeliveryKind, KindSpec] = {
+    DeliveryKind.CHANNEL_CREATE: KindSpec(_SLACK, "create the incident channel"),
+    DeliveryKind.CHANNEL_INVITE: KindSpec(_SLACK, "invite people to the channel"),
+    DeliveryKind.CHANNEL_TOPIC: KindSpec(
+        _SLACK, "set the channel topic", supersedable=True, needs_roles=True
+    ),
+    DeliveryKind.SUMMARY_REFRESH: KindSpec(
+        _SLACK, "update the pinned summary", supersedable=True, needs_roles=True
+    ),
+    DeliveryKind.ENTRY_POST: KindSpec(_SLACK, "post a timeline entry in the channel"),
+    DeliveryKind.ANNOUNCE: KindSpec(_SLACK, "post in the announcements channel"),
+    DeliveryKind.USER_NOTIFY: KindSpec(_SLACK, "tell the declarer where the incident is"),
+    DeliveryKind.NOTICE: KindSpec(_SLACK, "post a notice in the channel"),
+    DeliveryKind.POSTMORTEM_UPLOAD: KindSpec(
+        _SLACK, "post the post-mortem draft", needs_roles=True
+    ),
+    DeliveryKind.INCIDENT_SYNC: KindSpec(_STATUSPAGE, "publish the update on Statuspage"),
+    DeliveryKind.POSTMORTEM_PUBLISH: KindSpec(_STATUSPAGE, "publish the summary on Statuspage"),
+}
+
+
+@dataclass(frozen=True)
+class Payload:
+    """What a delivery carries besides its incident; unset fields are left out when stored."""
+
+    entry_id: int | None = None
+    users: tuple[str, ...] = ()
+    user: str | None = None
+    response_url: str | None = None
+    text: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the stored form: only the fields that are set."""
+        return {k: list(v) if k == "users" else v for k, v in asdict(self).items() if v}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Payload:
+        """Read a stored payload."""
+        entry_id = data.get("entry_id")
+        return cls(
+            entry_id=int(entry_id) if entry_id is not None else None,
+            users=tuple(str(u) for u in data.get("users") or ()),
+            user=data.get("user") or None,
+            response_url=data.get("response_url") or None,
+            text=data.get("text") or None,
+        )
+
+
+@dataclass(frozen=True)
+class Owed:
+    """A delivery a use case owes, before it is stored."""
+
+    kind: DeliveryKind
+    payload: Payload = field(default_factory=Payload)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One outbox row handed to a deliverer."""
+
+    id: int
+    incident_id: int | None
+    kind: DeliveryKind
+    payload: Payload
+    attempts: int
+    created_at: datetime
+    # A retry, or a row picked up after a crash: an earlier try may have reached the peer.
+    retrying: bool = False
+
+    @property
+    def destination(self) -> Destination:
+        """Return where this delivery goes."""
+        return self.kind.spec.destination

@@ -1,0 +1,179 @@
+"""Timeline entries as types: one frozen fact per kind, wrapped in who, when and what was said.
+
+Storage parses rows into these once; every renderer matches on the fact with `assert_never`,
+so a new kind that some renderer forgets is a mypy error, not a silent default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import ClassVar
+
+from bot.domain.components import ComponentStatus
+from bot.domain.milestones import Milestone
+from bot.domain.model import Role, Severity, Status
+
+
+class EntryKind(StrEnum):
+    """What a timeline entry records; the value is what storage keeps."""
+
+    DECLARED = "declared"
+    UPDATE = "update"
+    ROLE = "role"
+    SEVERITY = "severity"
+    STATUS = "status"
+    RESOLVED = "resolved"
+    PINNED = "pinned"
+    IMPACT = "impact"
+    PUBLIC_NAME = "public_name"
+    MILESTONE = "milestone"
+    ACTION = "action"
+    POSTMORTEM = "postmortem"
+
+
+@dataclass(frozen=True)
+class Declared:
+    """The incident was declared; the entry's text is the title."""
+
+    kind: ClassVar[EntryKind] = EntryKind.DECLARED
+    severity: Severity
+
+
+@dataclass(frozen=True)
+class Updated:
+    """An internal update; the text is the update."""
+
+    kind: ClassVar[EntryKind] = EntryKind.UPDATE
+
+
+@dataclass(frozen=True)
+class RoleAssigned:
+    kind: ClassVar[EntryKind] = EntryKind.ROLE
+    role: Role
+    user: str
+    previous: str | None = None
+
+
+@dataclass(frozen=True)
+class SeverityChanged:
+    kind: ClassVar[EntryKind] = EntryKind.SEVERITY
+    severity: Severity
+    previous: Severity
+
+
+@dataclass(frozen=True)
+class StatusChanged:
+    """A public status change; the text is the message for stakeholders."""
+
+    kind: ClassVar[EntryKind] = EntryKind.STATUS
+    status: Status
+    previous: Status
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """The incident closed; `public` says whether it had published anything before."""
+
+    kind: ClassVar[EntryKind] = EntryKind.RESOLVED
+    previous: Status
+    public: bool = False
+
+
+@dataclass(frozen=True)
+class Pinned:
+    """A Slack message added to the timeline; the actor is its author, the text its text."""
+
+    kind: ClassVar[EntryKind] = EntryKind.PINNED
+    pinned_by: str
+
+
+@dataclass(frozen=True)
+class ImpactSet:
+    kind: ClassVar[EntryKind] = EntryKind.IMPACT
+    components: tuple[str, ...]
+    status: ComponentStatus
+
+
+@dataclass(frozen=True)
+class PublicNameSet:
+    """The name the public sees; the text is the new name."""
+
+    kind: ClassVar[EntryKind] = EntryKind.PUBLIC_NAME
+    previous: str | None = None
+
+
+@dataclass(frozen=True)
+class MilestoneSet:
+    kind: ClassVar[EntryKind] = EntryKind.MILESTONE
+    milestone: Milestone
+    to: datetime
+
+
+@dataclass(frozen=True)
+class ActionAdded:
+    """A follow-up action; the text is the action."""
+
+    kind: ClassVar[EntryKind] = EntryKind.ACTION
+    number: int
+    owner: str | None = None
+
+
+@dataclass(frozen=True)
+class ActionCompleted:
+    kind: ClassVar[EntryKind] = EntryKind.ACTION
+    number: int
+
+
+@dataclass(frozen=True)
+class SummaryPublished:
+    """The public post-incident summary; the text is the summary."""
+
+    kind: ClassVar[EntryKind] = EntryKind.POSTMORTEM
+
+
+Fact = (
+    Declared
+    | Updated
+    | RoleAssigned
+    | SeverityChanged
+    | StatusChanged
+    | Resolved
+    | Pinned
+    | ImpactSet
+    | PublicNameSet
+    | MilestoneSet
+    | ActionAdded
+    | ActionCompleted
+    | SummaryPublished
+)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One timeline entry: who, when, what they wrote, and the typed fact it records."""
+
+    id: int
+    at: datetime
+    actor_id: str
+    text: str
+    fact: Fact
+
+    @property
+    def kind(self) -> EntryKind:
+        """Return the kind of fact this entry records."""
+        return self.fact.kind
+
+
+# Kinds that are always public, and those that may be (a resolve is public when it carries a
+# message or ends a public incident). Storage filters with these; nobody else lists kinds.
+ALWAYS_PUBLIC = frozenset({EntryKind.STATUS, EntryKind.IMPACT})
+MAYBE_PUBLIC = ALWAYS_PUBLIC | {EntryKind.RESOLVED}
+
+
+def is_public(entry: Entry) -> bool:
+    """Return whether an entry is a public message (internal updates never are)."""
+    if isinstance(entry.fact, Resolved):
+        return bool(entry.text) or entry.fact.public
+    return entry.kind in ALWAYS_PUBLIC

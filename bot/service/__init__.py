@@ -1,0 +1,1 @@
+"""Use cases: one small module per concept, each change one unit of work (`unit.change`)."""

@@ -1,0 +1,104 @@
+"""Changes during the response: updates, roles, severity, status and resolve."""
+
+from __future__ import annotations
+
+from bot.domain.deliveries import DeliveryKind as K
+from bot.domain.deliveries import Payload
+from bot.domain.entries import (
+    Resolved,
+    RoleAssigned,
+    SeverityChanged,
+    StatusChanged,
+    Updated,
+)
+from bot.domain.errors import UsageError
+from bot.domain.model import Role, Severity, Status
+from bot.domain.replies import Changed
+from bot.service.context import Caller, Context
+from bot.service.unit import change
+from storage.roles import assign_role as store_role
+from storage.roles import current_roles
+from storage.timeline import has_public_entry
+
+
+async def post_update(ctx: Context, *, channel_id: str, user_id: str, text: str) -> Changed:
+    """Record an internal update."""
+    async with change(ctx, channel_id) as work:
+        entry = await work.record(user_id, Updated(), text)
+        work.post(entry, K.SUMMARY_REFRESH)
+        state = await work.state()
+    return Changed(state, entry)
+
+
+async def assign_role(
+    ctx: Context, *, channel_id: str, caller: Caller, role: Role, assignee_id: str
+) -> Changed:
+    """Give a role to someone; the previous holder's term ends and stays in history."""
+    async with change(ctx, channel_id) as work:
+        if role is Role.COMMANDER:
+            await work.require_commander_or_responder(caller, "assign the commander role")
+        held = await current_roles(session=work.session, incident_id=work.incident_id)
+        if held.get(role) == assignee_id:
+            raise UsageError(f"<@{assignee_id}> is already the {role.value}.")
+        previous = await store_role(
+            session=work.session,
+            incident_id=work.incident_id,
+            role=role,
+            user_id=assignee_id,
+            assigned_by=caller.user_id,
+            now=work.now,
+        )
+        entry = await work.record(caller.user_id, RoleAssigned(role, assignee_id, previous))
+        work.owe(K.CHANNEL_INVITE, payload=Payload(users=(assignee_id,)))
+        work.post(entry)
+        if role is Role.COMMANDER:
+            work.owe(K.CHANNEL_TOPIC)
+        work.owe(K.SUMMARY_REFRESH)
+        state = await work.state()
+    return Changed(state, entry)
+
+
+async def change_severity(
+    ctx: Context, *, channel_id: str, caller: Caller, severity: Severity
+) -> Changed:
+    """Change the severity and tell the announcements channel."""
+    async with change(ctx, channel_id) as work:
+        await work.require_commander_or_responder(caller, "change the severity")
+        previous = Severity(work.incident.severity)
+        if previous is severity:
+            raise UsageError(f"INC-{work.incident.number} is already {severity.label}.")
+        work.incident.severity = severity.value
+        entry = await work.record(caller.user_id, SeverityChanged(severity, previous))
+        work.post(entry, K.CHANNEL_TOPIC, K.SUMMARY_REFRESH, K.ANNOUNCE)
+        state = await work.state()
+    return Changed(state, entry)
+
+
+async def change_status(
+    ctx: Context, *, channel_id: str, user_id: str, status: Status, message: str
+) -> Changed:
+    """Change the status with a message for stakeholders."""
+    async with change(ctx, channel_id) as work:
+        previous = Status(work.incident.status)
+        work.incident.status = status.value
+        if status is Status.MONITORING and work.incident.mitigated_at is None:
+            work.incident.mitigated_at = work.now  # monitoring a fix means impact is mitigated
+        entry = await work.record(user_id, StatusChanged(status, previous), message)
+        work.post(entry, K.CHANNEL_TOPIC, K.SUMMARY_REFRESH, K.ANNOUNCE)
+        state = await work.state()
+    return Changed(state, entry)
+
+
+async def resolve_incident(
+    ctx: Context, *, channel_id: str, caller: Caller, message: str | None
+) -> Changed:
+    """Close the incident."""
+    async with change(ctx, channel_id) as work:
+        await work.require_commander_or_responder(caller, "resolve the incident")
+        was_public = await has_public_entry(session=work.session, incident_id=work.incident_id)
+        previous = Status(work.incident.status)
+        work.incident.status, work.incident.resolved_at = Status.RESOLVED.value, work.now
+        entry = await work.record(caller.user_id, Resolved(previous, was_public), message or "")
+        work.post(entry, K.CHANNEL_TOPIC, K.SUMMARY_REFRESH, K.ANNOUNCE, K.POSTMORTEM_UPLOAD)
+        state = await work.state()
+    return Changed(state, entry)

@@ -1,0 +1,38 @@
+"""What every use case is given: the database, the clock and the deployment's choices."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from bot.domain.clock import Clock, utc_now
+from bot.domain.model import Severity
+from storage.db import Database
+
+__all__ = ["Caller", "Clock", "Context", "utc_now"]
+
+
+def _no_components() -> list[str]:
+    return []
+
+
+@dataclass(frozen=True)
+class Context:
+    """Dependencies of the use cases, built once by the app."""
+
+    db: Database
+    default_severity: Severity = Severity.SEV3
+    announce: bool = False
+    statuspage: bool = False
+    components: Callable[[], Sequence[str]] = _no_components
+    responders_group: str | None = None
+    clock: Clock = utc_now
+    on_commit: Callable[[], None] = field(default=lambda: None)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who asks, and whether they are in RESPONDERS_USERGROUP (None: no group configured)."""
+
+    user_id: str
+    responder: bool | None = None

@@ -1,0 +1,40 @@
+"""Reads: an incident with its timeline, the open incidents."""
+
+from __future__ import annotations
+
+from bot.domain.replies import IncidentsListed, SummaryShown, TimelineShown
+from bot.service.context import Context
+from bot.service.unit import incident_in
+from storage import incidents as q
+from storage.timeline import list_entries
+
+
+async def is_incident_channel(ctx: Context, *, channel_id: str) -> bool:
+    """Return whether the channel belongs to an incident."""
+    async with ctx.db.read() as session:
+        found = await q.get_incident_by_channel(session=session, channel_id=channel_id)
+        return found is not None
+
+
+async def show_timeline(ctx: Context, *, channel_id: str) -> TimelineShown:
+    """Return the incident of this channel and its timeline."""
+    async with ctx.db.read() as session:
+        incident = await incident_in(session, channel_id)
+        assert incident.id is not None
+        entries = await list_entries(session=session, incident_id=incident.id)
+        return TimelineShown(await q.incident_state(session, incident), entries)
+
+
+async def show_summary(ctx: Context, *, channel_id: str) -> SummaryShown:
+    """Return the incident of this channel with its roles and last update."""
+    async with ctx.db.read() as session:
+        incident = await incident_in(session, channel_id)
+        return SummaryShown(await q.incident_state(session, incident))
+
+
+async def list_open_incidents(ctx: Context) -> IncidentsListed:
+    """Return the open incidents, newest first."""
+    async with ctx.db.read() as session:
+        rows = await q.list_open_incidents(session=session)
+        states = [await q.incident_state(session, row, with_roles=False) for row in rows]
+    return IncidentsListed(states)

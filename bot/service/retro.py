@@ -1,0 +1,118 @@
+"""After the fire: milestones, follow-up actions, the post-mortem and its public summary."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.domain.deliveries import DeliveryKind as K
+from bot.domain.entries import ActionAdded, ActionCompleted, MilestoneSet, SummaryPublished
+from bot.domain.errors import IncidentNotFound, UsageError
+from bot.domain.milestones import Milestone
+from bot.domain.postmortem import Action, PostmortemData
+from bot.domain.replies import ActionsListed, Changed, PostmortemRequested
+from bot.service.context import Context
+from bot.service.unit import change, incident_in
+from storage import incidents as q
+from storage import postmortem as pm
+
+
+async def set_milestone(
+    ctx: Context, *, channel_id: str, user_id: str, milestone: Milestone, at: datetime
+) -> Changed:
+    """Correct a milestone; refused when it would put them out of order."""
+    async with change(ctx, channel_id, closed_ok=True) as work:
+        incident = work.incident
+        if milestone is Milestone.RESOLVED and incident.resolved_at is None:
+            raise UsageError("The incident is not resolved yet: use `/incident resolve`.")
+        moved = q.milestones_of(incident).with_(milestone, at, now=work.now)
+        incident.started_at, incident.detected_at = moved.started, moved.detected
+        incident.mitigated_at, incident.resolved_at = moved.mitigated, moved.resolved
+        entry = await work.record(user_id, MilestoneSet(milestone, at))
+        work.post(entry, K.SUMMARY_REFRESH)
+        state = await work.state()
+    return Changed(state, entry)
+
+
+async def add_action(
+    ctx: Context, *, channel_id: str, user_id: str, text: str, owner_id: str | None
+) -> Changed:
+    """Add a follow-up action, during or after the incident."""
+    async with change(ctx, channel_id, closed_ok=True) as work:
+        row = await pm.add_follow_up(
+            session=work.session,
+            incident_id=work.incident_id,
+            text=text,
+            owner_id=owner_id,
+            created_by=user_id,
+            now=work.now,
+        )
+        entry = await work.record(user_id, ActionAdded(row.number, owner_id), text)
+        work.post(entry)
+        state = await work.state()
+    return Changed(state, entry)
+
+
+async def complete_action(ctx: Context, *, channel_id: str, user_id: str, number: int) -> Changed:
+    """Mark follow-up action <number> done."""
+    async with change(ctx, channel_id, closed_ok=True) as work:
+        done = await pm.complete_follow_up(
+            session=work.session, incident_id=work.incident_id, number=number, now=work.now
+        )
+        if done is None:
+            raise UsageError(
+                f"INC-{work.incident.number} has no action {number}.",
+                hint="See the numbers with `/incident actions`.",
+            )
+        if not done:
+            raise UsageError(f"Action {number} is already done.")
+        entry = await work.record(user_id, ActionCompleted(number))
+        work.post(entry)
+        state = await work.state()
+    return Changed(state, entry)
+
+
+async def list_actions(ctx: Context, *, channel_id: str) -> ActionsListed:
+    """Return the incident's follow-up actions."""
+    async with ctx.db.read() as session:
+        incident = await incident_in(session, channel_id)
+        assert incident.id is not None
+        rows = await pm.list_follow_ups(session=session, incident_id=incident.id)
+        state = await q.incident_state(session, incident, with_roles=False)
+    return ActionsListed(state, [Action(r.number, r.text, r.owner_id, r.done) for r in rows])
+
+
+async def request_postmortem(ctx: Context, *, channel_id: str) -> PostmortemRequested:
+    """Owe the channel a freshly rendered post-mortem draft."""
+    async with change(ctx, channel_id, closed_ok=True) as work:
+        work.owe(K.POSTMORTEM_UPLOAD)
+        state = await work.state()
+    return PostmortemRequested(state)
+
+
+async def publish_postmortem(ctx: Context, *, channel_id: str, user_id: str, text: str) -> Changed:
+    """Publish the public post-incident summary on the status pages."""
+    async with change(ctx, channel_id, closed_ok=True) as work:
+        incident = work.incident
+        if incident.resolved_at is None:
+            raise UsageError("Publish the public summary once the incident is resolved.")
+        incident.postmortem_public, incident.postmortem_published_at = text, work.now
+        await work.publish(K.POSTMORTEM_PUBLISH)
+        entry = await work.record(user_id, SummaryPublished(), text)
+        work.post(entry)
+        state = await work.state()
+    return Changed(state, entry)
+
+
+async def postmortem(
+    ctx: Context, *, number: int | None = None, channel_id: str | None = None
+) -> PostmortemData:
+    """Return what the draft of INC-<number> (or the channel's incident) is made of."""
+    async with ctx.db.read() as session:
+        if channel_id is not None:
+            incident = await incident_in(session, channel_id)
+        else:
+            found = await q.get_incident_by_number(session=session, number=number or 0)
+            if found is None:
+                raise IncidentNotFound(f"There is no INC-{number}.")
+            incident = found
+        return await pm.load_postmortem(session=session, incident=incident)

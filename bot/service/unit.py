@@ -1,0 +1,145 @@
+"""The unit of work: the incident locked, entries recorded, deliveries owed, one commit."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.domain.deliveries import DeliveryKind, Owed, Payload
+from bot.domain.entries import Entry, Fact, is_public
+from bot.domain.errors import IncidentClosed, NotAllowed, NotAnIncidentChannel
+from bot.domain.model import IncidentState, Role, Status
+from bot.logs import current_incident
+from bot.service.context import Caller, Context
+from storage import incidents as q
+from storage.counters import PUBLIC_VERSION, bump_counter
+from storage.models import Incident
+from storage.outbox import enqueue
+from storage.roles import current_roles
+from storage.timeline import add_entry
+
+
+@dataclass
+class Work:
+    """One change in progress; `change()` commits it, with everything it owes, or nothing."""
+
+    ctx: Context
+    session: AsyncSession
+    incident: Incident
+    now: datetime
+    owed: list[Owed] = field(default_factory=list)
+
+    @property
+    def incident_id(self) -> int:
+        """Return the locked incident's database ID."""
+        assert self.incident.id is not None
+        return self.incident.id
+
+    async def record(
+        self,
+        actor_id: str,
+        fact: Fact,
+        text: str = "",
+        *,
+        at: datetime | None = None,
+        source_ts: str | None = None,
+    ) -> Entry:
+        """Append a timeline entry; a public one is owed to the status pages."""
+        if source_ts is None:  # a pinned message is no change to the incident itself
+            self.incident.updated_at = self.now
+            self.session.add(self.incident)
+        entry = await add_entry(
+            session=self.session,
+            incident_id=self.incident_id,
+            at=at or self.now,
+            actor_id=actor_id,
+            fact=fact,
+            text=text,
+            source_ts=source_ts,
+        )
+        if is_public(entry):
+            await self.publish(DeliveryKind.INCIDENT_SYNC, entry_id=entry.id)
+        return entry
+
+    def owe(self, *kinds: DeliveryKind, payload: Payload | None = None) -> None:
+        """Owe deliveries; announcements only where an announcements channel is set."""
+        for kind in kinds:
+            if kind is DeliveryKind.ANNOUNCE and not self.ctx.announce:
+                continue
+            self.owed.append(Owed(kind, payload or Payload()))
+
+    def post(self, entry: Entry, *also: DeliveryKind) -> None:
+        """Owe the entry's post in the incident channel, then the other deliveries named."""
+        self.owe(DeliveryKind.ENTRY_POST, payload=Payload(entry_id=entry.id))
+        for kind in also:
+            about_entry = kind is DeliveryKind.ANNOUNCE
+            self.owe(kind, payload=Payload(entry_id=entry.id) if about_entry else None)
+
+    async def publish(self, kind: DeliveryKind, *, entry_id: int | None = None) -> None:
+        """Mark public data changed, and owe it to Atlassian Statuspage if configured."""
+        await bump_counter(session=self.session, name=PUBLIC_VERSION)
+        if self.ctx.statuspage:
+            self.owed.append(Owed(kind, Payload(entry_id=entry_id)))
+
+    async def require_commander_or_responder(self, caller: Caller, what: str) -> None:
+        """Refuse unless the caller is a responder or, checked under the lock, the commander."""
+        if caller.responder is not False:
+            return
+        roles = await current_roles(session=self.session, incident_id=self.incident_id)
+        if roles.get(Role.COMMANDER) != caller.user_id:
+            raise not_allowed(what, self.ctx.responders_group or "")
+
+    async def state(self, *, with_roles: bool = False) -> IncidentState:
+        """Return the incident as it stands in this transaction."""
+        return await q.incident_state(self.session, self.incident, with_roles=with_roles)
+
+    def flush(self) -> None:
+        """Write the owed deliveries into the transaction."""
+        for owed in self.owed:
+            enqueue(session=self.session, incident_id=self.incident.id, owed=owed, now=self.now)
+        self.owed.clear()
+
+
+def not_allowed(what: str, group: str) -> NotAllowed:
+    """Return the error that says who may do `what`."""
+    return NotAllowed(
+        f"Only members of the responders group (`{group}`) or the incident commander may {what}.",
+        hint="Ask one of them to do it, or to make you the commander.",
+    )
+
+
+@asynccontextmanager
+async def change(ctx: Context, channel_id: str, *, closed_ok: bool = False) -> AsyncIterator[Work]:
+    """Lock the channel's incident and yield the work; commit it all, then wake the relay."""
+    async with ctx.db.write() as session:
+        incident = await incident_in(session, channel_id, for_update=True)
+        if not closed_ok and not Status(incident.status).is_open:
+            raise IncidentClosed(
+                f"INC-{incident.number} is resolved and takes no more changes.",
+                hint="To follow up, declare a new incident: `/incident declare <title>`.",
+            )
+        work = Work(ctx, session, incident, ctx.clock())
+        yield work
+        work.flush()
+    ctx.on_commit()
+
+
+async def incident_in(
+    session: AsyncSession, channel_id: str, *, for_update: bool = False
+) -> Incident:
+    """Return the channel's incident, or say this is no incident channel."""
+    incident = await q.get_incident_by_channel(
+        session=session, channel_id=channel_id, for_update=for_update
+    )
+    if incident is None:
+        raise NotAnIncidentChannel(
+            "This isn't an incident channel.",
+            hint="Run this in the incident's channel (see `/incident list`), "
+            "or declare one with `/incident declare <title>`.",
+        )
+    current_incident.set(f"INC-{incident.number}")
+    return incident

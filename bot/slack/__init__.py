@@ -1,0 +1,1 @@
+"""Everything people read in Slack, as pure functions of domain values."""

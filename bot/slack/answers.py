@@ -1,0 +1,109 @@
+"""The private reply to a command, from the use case's typed answer."""
+
+from __future__ import annotations
+
+from typing import assert_never
+
+from bot.domain.entries import (
+    ActionAdded,
+    ActionCompleted,
+    Declared,
+    Entry,
+    ImpactSet,
+    MilestoneSet,
+    Pinned,
+    PublicNameSet,
+    Resolved,
+    RoleAssigned,
+    SeverityChanged,
+    StatusChanged,
+    SummaryPublished,
+    Updated,
+)
+from bot.domain.model import IncidentState
+from bot.domain.replies import (
+    ActionsListed,
+    Changed,
+    IncidentsListed,
+    MilestoneMoved,
+    Opened,
+    PostmortemRequested,
+    Reply,
+    SummaryShown,
+    TimelineShown,
+)
+from bot.slack.format import when
+from bot.slack.replies import (
+    actions_reply,
+    durations_text,
+    incident_list,
+    summary_reply,
+    timeline_reply,
+)
+
+LATE = "Still working on it: the database is slow right now. I'll confirm here in a moment."
+
+
+def answer(reply: Reply) -> str:
+    """Return what the person who asked reads."""
+    match reply:
+        case Opened(incident=state, duplicate=True):
+            place = f"<#{state.channel_id}>" if state.channel_id else "its channel (being created)"
+            return (
+                f"You declared *{state.ref}* with this title a moment ago, so I didn't open "
+                f"another one. It's in {place}."
+            )
+        case Opened(incident=state):
+            return (
+                f"Declaring *{state.ref}* ({state.severity.label}). "
+                "I'm opening its channel and will tell you here when it's ready."
+            )
+        case Changed(incident=state, entry=entry):
+            return _changed(state, entry)
+        case MilestoneMoved(incident=state, milestone=milestone, at=at, zone_known=known):
+            note = "" if known else " (read as UTC: I couldn't get your time zone from Slack)"
+            spans = durations_text(state.milestones) if state.milestones else ""
+            return f"{milestone.label} set to {when(at)}{note}.\n{spans}"
+        case ActionsListed(incident=state, actions=actions):
+            return actions_reply(state, actions)
+        case PostmortemRequested(incident=state):
+            return f"Rendering the post-mortem draft of {state.ref}; it will appear here."
+        case SummaryShown(incident=state):
+            return summary_reply(state)
+        case TimelineShown(incident=state, entries=entries):
+            return timeline_reply(state, entries)
+        case IncidentsListed(incidents=incidents):
+            return incident_list(incidents)
+        case _:
+            assert_never(reply)
+
+
+def _changed(state: IncidentState, entry: Entry) -> str:
+    ref = state.ref
+    match entry.fact:
+        case Updated():
+            return f"Update recorded on {ref}."
+        case RoleAssigned(role=role, user=user):
+            return f"<@{user}> is now the {role.label} of {ref}."
+        case SeverityChanged(severity=severity):
+            return f"{ref} is now {severity.label}."
+        case StatusChanged(status=status):
+            return f"{ref} is now *{status.value}*."
+        case Resolved():
+            return f"{ref} is resolved. Thank you, everyone."
+        case ImpactSet(components=components, status=status):
+            return f"{', '.join(components)}: *{status.label}* on {ref}'s public status."
+        case PublicNameSet():
+            return f"The public now sees {ref} as “{entry.text}”."
+        case MilestoneSet(milestone=milestone, to=at):
+            return f"{milestone.label} set to {when(at)}."
+        case ActionAdded(number=number):
+            return f"Follow-up action {number} added to {ref}."
+        case ActionCompleted(number=number):
+            return f"Action {number} of {ref} is done."
+        case SummaryPublished():
+            return f"The public summary of {ref} is published."
+        case Declared() | Pinned():
+            return f"Recorded on {ref}."
+        case _:
+            assert_never(entry.fact)

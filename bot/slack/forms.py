@@ -1,0 +1,135 @@
+"""Slack forms: declaring an incident and publishing the public post-incident summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.domain.milestones import human
+from bot.domain.model import Severity, Status
+from bot.domain.postmortem import PostmortemData
+from bot.domain.public import public_updates
+from bot.domain.text import public_text
+from bot.slack.ids import (
+    DECLARE_MODAL_CALLBACK,
+    DESCRIPTION_ACTION,
+    DESCRIPTION_BLOCK,
+    PUBLISH_MODAL_CALLBACK,
+    SEVERITY_ACTION,
+    SEVERITY_BLOCK,
+    SUMMARY_ACTION,
+    SUMMARY_BLOCK,
+    TITLE_ACTION,
+    TITLE_BLOCK,
+)
+
+
+def declare_modal(default: Severity, channel_id: str | None) -> dict[str, Any]:
+    """Return the declare form."""
+    options = [
+        {"text": {"type": "plain_text", "text": s.label}, "value": s.value} for s in Severity
+    ]
+    initial = next(o for o in options if o["value"] == default.value)
+    return {
+        "type": "modal",
+        "callback_id": DECLARE_MODAL_CALLBACK,
+        "private_metadata": channel_id or "",
+        "title": {"type": "plain_text", "text": "Declare an incident"},
+        "submit": {"type": "plain_text", "text": "Declare"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": TITLE_BLOCK,
+                "label": {"type": "plain_text", "text": "Title"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": TITLE_ACTION,
+                    "max_length": 200,
+                    "placeholder": {"type": "plain_text", "text": "Checkout API failing"},
+                },
+            },
+            {
+                "type": "input",
+                "block_id": SEVERITY_BLOCK,
+                "label": {"type": "plain_text", "text": "Severity"},
+                "element": {
+                    "type": "static_select",
+                    "action_id": SEVERITY_ACTION,
+                    "options": options,
+                    "initial_option": initial,
+                },
+            },
+            {
+                "type": "input",
+                "block_id": DESCRIPTION_BLOCK,
+                "optional": True,
+                "label": {"type": "plain_text", "text": "What do you see?"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": DESCRIPTION_ACTION,
+                    "multiline": True,
+                },
+            },
+        ],
+    }
+
+
+def public_summary_draft(data: PostmortemData) -> str:
+    """Return a first public summary to edit: what happened, impact, what was done, prevention."""
+    updates = public_updates(data.timeline)
+    name = public_text(data.public_name or data.title)
+    first = next((u.body for u in reversed(updates) if u.body), "")
+    last = next((u.text for u in updates if u.status is not Status.RESOLVED and u.body), "")
+    end = data.milestones.mitigated or data.milestones.resolved
+    window = (
+        (
+            f"{data.milestones.started:%Y-%m-%d %H:%M} to {end:%H:%M} UTC "
+            f"({human(data.milestones.durations()['Total impact'])})"
+        )
+        if end
+        else "ongoing"
+    )
+    measures = [f"- {public_text(a.text)}" for a in data.actions] or ["- (to be written)"]
+    return "\n".join(
+        [
+            f"What happened: {name}. {first}".strip(),
+            f"Impact: {window}.",
+            f"What we did: {last or '(to be written)'}",
+            "Preventive measures:",
+            *measures,
+        ]
+    )[:2900]
+
+
+def publish_modal(data: PostmortemData, channel_id: str) -> dict[str, Any]:
+    """Return the form that publishes the public post-incident summary."""
+    return {
+        "type": "modal",
+        "callback_id": PUBLISH_MODAL_CALLBACK,
+        "private_metadata": channel_id,
+        "title": {"type": "plain_text", "text": "Publish summary"},
+        "submit": {"type": "plain_text", "text": "Publish"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": f"This text goes on the public status page for *{data.ref}*"
+                    " (and Atlassian Statuspage, when configured). Nothing else is published.",
+                },
+            },
+            {
+                "type": "input",
+                "block_id": SUMMARY_BLOCK,
+                "label": {"type": "plain_text", "text": "Public summary"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": SUMMARY_ACTION,
+                    "multiline": True,
+                    "max_length": 3000,
+                    "initial_value": public_summary_draft(data),
+                },
+            },
+        ],
+    }

@@ -1,0 +1,121 @@
+"""Private answers to `/incident summary`, `timeline`, `actions` and `list`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import assert_never
+
+from bot.domain.entries import (
+    ActionAdded,
+    ActionCompleted,
+    Declared,
+    Entry,
+    ImpactSet,
+    MilestoneSet,
+    Pinned,
+    PublicNameSet,
+    Resolved,
+    RoleAssigned,
+    SeverityChanged,
+    StatusChanged,
+    SummaryPublished,
+    Updated,
+)
+from bot.domain.grammar import COMMAND
+from bot.domain.milestones import Milestones, human
+from bot.domain.model import IncidentState, Role
+from bot.domain.postmortem import Action
+from bot.domain.text import neutralize, one_line, quiet_mentions
+from bot.slack.channel import summary
+from bot.slack.format import when, who
+
+
+def summary_reply(state: IncidentState) -> str:
+    """Return the `summary` answer."""
+    text, _ = summary(state)
+    roles = ", ".join(f"{r.value}: {who(state.held(r))}" for r in Role)
+    last = quiet_mentions(one_line(state.last_update, 300)) if state.last_update else "none yet"
+    spans = f"\n{durations_text(state.milestones)}" if state.milestones else ""
+    return (
+        f"*{text}*\nStarted {when(state.created_at)} · updated {when(state.updated_at)}\n"
+        f"{roles}\nLast update: {last}{spans}"
+    )
+
+
+def timeline_reply(state: IncidentState, entries: Sequence[Entry], limit: int = 60) -> str:
+    """Return the `timeline` answer, newest entries kept when it is long."""
+    shown = list(entries)[-limit:]
+    count = f"{len(entries)} {'entry' if len(entries) == 1 else 'entries'}"
+    lines = [f"*Timeline of {state.ref}* ({count})"]
+    if len(entries) > len(shown):
+        lines.append(f"_…{len(entries) - len(shown)} earlier entries not shown_")
+    for item in shown:
+        lines.append(f"• {when(item.at)} {who(item.actor_id)} {_short(state, item)}")
+    return "\n".join(lines)
+
+
+def _short(state: IncidentState, item: Entry) -> str:
+    text = neutralize(one_line(item.text, 300))
+    match item.fact:
+        case Declared():
+            return f"declared {state.ref}: {text}"
+        case Updated():
+            return f"update: {text}"
+        case RoleAssigned(role=role, user=user):
+            return f"assigned {role.value} to {who(user)}"
+        case SeverityChanged(severity=severity, previous=was):
+            return f"changed severity {was.value} → {severity.value}"
+        case StatusChanged(status=status):
+            return f"set status {status.value}: {text}"
+        case Resolved():
+            return f"resolved the incident{': ' + text if text else ''}"
+        case Pinned():
+            return f"(pinned): {text}"
+        case ImpactSet(components=components, status=status):
+            return f"set {', '.join(components)} to {status.label}"
+        case PublicNameSet():
+            return f"set the public name: {text}"
+        case MilestoneSet(milestone=milestone, to=moved):
+            return f"set {milestone.label.lower()} to {moved.isoformat()[:16]}"
+        case ActionAdded(number=number):
+            return f"added action {number}{': ' + text if text else ''}"
+        case ActionCompleted(number=number):
+            return f"completed action {number}"
+        case SummaryPublished():
+            return "published the public post-incident summary"
+        case _:
+            assert_never(item.fact)
+
+
+def durations_text(milestones: Milestones) -> str:
+    """Return the milestones' durations on one line."""
+    return " · ".join(f"{label}: {human(span)}" for label, span in milestones.durations().items())
+
+
+def actions_reply(state: IncidentState, actions: Sequence[Action]) -> str:
+    """Return the `actions` answer."""
+    if not actions:
+        return (
+            f"{state.ref} has no follow-up actions yet. Add one with "
+            f"`{COMMAND} action <text> [@owner]`."
+        )
+    lines = [f"*Follow-up actions of {state.ref}*"]
+    for action in actions:
+        mark = ":white_check_mark:" if action.done else ":white_square:"
+        owner = f" ({who(action.owner_id)})" if action.owner_id else ""
+        lines.append(f"{mark} {action.number}. {neutralize(action.text)}{owner}")
+    return "\n".join(lines)
+
+
+def incident_list(incidents: Sequence[IncidentState]) -> str:
+    """Return the `list` answer."""
+    if not incidents:
+        return "No open incidents. :tada:"
+    lines = [f"*Open incidents ({len(incidents)})*"]
+    for state in incidents:
+        place = f"<#{state.channel_id}>" if state.channel_id else "(channel being created)"
+        lines.append(
+            f"• *{state.ref}* {state.severity.label} · {state.status.value} · "
+            f"{quiet_mentions(one_line(state.title, 120))} · {place}"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,189 @@
+"""Timeline rows: typed facts stored as a kind and a JSON object, parsed back exactly once."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, assert_never
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.domain.components import ComponentStatus
+from bot.domain.entries import (
+    ALWAYS_PUBLIC,
+    ActionAdded,
+    ActionCompleted,
+    Declared,
+    Entry,
+    EntryKind,
+    Fact,
+    ImpactSet,
+    MilestoneSet,
+    Pinned,
+    PublicNameSet,
+    Resolved,
+    RoleAssigned,
+    SeverityChanged,
+    StatusChanged,
+    SummaryPublished,
+    Updated,
+)
+from bot.domain.milestones import Milestone
+from bot.domain.model import Role, Severity, Status
+from storage.models import TimelineEntry
+
+
+def encode(fact: Fact) -> dict[str, Any]:
+    """Return the JSON object a fact is stored as (the keys rows have always had)."""
+    match fact:
+        case Declared(severity=severity):
+            return {"severity": severity.value}
+        case Updated() | SummaryPublished():
+            return {}
+        case RoleAssigned(role=role, user=user, previous=previous):
+            return {"role": role.value, "user": user, "previous": previous}
+        case SeverityChanged(severity=severity, previous=previous):
+            return {"severity": severity.value, "previous": previous.value}
+        case StatusChanged(status=status, previous=previous):
+            return {"status": status.value, "previous": previous.value}
+        case Resolved(previous=previous, public=public):
+            return {"status": Status.RESOLVED.value, "previous": previous.value, "public": public}
+        case Pinned(pinned_by=pinned_by):
+            return {"pinned_by": pinned_by}
+        case ImpactSet(components=components, status=status):
+            return {"components": list(components), "status": status.value}
+        case PublicNameSet(previous=previous):
+            return {"previous": previous}
+        case MilestoneSet(milestone=milestone, to=to):
+            return {"milestone": milestone.value, "at": to.isoformat()}
+        case ActionAdded(number=number, owner=owner):
+            return {"number": number, "owner": owner, "verb": "added"}
+        case ActionCompleted(number=number):
+            return {"number": number, "verb": "completed"}
+        case _:
+            assert_never(fact)
+
+
+def decode(kind: EntryKind, data: dict[str, Any]) -> Fact:
+    """Return the fact a stored row records."""
+    match kind:
+        case EntryKind.DECLARED:
+            return Declared(Severity(data["severity"]))
+        case EntryKind.UPDATE:
+            return Updated()
+        case EntryKind.ROLE:
+            return RoleAssigned(Role(data["role"]), data["user"], data.get("previous"))
+        case EntryKind.SEVERITY:
+            return SeverityChanged(Severity(data["severity"]), Severity(data["previous"]))
+        case EntryKind.STATUS:
+            return StatusChanged(Status(data["status"]), Status(data["previous"]))
+        case EntryKind.RESOLVED:
+            return Resolved(Status(data["previous"]), bool(data.get("public")))
+        case EntryKind.PINNED:
+            return Pinned(str(data.get("pinned_by") or ""))
+        case EntryKind.IMPACT:
+            return ImpactSet(tuple(data["components"]), ComponentStatus(data["status"]))
+        case EntryKind.PUBLIC_NAME:
+            return PublicNameSet(data.get("previous"))
+        case EntryKind.MILESTONE:
+            return MilestoneSet(Milestone(data["milestone"]), datetime.fromisoformat(data["at"]))
+        case EntryKind.ACTION if data.get("verb") == "completed":
+            return ActionCompleted(int(data["number"]))
+        case EntryKind.ACTION:
+            return ActionAdded(int(data["number"]), data.get("owner"))
+        case EntryKind.POSTMORTEM:
+            return SummaryPublished()
+        case _:
+            assert_never(kind)
+
+
+def to_entry(row: TimelineEntry) -> Entry:
+    """Return a timeline row as a domain entry."""
+    assert row.id is not None
+    fact = decode(EntryKind(row.kind), json.loads(row.data))
+    return Entry(id=row.id, at=row.at, actor_id=row.actor_id, text=row.text, fact=fact)
+
+
+async def add_entry(
+    *,
+    session: AsyncSession,
+    incident_id: int,
+    at: datetime,
+    actor_id: str,
+    fact: Fact,
+    text: str = "",
+    source_ts: str | None = None,
+) -> Entry:
+    """Append an entry to the incident's timeline."""
+    row = TimelineEntry(
+        incident_id=incident_id,
+        at=at,
+        actor_id=actor_id,
+        kind=fact.kind.value,
+        text=text,
+        data=json.dumps(encode(fact)),
+        source_ts=source_ts,
+    )
+    session.add(row)
+    await session.flush()
+    assert row.id is not None
+    return Entry(id=row.id, at=at, actor_id=actor_id, text=text, fact=fact)
+
+
+async def has_entry_from(*, session: AsyncSession, incident_id: int, source_ts: str) -> bool:
+    """Return whether a Slack message is already on the incident's timeline."""
+    query = select(TimelineEntry.id).where(
+        TimelineEntry.incident_id == incident_id, TimelineEntry.source_ts == source_ts
+    )
+    return (await session.exec(query)).first() is not None
+
+
+async def list_entries(*, session: AsyncSession, incident_id: int) -> list[Entry]:
+    """Return the incident's timeline in the order it happened."""
+    query = (
+        select(TimelineEntry)
+        .where(TimelineEntry.incident_id == incident_id)
+        .order_by(col(TimelineEntry.at), col(TimelineEntry.id))
+    )
+    return [to_entry(row) for row in (await session.exec(query)).all()]
+
+
+async def has_public_entry(*, session: AsyncSession, incident_id: int) -> bool:
+    """Return whether the incident has published anything (a status or an impact change)."""
+    query = select(TimelineEntry.id).where(
+        TimelineEntry.incident_id == incident_id,
+        col(TimelineEntry.kind).in_([kind.value for kind in ALWAYS_PUBLIC]),
+    )
+    return (await session.exec(query.limit(1))).first() is not None
+
+
+async def get_entry(*, session: AsyncSession, entry_id: int) -> Entry | None:
+    """Return one timeline entry."""
+    row = await session.get(TimelineEntry, entry_id)
+    return to_entry(row) if row is not None else None
+
+
+async def posted_ts(*, session: AsyncSession, entry_id: int) -> str | None:
+    """Return the Slack ts the entry was posted at, if it was."""
+    row = await session.get(TimelineEntry, entry_id)
+    return row.slack_ts if row is not None else None
+
+
+async def set_posted(*, session: AsyncSession, entry_id: int, ts: str) -> None:
+    """Remember where the entry was posted in Slack."""
+    row = await session.get(TimelineEntry, entry_id)
+    assert row is not None
+    row.slack_ts = ts
+    session.add(row)
+
+
+async def last_text(*, session: AsyncSession, incident_id: int) -> str | None:
+    """Return the newest entry's text, if it has one."""
+    query = (
+        select(TimelineEntry.text)
+        .where(TimelineEntry.incident_id == incident_id)
+        .order_by(col(TimelineEntry.at).desc(), col(TimelineEntry.id).desc())
+        .limit(1)
+    )
+    return (await session.exec(query)).first() or None
