@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.errors import BotError
-from bot.domain.grammar import parse_severity
+from bot.domain.arguments import parse_severity
 from bot.domain.model import Severity
 from bot.service import declare, retro
 from bot.slack import ids as render

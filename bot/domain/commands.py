@@ -8,6 +8,8 @@ from bot.domain.components import ComponentStatus
 from bot.domain.milestones import Milestone
 from bot.domain.model import Role, Severity, Status
 
+COMMAND = "/incident"
+
 
 @dataclass(frozen=True)
 class OpenDeclareModal:

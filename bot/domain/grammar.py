@@ -2,50 +2,37 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.domain.arguments import (
+    _no_args,
+    _parse_action,
+    _parse_declare,
+    _parse_impact,
+    _parse_milestone,
+    _parse_postmortem,
+    _parse_public_name,
+    _parse_role,
+    _parse_severity_cmd,
+    _parse_status,
+    _parse_update,
+    _split,
+    parse_severity,
+    parse_user,
+)
 from bot.domain.commands import (
-    AddAction,
-    AssignRole,
-    ChangeSeverity,
-    ChangeStatus,
+    COMMAND,
     Command,
-    CompleteAction,
-    Declare,
     ListActions,
     ListIncidents,
     OpenDeclareModal,
-    OpenPublishModal,
-    PostUpdate,
-    RequestPostmortem,
     Resolve,
-    SetImpact,
-    SetMilestone,
-    SetPublicName,
     ShowHelp,
     ShowSummary,
     ShowTimeline,
 )
-from bot.domain.components import parse_component_status
 from bot.domain.errors import UsageError
-from bot.domain.milestones import TIME_FORMS, Milestone
-from bot.domain.model import SETTABLE_STATUSES, Role, Severity, Status
-
-COMMAND = "/incident"
-
-# Slack sends users as <@U123|name> or <@U123> when the command escapes its text.
-_USER_RE = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
-_ROLE_ALIASES: dict[str, Role] = {
-    "commander": Role.COMMANDER,
-    "ic": Role.COMMANDER,
-    "comms": Role.COMMS,
-    "communications": Role.COMMS,
-    "scribe": Role.SCRIBE,
-    "lead": Role.LEAD,
-    "tech-lead": Role.LEAD,
-}
 
 
 @dataclass(frozen=True)
@@ -60,156 +47,6 @@ class Subcommand:
     def usage_hint(self) -> str:
         """Return the right form and an example, for error replies."""
         return f"Usage: `{COMMAND} {self.usage}`\nExample: `{COMMAND} {self.example}`"
-
-
-def _split(text: str) -> tuple[str, str]:
-    """Split off the first word; the rest keeps its inner spacing and newlines."""
-    parts = text.strip().split(maxsplit=1)
-    if not parts:
-        return "", ""
-    return parts[0], parts[1].strip() if len(parts) > 1 else ""
-
-
-def parse_severity(word: str) -> Severity:
-    """Parse `sev1`..`sev4` (any case) or raise a UsageError naming the choices."""
-    try:
-        return Severity(word.lower())
-    except ValueError:
-        choices = ", ".join(s.value for s in Severity)
-        raise UsageError(f"`{word}` is not a severity. Use one of: {choices}.") from None
-
-
-def parse_user(word: str, caller_id: str) -> str:
-    """Resolve `me` or a Slack mention to a user ID."""
-    if word.lower() == "me":
-        return caller_id
-    match = _USER_RE.match(word)
-    if match is None:
-        raise UsageError(
-            f"I can't tell who `{word}` is. Mention the person with @ (pick them from "
-            "Slack's list) or write `me`."
-        )
-    return match.group(1)
-
-
-def _parse_declare(args: str, _caller: str) -> Command:
-    if not args:
-        return OpenDeclareModal()
-    first, rest = _split(args)
-    severity: Severity | None = None
-    if re.fullmatch(r"(?i)sev\d+", first):
-        severity = parse_severity(first)
-        args = rest
-    if not args:
-        raise UsageError("The incident needs a title.")
-    return Declare(title=args, severity=severity)
-
-
-def _parse_update(args: str, _caller: str) -> Command:
-    if not args:
-        raise UsageError("The update has no text.")
-    return PostUpdate(text=args)
-
-
-def _parse_role(args: str, caller: str) -> Command:
-    role_word, rest = _split(args)
-    if not role_word:
-        raise UsageError("Say which role to assign and to whom.")
-    role = _ROLE_ALIASES.get(role_word.lower())
-    if role is None:
-        choices = ", ".join(r.value for r in Role)
-        raise UsageError(f"`{role_word}` is not a role. Use one of: {choices}.")
-    user_word, extra = _split(rest)
-    if not user_word:
-        raise UsageError(f"Say who takes the {role.value} role: a @mention or `me`.")
-    if extra:
-        raise UsageError("A role goes to one person at a time.")
-    return AssignRole(role=role, user_id=parse_user(user_word, caller))
-
-
-def _parse_severity_cmd(args: str, _caller: str) -> Command:
-    word, extra = _split(args)
-    if not word:
-        raise UsageError("Say which severity.")
-    if extra:
-        raise UsageError("Give just the severity, nothing after it.")
-    return ChangeSeverity(severity=parse_severity(word))
-
-
-def _parse_status(args: str, _caller: str) -> Command:
-    word, message = _split(args)
-    choices = ", ".join(s.value for s in SETTABLE_STATUSES)
-    if not word:
-        raise UsageError(f"Say which status ({choices}) and a message for stakeholders.")
-    try:
-        status = Status(word.lower())
-    except ValueError:
-        raise UsageError(f"`{word}` is not a status. Use one of: {choices}.") from None
-    if status is Status.RESOLVED:
-        raise UsageError(f"To resolve the incident, use `{COMMAND} resolve [message]`.")
-    if not message:
-        raise UsageError(f"The `{status.value}` status needs a message for stakeholders.")
-    return ChangeStatus(status=status, message=message)
-
-
-def _parse_impact(args: str, _caller: str) -> Command:
-    parts = args.rsplit(maxsplit=1)
-    head, state = (parts[0], parts[1]) if len(parts) == 2 else ("", "")
-    components = tuple(c.strip() for c in head.split(",") if c.strip())
-    if not components or not state:
-        raise UsageError("Say which components and their state.")
-    return SetImpact(components=components, status=parse_component_status(state))
-
-
-def _parse_public_name(args: str, _caller: str) -> Command:
-    if not args:
-        raise UsageError("Give the name the public should see.")
-    return SetPublicName(name=args)
-
-
-def _parse_milestone(args: str, _caller: str) -> Command:
-    word, when = _split(args)
-    choices = ", ".join(m.value for m in Milestone)
-    if not word:
-        raise UsageError(f"Say which milestone ({choices}) and when.")
-    try:
-        milestone = Milestone(word.lower())
-    except ValueError:
-        raise UsageError(f"`{word}` is not a milestone. Use one of: {choices}.") from None
-    if not when:
-        raise UsageError(f"Say when {milestone.label.lower()} happened: {TIME_FORMS}.")
-    return SetMilestone(milestone=milestone, when=when)
-
-
-def _parse_action(args: str, caller: str) -> Command:
-    if not args:
-        raise UsageError("Describe the follow-up action.")
-    first, rest = _split(args)
-    if first.lower() == "done":
-        if not rest.isdigit():
-            raise UsageError("Say which action is done by its number (see `/incident actions`).")
-        return CompleteAction(number=int(rest))
-    head, _, last = args.rpartition(" ")
-    if _USER_RE.match(last) and head.strip():
-        return AddAction(text=head.strip(), owner_id=parse_user(last, caller))
-    return AddAction(text=args, owner_id=None)
-
-
-def _parse_postmortem(args: str, _caller: str) -> Command:
-    if not args:
-        return RequestPostmortem()
-    if args.lower() == "publish":
-        return OpenPublishModal()
-    raise UsageError(f"`{args}` is not a post-mortem command.")
-
-
-def _no_args(command: Command, name: str) -> Callable[[str, str], Command]:
-    def parse(args: str, _caller: str) -> Command:
-        if args:
-            raise UsageError(f"`{name}` takes no arguments.")
-        return command
-
-    return parse
 
 
 SUBCOMMANDS: tuple[Subcommand, ...] = (
@@ -368,3 +205,23 @@ def help_text() -> str:
         "reacting to it with :pushpin:."
     )
     return "\n".join(lines)
+
+
+__all__ = [  # the command values and argument parsers are read through this module too
+    "COMMAND",
+    "SUBCOMMANDS",
+    "Command",
+    "ListActions",
+    "ListIncidents",
+    "OpenDeclareModal",
+    "Resolve",
+    "ShowHelp",
+    "ShowSummary",
+    "ShowTimeline",
+    "Subcommand",
+    "find_subcommand",
+    "help_text",
+    "parse",
+    "parse_severity",
+    "parse_user",
+]

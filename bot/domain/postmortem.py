@@ -81,8 +81,18 @@ def render_postmortem(data: PostmortemData, *, zone: tzinfo, zone_name: str) -> 
 
 
 def _lines(data: PostmortemData, zone: tzinfo, zone_name: str) -> list[str]:
-    name = _Name(data.names)
-    md = _Doc(data.names)
+    md, name = _Doc(data.names), _Name(data.names)
+    for section in (_header, _roles, _impact, _communications, _timeline, _actions):
+        section(md, name, data, zone, zone_name)
+    for title, prompt in REVIEW_SECTIONS:
+        md.line()
+        md.line(f"## {title}")
+        md.line()
+        md.line(f"*{prompt}*")
+    return md.lines
+
+
+def _header(md: _Doc, name: _Name, data: PostmortemData, zone: tzinfo, zone_name: str) -> None:
     md.line(f"# {data.ref}: {md.cell(data.title)}")
     md.line()
     md.line(
@@ -102,6 +112,9 @@ def _lines(data: PostmortemData, zone: tzinfo, zone_name: str) -> list[str]:
     md.line(f"| Declared | {_when(data.created_at, zone)} by {name(data.declared_by)} |")
     if data.milestones.resolved:
         md.line(f"| Resolved | {_when(data.milestones.resolved, zone)} |")
+
+
+def _roles(md: _Doc, name: _Name, data: PostmortemData, zone: tzinfo, _: str) -> None:
     md.line()
     md.line("## Roles")
     md.line()
@@ -117,6 +130,9 @@ def _lines(data: PostmortemData, zone: tzinfo, zone_name: str) -> list[str]:
     people = sorted({name(p) for p in _participants(data)}, key=str.casefold)
     md.line()
     md.line(f"Participants: {', '.join(people)}.")
+
+
+def _impact(md: _Doc, _name: _Name, data: PostmortemData, zone: tzinfo, _: str) -> None:
     md.line()
     md.line("## Impact")
     md.line()
@@ -137,6 +153,9 @@ def _lines(data: PostmortemData, zone: tzinfo, zone_name: str) -> list[str]:
         md.line(f"Affected components (worst state): {affected}.")
     else:
         md.line("No components were marked as affected.")
+
+
+def _communications(md: _Doc, _n: _Name, data: PostmortemData, zone: tzinfo, _: str) -> None:
     md.line()
     md.line("## Public communications")
     md.line()
@@ -148,6 +167,9 @@ def _lines(data: PostmortemData, zone: tzinfo, zone_name: str) -> list[str]:
         # What people typed is Slack text; what warroom wrote for them (components) is not.
         said = md.text(typed[update.id], indent=2) if typed.get(update.id) else update.text
         md.line(f"- {_when(update.at, zone)}, **{update.status.value}**: {said}")
+
+
+def _timeline(md: _Doc, name: _Name, data: PostmortemData, zone: tzinfo, _: str) -> None:
     md.line()
     md.line("## Timeline")
     md.line()
@@ -155,6 +177,9 @@ def _lines(data: PostmortemData, zone: tzinfo, zone_name: str) -> list[str]:
         md.line(
             f"- {_when(entry.at, zone)}, {name(entry.actor_id)}: {_describe(entry, name, md, zone)}"
         )
+
+
+def _actions(md: _Doc, name: _Name, data: PostmortemData, _zone: tzinfo, _: str) -> None:
     md.line()
     md.line("## Follow-up actions")
     md.line()
@@ -165,12 +190,6 @@ def _lines(data: PostmortemData, zone: tzinfo, zone_name: str) -> list[str]:
         md.line(
             f"- [{'x' if action.done else ' '}] {action.number}. {md.text(action.text)} ({owner})"
         )
-    for title, prompt in REVIEW_SECTIONS:
-        md.line()
-        md.line(f"## {title}")
-        md.line()
-        md.line(f"*{prompt}*")
-    return md.lines
 
 
 class _Doc:
