@@ -1,70 +1,237 @@
-"""Settings, read once from the environment; a bad value stops start-up with one clear line."""
+"""Settings, read once from the environment; a bad value stops start-up with one clear line.
+
+Each setting is declared once below: its type, default, environment variable and, in its
+description, what a good value looks like (the error message is built from that description).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticCustomError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from bot.domain.model import Severity
 from bot.domain.public import DEFAULT_IMPACT, Impact, parse_impact_map
+
+T = TypeVar("T")
+_WHOLE_LINE = "settings"  # error type whose message is already the whole line
 
 
 class ConfigError(Exception):
     """A missing or malformed setting; the message names the variable and what is expected."""
 
 
-@dataclass(frozen=True)
-class Secret:
+class Secret(SecretStr):
     """A value that never shows itself in reprs, logs or tracebacks."""
-
-    _value: str = field(repr=False)
 
     def reveal(self) -> str:
         """Return the secret value, for the one place that needs it."""
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret('********')"
-
-    __str__ = __repr__
+        return self.get_secret_value()
 
 
-@dataclass(frozen=True)
-class Settings:
-    slack_bot_token: Secret
-    slack_signing_secret: Secret | None
-    slack_app_token: Secret | None
-    slack_api_url: str = "https://slack.com/api/"
-    database_url: Secret = Secret("sqlite:///./warroom.db")
-    host: str = "0.0.0.0"
-    port: int = 3000
-    announce_channel: str | None = None
-    channel_prefix: str = "inc"
-    default_severity: Severity = Severity.SEV3
-    outbox_dead_after: float = 3600.0
-    outbox_retry_base: float = 1.0
-    outbox_lease: float = 60.0
-    log_level: str = "INFO"
-    status_page_enabled: bool = True
-    status_page_title: str = "Status"
-    public_base_url: str | None = None
-    status_components: tuple[str, ...] = ()
-    status_impact: Mapping[Severity, Impact] = field(default_factory=lambda: dict(DEFAULT_IMPACT))
-    statuspage_api_key: Secret | None = None
-    statuspage_page_id: str | None = None
-    statuspage_api_url: str = "https://api.statuspage.io/v1"
-    statuspage_rate: float = 1.0
-    display_timezone: str = "UTC"
-    postmortem_canvas: bool = False
-    admin_token: Secret | None = None
-    responders_usergroup: str | None = None
-    slack_timeout: float = 10.0
+def _must(test: Callable[[T], bool]) -> AfterValidator:
+    """Reject a value failing `test`; the message comes from the field's description."""
 
-    @property
-    def statuspage_enabled(self) -> bool:
-        """Return whether Atlassian Statuspage is configured."""
-        return self.statuspage_api_key is not None and self.statuspage_page_id is not None
+    def check(value: T) -> T:
+        if not test(value):
+            raise ValueError("unexpected value")
+        return value
+
+    return AfterValidator(check)
+
+
+def _is_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _flag(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    word = value.lower()
+    if word not in {"true", "false", "1", "0", "yes", "no", "on", "off"}:
+        raise ValueError("not a boolean word")
+    return word in {"true", "1", "yes", "on"}
+
+
+def _if_str(convert: Callable[[str], object]) -> BeforeValidator:
+    """Convert text from the environment; pass values given as Python objects through."""
+    return BeforeValidator(lambda value: convert(value) if isinstance(value, str) else value)
+
+
+def _digits(text: str) -> str:
+    if not text.isdigit():
+        raise ValueError("not a whole number")
+    return text
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(c.strip() for c in text.split(",") if c.strip()))
+
+
+def _is_http(url: str) -> bool:
+    return url.startswith(("http://", "https://"))
+
+
+def _is_prefix(text: str) -> bool:
+    return len(text) <= 20 and all(c.islower() or c.isdigit() or c == "-" for c in text)
+
+
+def _number(env: str, default: float, *, low: float, high: float) -> Any:
+    """Declare a number setting read from `env` and allowed between `low` and `high`."""
+    expected = f"a number between {low:g} and {high:g}"
+    return Field(default, ge=low, le=high, allow_inf_nan=False, alias=env, description=expected)
+
+
+def _is_database_url(url: Secret) -> bool:
+    return url.reveal().startswith(("sqlite:", "postgres:", "postgresql:", "postgresql+"))
+
+
+HttpUrl = Annotated[str, _must(_is_http)]
+Flag = Annotated[bool, BeforeValidator(_flag)]
+BotToken = Annotated[Secret, _must(lambda s: s.reveal().startswith("xoxb-"))]
+AppToken = Annotated[Secret, _must(lambda s: s.reveal().startswith("xapp-"))]
+AdminToken = Annotated[Secret, _must(lambda s: len(s.reveal()) >= 16)]
+DatabaseUrl = Annotated[Secret, _must(_is_database_url)]
+UsergroupId = Annotated[str, _must(lambda g: g[:1] == "S" and g.isalnum())]
+LogLevel = Annotated[
+    str, _if_str(str.upper), _must(lambda v: v in {"DEBUG", "INFO", "WARNING", "ERROR"})
+]
+
+
+class Settings(BaseSettings):
+    """Everything the bot is configured with; built by `load_settings` or directly in tests."""
+
+    model_config = SettingsConfigDict(
+        frozen=True, populate_by_name=True, case_sensitive=True, hide_input_in_errors=True
+    )
+
+    slack_bot_token: BotToken = Field(
+        alias="SLACK_BOT_TOKEN", description="the bot token (it starts with `xoxb-`)"
+    )
+    slack_signing_secret: Secret | None = Field(
+        None, alias="SLACK_SIGNING_SECRET", description="the app's signing secret"
+    )
+    slack_app_token: AppToken | None = Field(
+        None, alias="SLACK_APP_TOKEN", description="an app-level token (it starts with `xapp-`)"
+    )
+    slack_api_url: Annotated[HttpUrl, AfterValidator(lambda u: u.rstrip("/") + "/")] = Field(
+        "https://slack.com/api/",
+        alias="SLACK_API_URL",
+        description="an http(s) URL, like https://slack.com/api/",
+    )
+    database_url: DatabaseUrl = Field(
+        Secret("sqlite:///./warroom.db"),
+        alias="DATABASE_URL",
+        description="sqlite:///path.db or postgresql://user@host/db",
+    )
+    host: str = Field("0.0.0.0", alias="HOST", description="the address to listen on")
+    port: Annotated[int, _if_str(_digits)] = Field(
+        3000, ge=0, le=65535, alias="PORT", description="a whole number between 0 and 65535"
+    )
+    announce_channel: str | None = Field(
+        None, alias="INCIDENT_ANNOUNCE_CHANNEL", description="a Slack channel ID, like C0123ABCD"
+    )
+    channel_prefix: Annotated[str, _must(_is_prefix)] = Field(
+        "inc",
+        alias="INCIDENT_CHANNEL_PREFIX",
+        description="lowercase letters, digits or hyphens (20 at most), like `inc`",
+    )
+    default_severity: Annotated[Severity, _if_str(str.lower)] = Field(
+        Severity.SEV3, alias="DEFAULT_SEVERITY", description="one of sev1, sev2, sev3, sev4"
+    )
+    outbox_dead_after: float = _number("OUTBOX_DEAD_AFTER", 3600.0, low=1, high=7 * 86400)
+    outbox_retry_base: float = _number("OUTBOX_RETRY_BASE", 1.0, low=0.01, high=60)
+    outbox_lease: float = _number("OUTBOX_LEASE", 60.0, low=1, high=3600)
+    log_level: LogLevel = Field(
+        "INFO", alias="LOG_LEVEL", description="DEBUG, INFO, WARNING or ERROR"
+    )
+    status_page_enabled: Flag = Field(
+        True, alias="STATUS_PAGE_ENABLED", description="true or false"
+    )
+    status_page_title: str = Field(
+        "Status", alias="STATUS_PAGE_TITLE", description="the public status page's title"
+    )
+    public_base_url: HttpUrl | None = Field(
+        None,
+        alias="PUBLIC_BASE_URL",
+        description="an http(s) URL, like https://status.example.com",
+    )
+    status_components: Annotated[tuple[str, ...], _if_str(_names)] = Field(
+        (), alias="STATUS_COMPONENTS", description="comma-separated component names"
+    )
+    status_impact: Annotated[Mapping[Severity, Impact], _if_str(parse_impact_map)] = Field(
+        default_factory=lambda: dict(DEFAULT_IMPACT),
+        alias="STATUS_IMPACT",
+        description="pairs like sev1=critical,sev2=major,sev3=minor,sev4=none "
+        "(impacts: none, minor, major, critical)",
+    )
+    statuspage_api_key: Secret | None = Field(
+        None, alias="STATUSPAGE_API_KEY", description="an Atlassian Statuspage API key"
+    )
+    statuspage_page_id: str | None = Field(
+        None, alias="STATUSPAGE_PAGE_ID", description="an Atlassian Statuspage page ID"
+    )
+    statuspage_api_url: Annotated[HttpUrl, AfterValidator(lambda u: u.rstrip("/"))] = Field(
+        "https://api.statuspage.io/v1", alias="STATUSPAGE_API_URL", description="an http(s) URL"
+    )
+    statuspage_rate: float = _number("STATUSPAGE_MAX_RPS", 1.0, low=0.01, high=100)
+    display_timezone: Annotated[str, _must(_is_zone)] = Field(
+        "UTC",
+        alias="DISPLAY_TIMEZONE",
+        description="an IANA time zone name, like Europe/Paris or UTC",
+    )
+    postmortem_canvas: Flag = Field(False, alias="POSTMORTEM_CANVAS", description="true or false")
+    admin_token: AdminToken | None = Field(
+        None, alias="ADMIN_TOKEN", description="at least 16 characters long"
+    )
+    responders_usergroup: UsergroupId | None = Field(
+        None, alias="RESPONDERS_USERGROUP", description="a Slack user group ID, like S0123ABCD"
+    )
+    slack_timeout: float = _number("SLACK_TIMEOUT", 10.0, low=0.1, high=120)
+    # How long a slash command may work before the "still working" reply is sent, in seconds.
+    ack_budget: float = _number("ACK_BUDGET", 2.0, low=0.05, high=2.5)
+
+    @model_validator(mode="after")
+    def _check_together(self) -> Settings:
+        if self.slack_signing_secret is None and self.slack_app_token is None:
+            raise PydanticCustomError(
+                _WHOLE_LINE,
+                "SLACK_SIGNING_SECRET is required in HTTP mode: the app's signing secret "
+                "(or set SLACK_APP_TOKEN to use Socket Mode).",
+            )
+        if (self.statuspage_api_key is None) != (self.statuspage_page_id is None):
+            raise PydanticCustomError(
+                _WHOLE_LINE, "STATUSPAGE_API_KEY and STATUSPAGE_PAGE_ID must be set together."
+            )
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Take values only from arguments: `load_settings` passes the environment it is given."""
+        return (init_settings,)
 
     @property
     def public_url(self) -> str:
@@ -78,155 +245,40 @@ class Settings:
         return self.slack_app_token is not None
 
 
-def _required(env: Mapping[str, str], name: str, what: str) -> str:
-    value = env.get(name, "").strip()
-    if not value:
-        raise ConfigError(f"{name} is required: {what}.")
-    return value
+class _Environment(PydanticBaseSettingsSource):
+    """Each field's variable from one given mapping, stripped; a blank value counts as unset."""
+
+    def __init__(self, settings_cls: type[BaseSettings], env: Mapping[str, str]) -> None:
+        super().__init__(settings_cls)
+        self.env = env
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        name = field.alias or field_name
+        return self.env.get(name, "").strip() or None, name, False
+
+    def __call__(self) -> dict[str, Any]:
+        found = (self.get_field_value(f, n) for n, f in self.settings_cls.model_fields.items())
+        return {name: value for value, name, _ in found if value is not None}
 
 
-def _optional(env: Mapping[str, str], name: str) -> str | None:
-    value = env.get(name, "").strip()
-    return value or None
-
-
-def _token(
-    env: Mapping[str, str], name: str, prefix: str, what: str, required: bool
-) -> Secret | None:
-    value = _required(env, name, what) if required else _optional(env, name)
-    if value is None:
-        return None
-    if not value.startswith(prefix):
-        raise ConfigError(f"{name} must be {what} (it starts with `{prefix}`).")
-    return Secret(value)
-
-
-def _number(env: Mapping[str, str], name: str, default: float, *, low: float, high: float) -> float:
-    raw = _optional(env, name)
-    if raw is None:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number between {low:g} and {high:g}.") from None
-    if not low <= value <= high:
-        raise ConfigError(f"{name} must be a number between {low:g} and {high:g}.")
-    return value
-
-
-def _flag(env: Mapping[str, str], name: str, *, default: bool) -> bool:
-    raw = env.get(name, "").strip().lower()
-    if not raw:
-        return default
-    if raw not in {"true", "false", "1", "0", "yes", "no", "on", "off"}:
-        raise ConfigError(f"{name} must be true or false.")
-    return raw in {"true", "1", "yes", "on"}
-
-
-def _usergroup(env: Mapping[str, str]) -> str | None:
-    group = _optional(env, "RESPONDERS_USERGROUP")
-    if group is not None and not (group.startswith("S") and group.isalnum()):
-        raise ConfigError("RESPONDERS_USERGROUP must be a Slack user group ID, like S0123ABCD.")
-    return group
-
-
-def _port(env: Mapping[str, str]) -> int:
-    raw = _optional(env, "PORT")
-    if raw is None:
-        return 3000
-    if not raw.isdigit() or int(raw) > 65535:
-        raise ConfigError("PORT must be a whole number between 0 and 65535.")
-    return int(raw)
+def _one_line(error: ValidationError) -> str:
+    """Name the first bad variable and what it expects, without echoing its value."""
+    first = error.errors(include_url=False, include_input=False, include_context=False)[0]
+    if first["type"] == _WHOLE_LINE:
+        return first["msg"]
+    key = str(first["loc"][0]) if first["loc"] else ""
+    for name, field in Settings.model_fields.items():
+        if key in (name, field.alias):
+            variable = field.alias or name
+            if first["type"] == "missing":
+                return f"{variable} is required: {field.description}."
+            return f"{variable} must be {field.description}."
+    return f"the settings are invalid ({first['type']})."
 
 
 def load_settings(env: Mapping[str, str]) -> Settings:
     """Build Settings from environment variables, or raise ConfigError naming the culprit."""
-    app_token = _token(env, "SLACK_APP_TOKEN", "xapp-", "an app-level token", required=False)
-    bot_token = _token(env, "SLACK_BOT_TOKEN", "xoxb-", "the bot token", required=True)
-    assert bot_token is not None
-    signing = _optional(env, "SLACK_SIGNING_SECRET")
-    if signing is None and app_token is None:
-        raise ConfigError(
-            "SLACK_SIGNING_SECRET is required in HTTP mode: the app's signing secret "
-            "(or set SLACK_APP_TOKEN to use Socket Mode)."
-        )
-    api_url = env.get("SLACK_API_URL", "").strip() or "https://slack.com/api/"
-    if not api_url.startswith(("http://", "https://")):
-        raise ConfigError("SLACK_API_URL must be an http(s) URL, like https://slack.com/api/.")
-    database_url = env.get("DATABASE_URL", "").strip() or "sqlite:///./warroom.db"
-    if not database_url.startswith(("sqlite:", "postgresql:", "postgres:", "postgresql+")):
-        raise ConfigError("DATABASE_URL must be sqlite:///path.db or postgresql://user@host/db.")
-    severity = (env.get("DEFAULT_SEVERITY", "").strip() or "sev3").lower()
-    if severity not in {s.value for s in Severity}:
-        raise ConfigError("DEFAULT_SEVERITY must be one of sev1, sev2, sev3, sev4.")
-    prefix = env.get("INCIDENT_CHANNEL_PREFIX", "").strip() or "inc"
-    if not all(c.islower() or c.isdigit() or c == "-" for c in prefix) or len(prefix) > 20:
-        raise ConfigError(
-            "INCIDENT_CHANNEL_PREFIX must be lowercase letters, digits or hyphens "
-            "(20 at most), like `inc`."
-        )
     try:
-        impact = parse_impact_map(env.get("STATUS_IMPACT", ""))
-    except ValueError:
-        raise ConfigError(
-            "STATUS_IMPACT must look like sev1=critical,sev2=major,sev3=minor,sev4=none "
-            "(impacts: none, minor, major, critical)."
-        ) from None
-    base_url = _optional(env, "PUBLIC_BASE_URL")
-    if base_url is not None and not base_url.startswith(("http://", "https://")):
-        raise ConfigError(
-            "PUBLIC_BASE_URL must be an http(s) URL, like https://status.example.com."
-        )
-    sp_key = _optional(env, "STATUSPAGE_API_KEY")
-    sp_page = _optional(env, "STATUSPAGE_PAGE_ID")
-    if (sp_key is None) != (sp_page is None):
-        raise ConfigError("STATUSPAGE_API_KEY and STATUSPAGE_PAGE_ID must be set together.")
-    sp_url = env.get("STATUSPAGE_API_URL", "").strip() or "https://api.statuspage.io/v1"
-    if not sp_url.startswith(("http://", "https://")):
-        raise ConfigError("STATUSPAGE_API_URL must be an http(s) URL.")
-    components = tuple(
-        dict.fromkeys(c.strip() for c in env.get("STATUS_COMPONENTS", "").split(",") if c.strip())
-    )
-    zone = env.get("DISPLAY_TIMEZONE", "").strip() or "UTC"
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            "DISPLAY_TIMEZONE must be an IANA time zone name, like Europe/Paris or UTC."
-        ) from None
-    admin = _optional(env, "ADMIN_TOKEN")
-    if admin is not None and len(admin) < 16:
-        raise ConfigError("ADMIN_TOKEN must be at least 16 characters long.")
-    log_level = (env.get("LOG_LEVEL", "").strip() or "INFO").upper()
-    if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
-        raise ConfigError("LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR.")
-    return Settings(
-        slack_bot_token=bot_token,
-        slack_signing_secret=Secret(signing) if signing else None,
-        slack_app_token=app_token,
-        slack_api_url=api_url if api_url.endswith("/") else api_url + "/",
-        database_url=Secret(database_url),
-        host=env.get("HOST", "").strip() or "0.0.0.0",
-        port=_port(env),
-        announce_channel=_optional(env, "INCIDENT_ANNOUNCE_CHANNEL"),
-        channel_prefix=prefix,
-        default_severity=Severity(severity),
-        outbox_dead_after=_number(env, "OUTBOX_DEAD_AFTER", 3600, low=1, high=7 * 86400),
-        outbox_retry_base=_number(env, "OUTBOX_RETRY_BASE", 1.0, low=0.01, high=60),
-        outbox_lease=_number(env, "OUTBOX_LEASE", 60.0, low=1, high=3600),
-        log_level=log_level,
-        status_page_enabled=_flag(env, "STATUS_PAGE_ENABLED", default=True),
-        status_page_title=env.get("STATUS_PAGE_TITLE", "").strip() or "Status",
-        public_base_url=base_url,
-        status_components=components,
-        status_impact=impact,
-        statuspage_api_key=Secret(sp_key) if sp_key else None,
-        statuspage_page_id=sp_page,
-        statuspage_api_url=sp_url.rstrip("/"),
-        statuspage_rate=_number(env, "STATUSPAGE_MAX_RPS", 1.0, low=0.01, high=100),
-        display_timezone=zone,
-        postmortem_canvas=_flag(env, "POSTMORTEM_CANVAS", default=False),
-        admin_token=Secret(admin) if admin else None,
-        responders_usergroup=_usergroup(env),
-        slack_timeout=_number(env, "SLACK_TIMEOUT", 10.0, low=0.1, high=120),
-    )
+        return Settings(**_Environment(Settings, env)())
+    except ValidationError as error:
+        raise ConfigError(_one_line(error)) from None

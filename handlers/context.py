@@ -92,5 +92,5 @@ class Deps:
     ctx: Context
     background: Background
     directory: Directory
-    ack_budget: float = 2.0
+    ack_budget: float  # seconds a command may work before the 'still working' reply
     responders: Responders | None = None

@@ -9,100 +9,82 @@ from typing import Any, assert_never
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain import entries as e
 from bot.domain.components import ComponentStatus
-from bot.domain.entries import (
-    ALWAYS_PUBLIC,
-    ActionAdded,
-    ActionCompleted,
-    Declared,
-    Entry,
-    EntryKind,
-    Fact,
-    ImpactSet,
-    MilestoneSet,
-    Pinned,
-    PublicNameSet,
-    Resolved,
-    RoleAssigned,
-    SeverityChanged,
-    StatusChanged,
-    SummaryPublished,
-    Updated,
-)
 from bot.domain.milestones import Milestone
 from bot.domain.model import Role, Severity, Status
 from storage.models import TimelineEntry
 
 
-def encode(fact: Fact) -> dict[str, Any]:
+def encode(fact: e.Fact) -> dict[str, Any]:
     """Return the JSON object a fact is stored as (the keys rows have always had)."""
     match fact:
-        case Declared(severity=severity):
+        case e.Declared(severity=severity):
             return {"severity": severity.value}
-        case Updated() | SummaryPublished():
+        case e.Updated() | e.SummaryPublished():
             return {}
-        case RoleAssigned(role=role, user=user, previous=previous):
+        case e.RoleAssigned(role=role, user=user, previous=previous):
             return {"role": role.value, "user": user, "previous": previous}
-        case SeverityChanged(severity=severity, previous=previous):
+        case e.SeverityChanged(severity=severity, previous=previous):
             return {"severity": severity.value, "previous": previous.value}
-        case StatusChanged(status=status, previous=previous):
+        case e.StatusChanged(status=status, previous=previous):
             return {"status": status.value, "previous": previous.value}
-        case Resolved(previous=previous, public=public):
+        case e.Resolved(previous=previous, public=public):
             return {"status": Status.RESOLVED.value, "previous": previous.value, "public": public}
-        case Pinned(pinned_by=pinned_by):
+        case e.Pinned(pinned_by=pinned_by):
             return {"pinned_by": pinned_by}
-        case ImpactSet(components=components, status=status):
+        case e.ImpactSet(components=components, status=status):
             return {"components": list(components), "status": status.value}
-        case PublicNameSet(previous=previous):
+        case e.PublicNameSet(previous=previous):
             return {"previous": previous}
-        case MilestoneSet(milestone=milestone, to=to):
+        case e.MilestoneSet(milestone=milestone, to=to):
             return {"milestone": milestone.value, "at": to.isoformat()}
-        case ActionAdded(number=number, owner=owner):
+        case e.ActionAdded(number=number, owner=owner):
             return {"number": number, "owner": owner, "verb": "added"}
-        case ActionCompleted(number=number):
+        case e.ActionCompleted(number=number):
             return {"number": number, "verb": "completed"}
         case _:
             assert_never(fact)
 
 
-def decode(kind: EntryKind, data: dict[str, Any]) -> Fact:
+def decode(kind: e.EntryKind, data: dict[str, Any]) -> e.Fact:
     """Return the fact a stored row records."""
     match kind:
-        case EntryKind.DECLARED:
-            return Declared(Severity(data["severity"]))
-        case EntryKind.UPDATE:
-            return Updated()
-        case EntryKind.ROLE:
-            return RoleAssigned(Role(data["role"]), data["user"], data.get("previous"))
-        case EntryKind.SEVERITY:
-            return SeverityChanged(Severity(data["severity"]), Severity(data["previous"]))
-        case EntryKind.STATUS:
-            return StatusChanged(Status(data["status"]), Status(data["previous"]))
-        case EntryKind.RESOLVED:
-            return Resolved(Status(data["previous"]), bool(data.get("public")))
-        case EntryKind.PINNED:
-            return Pinned(str(data.get("pinned_by") or ""))
-        case EntryKind.IMPACT:
-            return ImpactSet(tuple(data["components"]), ComponentStatus(data["status"]))
-        case EntryKind.PUBLIC_NAME:
-            return PublicNameSet(data.get("previous"))
-        case EntryKind.MILESTONE:
-            return MilestoneSet(Milestone(data["milestone"]), datetime.fromisoformat(data["at"]))
-        case EntryKind.ACTION if data.get("verb") == "completed":
-            return ActionCompleted(int(data["number"]))
-        case EntryKind.ACTION:
-            return ActionAdded(int(data["number"]), data.get("owner"))
-        case EntryKind.POSTMORTEM:
-            return SummaryPublished()
+        case e.EntryKind.DECLARED:
+            return e.Declared(Severity(data["severity"]))
+        case e.EntryKind.UPDATE:
+            return e.Updated()
+        case e.EntryKind.ROLE:
+            return e.RoleAssigned(Role(data["role"]), data["user"], data.get("previous"))
+        case e.EntryKind.SEVERITY:
+            return e.SeverityChanged(Severity(data["severity"]), Severity(data["previous"]))
+        case e.EntryKind.STATUS:
+            return e.StatusChanged(Status(data["status"]), Status(data["previous"]))
+        case e.EntryKind.RESOLVED:
+            return e.Resolved(Status(data["previous"]), bool(data.get("public")))
+        case e.EntryKind.PINNED:
+            return e.Pinned(str(data.get("pinned_by") or ""))
+        case e.EntryKind.IMPACT:
+            return e.ImpactSet(tuple(data["components"]), ComponentStatus(data["status"]))
+        case e.EntryKind.PUBLIC_NAME:
+            return e.PublicNameSet(data.get("previous"))
+        case e.EntryKind.MILESTONE:
+            return e.MilestoneSet(Milestone(data["milestone"]), datetime.fromisoformat(data["at"]))
+        case e.EntryKind.ACTION if data.get("verb") == "completed":
+            return e.ActionCompleted(int(data["number"]))
+        case e.EntryKind.ACTION:
+            return e.ActionAdded(int(data["number"]), data.get("owner"))
+        case e.EntryKind.POSTMORTEM:
+            return e.SummaryPublished()
         case _:
             assert_never(kind)
 
 
-def to_entry(row: TimelineEntry) -> Entry:
+def to_entry(row: TimelineEntry) -> e.Entry:
     """Return a timeline row as a domain entry."""
     assert row.id is not None
-    fact = decode(EntryKind(row.kind), json.loads(row.data))
-    return Entry(id=row.id, at=row.at, actor_id=row.actor_id, text=row.text, fact=fact)
+    fact = decode(e.EntryKind(row.kind), json.loads(row.data))
+    return e.Entry(id=row.id, at=row.at, actor_id=row.actor_id, text=row.text, fact=fact)
 
 
 async def add_entry(
@@ -111,10 +93,10 @@ async def add_entry(
     incident_id: int,
     at: datetime,
     actor_id: str,
-    fact: Fact,
+    fact: e.Fact,
     text: str = "",
     source_ts: str | None = None,
-) -> Entry:
+) -> e.Entry:
     """Append an entry to the incident's timeline."""
     row = TimelineEntry(
         incident_id=incident_id,
@@ -128,7 +110,7 @@ async def add_entry(
     session.add(row)
     await session.flush()
     assert row.id is not None
-    return Entry(id=row.id, at=at, actor_id=actor_id, text=text, fact=fact)
+    return e.Entry(id=row.id, at=at, actor_id=actor_id, text=text, fact=fact)
 
 
 async def has_entry_from(*, session: AsyncSession, incident_id: int, source_ts: str) -> bool:
@@ -139,7 +121,7 @@ async def has_entry_from(*, session: AsyncSession, incident_id: int, source_ts: 
     return (await session.exec(query)).first() is not None
 
 
-async def list_entries(*, session: AsyncSession, incident_id: int) -> list[Entry]:
+async def list_entries(*, session: AsyncSession, incident_id: int) -> list[e.Entry]:
     """Return the incident's timeline in the order it happened."""
     query = (
         select(TimelineEntry)
@@ -153,12 +135,12 @@ async def has_public_entry(*, session: AsyncSession, incident_id: int) -> bool:
     """Return whether the incident has published anything (a status or an impact change)."""
     query = select(TimelineEntry.id).where(
         TimelineEntry.incident_id == incident_id,
-        col(TimelineEntry.kind).in_([kind.value for kind in ALWAYS_PUBLIC]),
+        col(TimelineEntry.kind).in_([kind.value for kind in e.ALWAYS_PUBLIC]),
     )
     return (await session.exec(query.limit(1))).first() is not None
 
 
-async def get_entry(*, session: AsyncSession, entry_id: int) -> Entry | None:
+async def get_entry(*, session: AsyncSession, entry_id: int) -> e.Entry | None:
     """Return one timeline entry."""
     row = await session.get(TimelineEntry, entry_id)
     return to_entry(row) if row is not None else None

@@ -7,7 +7,7 @@ import os
 import re
 import secrets
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -134,7 +134,9 @@ def bot_settings(slack: SlackEmulator, database_url: str, **overrides: Any) -> S
         outbox_retry_base=0.05,
         outbox_lease=4.0,
     )
-    return replace(settings, **overrides)
+    unknown = overrides.keys() - Settings.model_fields.keys()
+    assert not unknown, f"not settings: {sorted(unknown)}"  # model_copy would accept a typo
+    return settings.model_copy(update=overrides)
 
 
 async def start_bot(settings: Settings, slack: SlackEmulator, http: aiohttp.ClientSession) -> Bot:

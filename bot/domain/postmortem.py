@@ -7,23 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import assert_never
 
+from bot.domain import entries as e
 from bot.domain.components import ComponentStatus
-from bot.domain.entries import (
-    ActionAdded,
-    ActionCompleted,
-    Declared,
-    Entry,
-    ImpactSet,
-    MilestoneSet,
-    Pinned,
-    PublicNameSet,
-    Resolved,
-    RoleAssigned,
-    SeverityChanged,
-    StatusChanged,
-    SummaryPublished,
-    Updated,
-)
 from bot.domain.milestones import Milestone, Milestones, human
 from bot.domain.model import Role, Severity, Status
 from bot.domain.public import impact_windows, public_updates
@@ -70,7 +55,7 @@ class PostmortemData:
     created_at: datetime
     milestones: Milestones
     roles: Sequence[RoleTerm]
-    timeline: Sequence[Entry]
+    timeline: Sequence[e.Entry]
     actions: Sequence[Action]
     names: Mapping[str, str] = field(default_factory=dict)
 
@@ -162,7 +147,7 @@ def _communications(md: _Doc, _n: _Name, data: PostmortemData, zone: tzinfo, _: 
     updates = public_updates(data.timeline)[::-1]
     if not updates:
         md.line("Nothing was published.")
-    typed = {e.id: e.text for e in data.timeline}
+    typed = {item.id: item.text for item in data.timeline}
     for update in updates:
         # What people typed is Slack text; what warroom wrote for them (components) is not.
         said = md.text(typed[update.id], indent=2) if typed.get(update.id) else update.text
@@ -233,7 +218,7 @@ def _when(at: datetime | None, zone: tzinfo) -> str:
 
 
 def _severity_history(data: PostmortemData) -> list[Severity]:
-    changes = [e.fact for e in data.timeline if isinstance(e.fact, SeverityChanged)]
+    changes = [x.fact for x in data.timeline if isinstance(x.fact, e.SeverityChanged)]
     if not changes:
         return [data.severity]
     return [changes[0].previous, *(change.severity for change in changes)]
@@ -241,7 +226,7 @@ def _severity_history(data: PostmortemData) -> list[Severity]:
 
 def _participants(data: PostmortemData) -> set[str]:
     people = {data.declared_by, *(t.user_id for t in data.roles)}
-    people.update(e.actor_id for e in data.timeline if e.actor_id.startswith(("U", "W")))
+    people.update(x.actor_id for x in data.timeline if x.actor_id.startswith(("U", "W")))
     people.update(a.owner_id for a in data.actions if a.owner_id)
     return people
 
@@ -251,7 +236,7 @@ def people_in(data: PostmortemData) -> set[str]:
     people = _participants(data)
     for entry in data.timeline:
         people.update(mentioned_users(entry.text))
-        if isinstance(entry.fact, RoleAssigned):
+        if isinstance(entry.fact, e.RoleAssigned):
             people.add(entry.fact.user)
     for action in data.actions:
         people.update(mentioned_users(action.text))
@@ -268,35 +253,35 @@ def worst_components(data: PostmortemData) -> dict[str, ComponentStatus]:
     return worst
 
 
-def _describe(entry: Entry, name: _Name, md: _Doc, zone: tzinfo) -> str:
+def _describe(entry: e.Entry, name: _Name, md: _Doc, zone: tzinfo) -> str:
     text = md.text(entry.text, indent=2)
     match entry.fact:
-        case Declared(severity=severity):
+        case e.Declared(severity=severity):
             return f"declared the incident ({severity.label}): {text}"
-        case Updated():
+        case e.Updated():
             return f"update: {text}"
-        case RoleAssigned(role=role, user=user, previous=previous):
+        case e.RoleAssigned(role=role, user=user, previous=previous):
             replacing = f", replacing {name(previous)}" if previous else ""
             return f"made {name(user)} {role.label.lower()}{replacing}"
-        case SeverityChanged(severity=severity, previous=was):
+        case e.SeverityChanged(severity=severity, previous=was):
             return f"changed severity from {was.label} to {severity.label}"
-        case StatusChanged(status=status):
+        case e.StatusChanged(status=status):
             return f"set status **{status.value}** (public): {text}"
-        case Resolved():
+        case e.Resolved():
             return f"resolved the incident{': ' + text if text else ''}"
-        case Pinned(pinned_by=pinned_by):
+        case e.Pinned(pinned_by=pinned_by):
             return f"(message pinned by {name(pinned_by)}) {text}"
-        case ImpactSet(components=components, status=state):
+        case e.ImpactSet(components=components, status=state):
             return f"set {', '.join(components)} to {state.label.lower()} (public)"
-        case PublicNameSet():
+        case e.PublicNameSet():
             return f"set the public name: {text}"
-        case MilestoneSet(milestone=milestone, to=moved):
+        case e.MilestoneSet(milestone=milestone, to=moved):
             return f"set {milestone.label.lower()} to {_when(moved, zone)}"
-        case ActionAdded(number=number):
+        case e.ActionAdded(number=number):
             return f"added follow-up action {number}{': ' + text if text else ''}"
-        case ActionCompleted(number=number):
+        case e.ActionCompleted(number=number):
             return f"completed follow-up action {number}"
-        case SummaryPublished():
+        case e.SummaryPublished():
             return "published the public post-incident summary"
         case _:
             assert_never(entry.fact)

@@ -4,22 +4,7 @@ from __future__ import annotations
 
 from typing import assert_never
 
-from bot.domain.entries import (
-    ActionAdded,
-    ActionCompleted,
-    Declared,
-    Entry,
-    ImpactSet,
-    MilestoneSet,
-    Pinned,
-    PublicNameSet,
-    Resolved,
-    RoleAssigned,
-    SeverityChanged,
-    StatusChanged,
-    SummaryPublished,
-    Updated,
-)
+from bot.domain import entries as e
 from bot.domain.model import IncidentState
 from bot.domain.replies import (
     ActionsListed,
@@ -78,32 +63,32 @@ def answer(reply: Reply) -> str:
             assert_never(reply)
 
 
-def _changed(state: IncidentState, entry: Entry) -> str:
+def _changed(state: IncidentState, entry: e.Entry) -> str:
     ref = state.ref
     match entry.fact:
-        case Updated():
+        case e.Updated():
             return f"Update recorded on {ref}."
-        case RoleAssigned(role=role, user=user):
+        case e.RoleAssigned(role=role, user=user):
             return f"<@{user}> is now the {role.label} of {ref}."
-        case SeverityChanged(severity=severity):
+        case e.SeverityChanged(severity=severity):
             return f"{ref} is now {severity.label}."
-        case StatusChanged(status=status):
+        case e.StatusChanged(status=status):
             return f"{ref} is now *{status.value}*."
-        case Resolved():
+        case e.Resolved():
             return f"{ref} is resolved. Thank you, everyone."
-        case ImpactSet(components=components, status=status):
+        case e.ImpactSet(components=components, status=status):
             return f"{', '.join(components)}: *{status.label}* on {ref}'s public status."
-        case PublicNameSet():
+        case e.PublicNameSet():
             return f"The public now sees {ref} as “{entry.text}”."
-        case MilestoneSet(milestone=milestone, to=at):
+        case e.MilestoneSet(milestone=milestone, to=at):
             return f"{milestone.label} set to {when(at)}."
-        case ActionAdded(number=number):
+        case e.ActionAdded(number=number):
             return f"Follow-up action {number} added to {ref}."
-        case ActionCompleted(number=number):
+        case e.ActionCompleted(number=number):
             return f"Action {number} of {ref} is done."
-        case SummaryPublished():
+        case e.SummaryPublished():
             return f"The public summary of {ref} is published."
-        case Declared() | Pinned():
+        case e.Declared() | e.Pinned():
             return f"Recorded on {ref}."
         case _:
             assert_never(entry.fact)

@@ -4,23 +4,7 @@ from __future__ import annotations
 
 from typing import Any, assert_never
 
-from bot.domain.entries import (
-    ActionAdded,
-    ActionCompleted,
-    Declared,
-    Entry,
-    ImpactSet,
-    MilestoneSet,
-    Pinned,
-    PublicNameSet,
-    Resolved,
-    RoleAssigned,
-    SeverityChanged,
-    StatusChanged,
-    SummaryPublished,
-    Updated,
-    is_public,
-)
+from bot.domain import entries as e
 from bot.domain.grammar import COMMAND
 from bot.domain.milestones import Milestones, human
 from bot.domain.model import IncidentState, Role
@@ -61,60 +45,60 @@ def summary(state: IncidentState) -> tuple[str, Blocks]:
     return f"{state.ref}: {title} ({state.severity.label}, {state.status.value})", blocks
 
 
-def entry(state: IncidentState, item: Entry, public_url: str | None = None) -> str:
+def entry(state: IncidentState, item: e.Entry, public_url: str | None = None) -> str:
     """Return the incident-channel message for one entry, with where it was published."""
     text = _entry(state, item)
-    if public_url and is_public(item):
+    if public_url and e.is_public(item):
         text += f"\n:globe_with_meridians: Published on <{public_url}|the status page>."
     return text
 
 
-def _entry(state: IncidentState, item: Entry) -> str:
+def _entry(state: IncidentState, item: e.Entry) -> str:
     by, at = who(item.actor_id), when(item.at)
     match item.fact:
-        case Declared():
+        case e.Declared():
             return f"{state.ref} declared by {by} · {at}"
-        case Updated():
+        case e.Updated():
             return f":memo: *Update* from {by} · {at}\n{quote(item.text)}"
-        case RoleAssigned(role=role, user=user, previous=previous):
+        case e.RoleAssigned(role=role, user=user, previous=previous):
             replacing = f", replacing {who(previous)}" if previous else ""
             return (
                 f":bust_in_silhouette: {who(user)} is now *{role.label}* "
                 f"(assigned by {by}{replacing}) · {at}\n_{role.duty}_"
             )
-        case SeverityChanged(severity=severity, previous=was):
+        case e.SeverityChanged(severity=severity, previous=was):
             return (
                 f":rotating_light: Severity changed from {was.label} to *{severity.label}* "
                 f"by {by} · {at}"
             )
-        case StatusChanged(status=status, previous=was):
+        case e.StatusChanged(status=status, previous=was):
             return (
                 f"{STATUS_EMOJI[status]} Status is now *{status.value}* (was {was.value}),"
                 f" set by {by} · {at}\n{quote(item.text)}"
             )
-        case Resolved():
+        case e.Resolved():
             message = f"\n{quote(item.text)}" if item.text else ""
             return f":white_check_mark: *{state.ref} resolved* by {by} · {at}{message}"
-        case ImpactSet(components=components, status=shown):
+        case e.ImpactSet(components=components, status=shown):
             return (
                 f":bar_chart: {by} set {', '.join(components)} to *{shown.label}* "
                 f"on the public status · {at}"
             )
-        case PublicNameSet():
+        case e.PublicNameSet():
             return f":label: {by} set the public name to “{neutralize(item.text)}” · {at}"
-        case MilestoneSet(milestone=milestone, to=moved):
+        case e.MilestoneSet(milestone=milestone, to=moved):
             return f":round_pushpin: {by} set *{milestone.label}* to {when(moved)} · {at}"
-        case ActionAdded(number=number, owner=owner):
+        case e.ActionAdded(number=number, owner=owner):
             owned = f" (owner: {who(owner)})" if owner else ""
             return (
                 f":clipboard: {by} added follow-up action {number}{owned} · {at}\n"
                 f"{quote(item.text)}"
             )
-        case ActionCompleted(number=number):
+        case e.ActionCompleted(number=number):
             return f":ballot_box_with_check: {by} marked follow-up action {number} done · {at}"
-        case SummaryPublished():
+        case e.SummaryPublished():
             return f":newspaper: {by} published the public post-incident summary · {at}"
-        case Pinned(pinned_by=pinned_by):
+        case e.Pinned(pinned_by=pinned_by):
             return (
                 f":pushpin: Added to the timeline by {who(pinned_by)}: "
                 f"{by}'s message from {at}\n{quote(item.text)}"
@@ -123,21 +107,21 @@ def _entry(state: IncidentState, item: Entry) -> str:
             assert_never(item.fact)
 
 
-def announcement(state: IncidentState, item: Entry) -> str:
+def announcement(state: IncidentState, item: e.Entry) -> str:
     """Return the announcements-channel message for a declare or a change."""
     place = f"<#{state.channel_id}>" if state.channel_id else f"#{state.channel_name or state.ref}"
     title = quiet_mentions(one_line(state.title, 200))
     head = f"*{state.ref}* ({state.severity.label}): {title} · {place}"
     fact = item.fact
-    if isinstance(fact, Declared):
+    if isinstance(fact, e.Declared):
         declared = f"Declared by {who(item.actor_id)} · {when(item.at)}"
         return f":rotating_light: New incident {head}\n{declared}"
-    if isinstance(fact, SeverityChanged):
+    if isinstance(fact, e.SeverityChanged):
         return (
             f":rotating_light: {head}\nSeverity is now *{state.severity.label}* "
             f"(was {fact.previous.label})"
         )
-    if isinstance(fact, StatusChanged):
+    if isinstance(fact, e.StatusChanged):
         message = quiet_mentions(one_line(item.text, 500))
         return f"{STATUS_EMOJI[fact.status]} {head}\nStatus: *{fact.status.value}*: {message}"
     message = f": {quiet_mentions(one_line(item.text, 500))}" if item.text else ""

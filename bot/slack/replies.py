@@ -5,22 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import assert_never
 
-from bot.domain.entries import (
-    ActionAdded,
-    ActionCompleted,
-    Declared,
-    Entry,
-    ImpactSet,
-    MilestoneSet,
-    Pinned,
-    PublicNameSet,
-    Resolved,
-    RoleAssigned,
-    SeverityChanged,
-    StatusChanged,
-    SummaryPublished,
-    Updated,
-)
+from bot.domain import entries as e
 from bot.domain.grammar import COMMAND
 from bot.domain.milestones import Milestones, human
 from bot.domain.model import IncidentState, Role
@@ -42,7 +27,7 @@ def summary_reply(state: IncidentState) -> str:
     )
 
 
-def timeline_reply(state: IncidentState, entries: Sequence[Entry], limit: int = 60) -> str:
+def timeline_reply(state: IncidentState, entries: Sequence[e.Entry], limit: int = 60) -> str:
     """Return the `timeline` answer, newest entries kept when it is long."""
     shown = list(entries)[-limit:]
     count = f"{len(entries)} {'entry' if len(entries) == 1 else 'entries'}"
@@ -54,34 +39,34 @@ def timeline_reply(state: IncidentState, entries: Sequence[Entry], limit: int = 
     return "\n".join(lines)
 
 
-def _short(state: IncidentState, item: Entry) -> str:
+def _short(state: IncidentState, item: e.Entry) -> str:
     text = neutralize(one_line(item.text, 300))
     match item.fact:
-        case Declared():
+        case e.Declared():
             return f"declared {state.ref}: {text}"
-        case Updated():
+        case e.Updated():
             return f"update: {text}"
-        case RoleAssigned(role=role, user=user):
+        case e.RoleAssigned(role=role, user=user):
             return f"assigned {role.value} to {who(user)}"
-        case SeverityChanged(severity=severity, previous=was):
+        case e.SeverityChanged(severity=severity, previous=was):
             return f"changed severity {was.value} → {severity.value}"
-        case StatusChanged(status=status):
+        case e.StatusChanged(status=status):
             return f"set status {status.value}: {text}"
-        case Resolved():
+        case e.Resolved():
             return f"resolved the incident{': ' + text if text else ''}"
-        case Pinned():
+        case e.Pinned():
             return f"(pinned): {text}"
-        case ImpactSet(components=components, status=status):
+        case e.ImpactSet(components=components, status=status):
             return f"set {', '.join(components)} to {status.label}"
-        case PublicNameSet():
+        case e.PublicNameSet():
             return f"set the public name: {text}"
-        case MilestoneSet(milestone=milestone, to=moved):
+        case e.MilestoneSet(milestone=milestone, to=moved):
             return f"set {milestone.label.lower()} to {moved.isoformat()[:16]}"
-        case ActionAdded(number=number):
+        case e.ActionAdded(number=number):
             return f"added action {number}{': ' + text if text else ''}"
-        case ActionCompleted(number=number):
+        case e.ActionCompleted(number=number):
             return f"completed action {number}"
-        case SummaryPublished():
+        case e.SummaryPublished():
             return "published the public post-incident summary"
         case _:
             assert_never(item.fact)

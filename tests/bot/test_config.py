@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
+from pydantic import ValidationError
 
 from bot.config import ConfigError, Secret, Settings, load_settings
 from bot.domain.model import Severity
@@ -48,6 +47,14 @@ BAD_ENVS: list[tuple[dict[str, str], str]] = [
     (env_with(LOG_LEVEL="verbose"), "LOG_LEVEL"),
     (env_with(OUTBOX_DEAD_AFTER="0"), "OUTBOX_DEAD_AFTER"),
     (env_with(OUTBOX_DEAD_AFTER="soon"), "OUTBOX_DEAD_AFTER"),
+    (env_with(ACK_BUDGET="0.01"), "ACK_BUDGET"),
+    (env_with(ACK_BUDGET="3"), "ACK_BUDGET"),
+    (env_with(ACK_BUDGET="nan"), "ACK_BUDGET"),
+    (env_with(ACK_BUDGET="fast"), "ACK_BUDGET"),
+    (env_with(STATUS_IMPACT="sev1=LEAKME"), "STATUS_IMPACT"),
+    (env_with(STATUSPAGE_API_KEY="LEAKME"), "STATUSPAGE_PAGE_ID"),
+    (env_with(STATUS_PAGE_ENABLED="LEAKME"), "STATUS_PAGE_ENABLED"),
+    (env_with(DISPLAY_TIMEZONE="Mars/LEAKME"), "DISPLAY_TIMEZONE"),
 ]
 
 
@@ -82,6 +89,7 @@ def test_load_settings_minimal_env_uses_defaults() -> None:
     assert settings.slack_api_url == "https://slack.com/api/"
     assert settings.announce_channel is None
     assert settings.log_level == "INFO"
+    assert settings.ack_budget == 2.0
 
 
 def test_load_settings_socket_mode_without_signing_secret_is_accepted() -> None:
@@ -115,6 +123,16 @@ def test_load_settings_api_url_ends_with_slash(url: str, expected: str) -> None:
         ({"LOG_LEVEL": "debug"}, "log_level", "DEBUG"),
         ({"HOST": "127.0.0.1"}, "host", "127.0.0.1"),
         ({"OUTBOX_DEAD_AFTER": "60"}, "outbox_dead_after", 60.0),
+        ({"PORT": "   "}, "port", 3000),
+        ({"ACK_BUDGET": "0.05"}, "ack_budget", 0.05),
+        ({"ACK_BUDGET": " 2.5 "}, "ack_budget", 2.5),
+        ({"STATUS_PAGE_ENABLED": "Off"}, "status_page_enabled", False),
+        ({"STATUS_COMPONENTS": " API, Checkout,,API "}, "status_components", ("API", "Checkout")),
+        (
+            {"STATUSPAGE_API_URL": "http://127.0.0.1:9/v1/"},
+            "statuspage_api_url",
+            "http://127.0.0.1:9/v1",
+        ),
     ],
 )
 def test_load_settings_good_value_is_used(
@@ -160,5 +178,19 @@ def test_secret_repr_and_str_hide_value() -> None:
 
 def test_settings_are_frozen() -> None:
     settings: Settings = load_settings(HTTP_ENV)
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(ValidationError):
         settings.port = 1  # type: ignore[misc]
+
+
+def test_load_settings_process_environment_is_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PORT", "8080")
+    monkeypatch.setenv("ACK_BUDGET", "0.5")
+    settings = load_settings(HTTP_ENV)
+    assert (settings.port, settings.ack_budget) == (3000, 2.0)
+
+
+def test_settings_model_copy_overrides_one_value() -> None:
+    settings = load_settings(HTTP_ENV)
+    faster = settings.model_copy(update={"ack_budget": 0.05})
+    assert (faster.ack_budget, settings.ack_budget) == (0.05, 2.0)
+    assert faster.slack_bot_token.reveal() == BOT_TOKEN
