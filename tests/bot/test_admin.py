@@ -8,10 +8,12 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.domain.deliveries import DeliveryKind, Owed
+from bot.domain.model import Severity
 from storage.db import Database
 from storage.incidents import create_incident
 from storage.migrate import migrate
-from storage.outbox import DEAD, enqueue, list_rows, settle
+from storage.outbox import DEAD, PENDING, enqueue, list_undelivered, settle
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,8 +45,7 @@ async def test_outbox_lists_dead_rows_and_retry_requeues_them(tmp_path: Path) ->
         incident = await create_incident(
             session=session,
             title="t",
-            severity="sev2",
-            status="investigating",
+            severity=Severity.SEV2,
             declared_by="U1",
             origin_channel_id=None,
             now=now,
@@ -52,8 +53,7 @@ async def test_outbox_lists_dead_rows_and_retry_requeues_them(tmp_path: Path) ->
         row = enqueue(
             session=session,
             incident_id=incident.id,
-            destination="statuspage",
-            kind="incident.sync",
+            owed=Owed(DeliveryKind.INCIDENT_SYNC),
             now=now,
         )
         await session.flush()
@@ -79,8 +79,10 @@ async def test_outbox_lists_dead_rows_and_retry_requeues_them(tmp_path: Path) ->
     assert retried.returncode == 0, retried.stderr
     assert "1 dead deliveries queued again" in retried.stdout
     async with db.read() as session:
-        [again] = await list_rows(session=session, statuses=["pending"])
+        [(again, number)] = await list_undelivered(session=session)
     assert again.id == row_id
+    assert again.status == PENDING
+    assert number == 1
     assert again.attempts == 0
     await db.dispose()
 

@@ -7,8 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.domain.deliveries import Delivery, DeliveryKind, Destination, Owed, Payload
+from bot.domain.model import Severity
 from bot.outbox import Relay, backoff
-from bot.publishers.base import Delivery, DeliveryError
+from bot.publishers.base import DeliveryError
 from storage import outbox as q
 from storage.db import Database
 from storage.incidents import create_incident
@@ -17,7 +19,8 @@ from storage.models import OutboxRow
 T0 = datetime(2030, 3, 1, 12, 0, tzinfo=UTC)
 DEAD_AFTER = 3600.0
 LEASE = 60.0
-SLACK = "slack"
+SLACK = Destination.SLACK
+K = DeliveryKind
 
 
 class Clock:
@@ -39,6 +42,8 @@ class Clock:
 
 class FakePublisher:
     """Records deliveries; raises the queued failures first, one per delivery attempt."""
+
+    kinds = frozenset(kind for kind in DeliveryKind if kind.spec.destination is SLACK)
 
     def __init__(self) -> None:
         self.attempts: list[int] = []
@@ -118,8 +123,7 @@ async def incidents(db: Database, n: int) -> list[int]:
             incident = await create_incident(
                 session=session,
                 title=f"Incident {i}",
-                severity="sev2",
-                status="investigating",
+                severity=Severity.SEV2,
                 declared_by="U0ALICE",
                 origin_channel_id=None,
                 now=T0,
@@ -132,20 +136,17 @@ async def incidents(db: Database, n: int) -> list[int]:
 async def add(
     db: Database,
     incident_id: int | None,
-    kind: str = "entry.post",
+    kind: DeliveryKind = K.ENTRY_POST,
     *,
     now: datetime = T0,
-    destination: str = SLACK,
-    payload: dict[str, object] | None = None,
+    payload: Payload | None = None,
 ) -> int:
     """Enqueue one row in its own transaction and return its ID."""
     async with db.write() as session:
         row = q.enqueue(
             session=session,
             incident_id=incident_id,
-            destination=destination,
-            kind=kind,
-            payload=payload,
+            owed=Owed(kind, payload or Payload()),
             now=now,
         )
         await session.flush()
@@ -194,9 +195,9 @@ async def test_relay_rows_of_one_incident_delivered_in_order(
     db: Database, relay: Relay, publisher: FakePublisher
 ) -> None:
     a, b = await incidents(db, 2)
-    a_rows = [await add(db, a, kind) for kind in ("channel.create", "channel.invite", "entry.post")]
-    b_rows = [await add(db, b, kind) for kind in ("channel.create", "entry.post")]
-    a_rows.append(await add(db, a, "announce"))
+    a_rows = [await add(db, a, kind) for kind in (K.CHANNEL_CREATE, K.CHANNEL_INVITE, K.ENTRY_POST)]
+    b_rows = [await add(db, b, kind) for kind in (K.CHANNEL_CREATE, K.ENTRY_POST)]
+    a_rows.append(await add(db, a, K.ANNOUNCE))
 
     passes = await run_until_idle(relay)
 
@@ -214,7 +215,7 @@ async def test_relay_delivery_payload_and_fields_handed_to_publisher(
     db: Database, relay: Relay, publisher: FakePublisher
 ) -> None:
     [a] = await incidents(db, 1)
-    row_id = await add(db, a, "user.notify", payload={"user": "U0ALICE", "response_url": None})
+    row_id = await add(db, a, K.USER_NOTIFY, payload=Payload(user="U0ALICE"))
 
     await relay.run_once()
 
@@ -222,12 +223,13 @@ async def test_relay_delivery_payload_and_fields_handed_to_publisher(
     assert delivery == Delivery(
         id=row_id,
         incident_id=a,
-        kind="user.notify",
-        payload={"user": "U0ALICE", "response_url": None},
+        kind=K.USER_NOTIFY,
+        payload=Payload(user="U0ALICE"),
         attempts=0,
-        destination=SLACK,
         created_at=T0,
+        retrying=False,
     )
+    assert delivery.destination is SLACK
 
 
 async def test_relay_transient_failure_retried_later_with_backoff(
@@ -326,8 +328,8 @@ async def test_relay_dead_head_later_rows_of_incident_still_delivered(
     db: Database, relay: Relay, publisher: FakePublisher
 ) -> None:
     [a] = await incidents(db, 1)
-    head = await add(db, a, "channel.invite")
-    later = await add(db, a, "entry.post")
+    head = await add(db, a, K.CHANNEL_INVITE)
+    later = await add(db, a, K.ENTRY_POST)
     publisher.fail_next(DeliveryError("user_not_found", permanent=True))
 
     await run_until_idle(relay)
@@ -390,9 +392,9 @@ async def test_relay_revived_row_transient_failure_retried_again(
     assert row.next_attempt_at > clock()
 
 
-@pytest.mark.parametrize("kind", ["summary.refresh", "channel.topic"])
+@pytest.mark.parametrize("kind", [K.SUMMARY_REFRESH, K.CHANNEL_TOPIC])
 async def test_relay_supersedable_row_with_later_identical_settled_without_delivery(
-    db: Database, relay: Relay, publisher: FakePublisher, kind: str
+    db: Database, relay: Relay, publisher: FakePublisher, kind: DeliveryKind
 ) -> None:
     [a] = await incidents(db, 1)
     earlier = await add(db, a, kind)
@@ -408,15 +410,15 @@ async def test_relay_supersedable_row_with_later_identical_settled_without_deliv
 
 @pytest.mark.parametrize(
     ("kind", "later_payload"),
-    [("entry.post", None), ("summary.refresh", {"reason": "other"})],
+    [(K.ENTRY_POST, None), (K.SUMMARY_REFRESH, Payload(text="other"))],
     ids=["not-supersedable", "different-payload"],
 )
 async def test_relay_row_without_identical_supersedable_successor_delivered(
     db: Database,
     relay: Relay,
     publisher: FakePublisher,
-    kind: str,
-    later_payload: dict[str, object] | None,
+    kind: DeliveryKind,
+    later_payload: Payload | None,
 ) -> None:
     [a] = await incidents(db, 1)
     earlier = await add(db, a, kind)
@@ -552,7 +554,7 @@ async def test_relay_destination_without_publisher_marked_dead(
     db: Database, relay: Relay, publisher: FakePublisher
 ) -> None:
     [a] = await incidents(db, 1)
-    row_id = await add(db, a, destination="statuspage")
+    row_id = await add(db, a, K.INCIDENT_SYNC)  # a Statuspage kind; only Slack is configured
 
     await relay.run_once()
 

@@ -10,6 +10,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import ProgrammingError
 
+from bot.domain.model import Severity
 from storage.db import Database
 from storage.incidents import create_incident
 from storage.migrate import _LOCK_KEY, alembic_config, migrate
@@ -71,8 +72,7 @@ async def test_migrate_run_twice_second_run_changes_nothing(db: Database) -> Non
         await create_incident(
             session=session,
             title="Survives",
-            severity="sev1",
-            status="investigating",
+            severity=Severity.SEV1,
             declared_by="U0ALICE",
             origin_channel_id=None,
             now=T0,

@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import col, select
 
+from bot.domain.deliveries import DeliveryKind, Owed, Payload
+from bot.domain.model import Severity
 from storage import outbox as q
 from storage.db import Database
 from storage.incidents import create_incident
@@ -17,6 +19,7 @@ from tests.conftest import BACKENDS
 
 T0 = datetime(2030, 3, 1, 12, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=120)
+K = DeliveryKind
 
 only_postgresql = pytest.mark.parametrize(
     "database_url", [b for b in BACKENDS if b == "postgresql"], indirect=True
@@ -31,8 +34,7 @@ async def incidents(db: Database, n: int) -> list[int]:
             incident = await create_incident(
                 session=session,
                 title=f"Incident {i}",
-                severity="sev2",
-                status="investigating",
+                severity=Severity.SEV2,
                 declared_by="U0ALICE",
                 origin_channel_id=None,
                 now=T0,
@@ -45,10 +47,9 @@ async def incidents(db: Database, n: int) -> list[int]:
 async def add(
     db: Database,
     incident_id: int | None,
-    kind: str = "entry.post",
+    kind: DeliveryKind = K.ENTRY_POST,
     *,
-    destination: str = "slack",
-    payload: dict[str, object] | None = None,
+    payload: Payload | None = None,
     now: datetime = T0,
 ) -> int:
     """Enqueue one row in its own transaction and return its ID."""
@@ -56,9 +57,7 @@ async def add(
         row = q.enqueue(
             session=session,
             incident_id=incident_id,
-            destination=destination,
-            kind=kind,
-            payload=payload,
+            owed=Owed(kind, payload or Payload()),
             now=now,
         )
         await session.flush()
@@ -109,15 +108,24 @@ async def row(db: Database, row_id: int) -> OutboxRow:
 
 
 async def rows(db: Database, statuses: Sequence[str]) -> list[int]:
-    """Return the IDs of rows in these statuses."""
+    """Return the IDs of rows in these statuses, in ID order."""
+    query = (
+        select(OutboxRow.id).where(col(OutboxRow.status).in_(statuses)).order_by(col(OutboxRow.id))
+    )
     async with db.read() as session:
-        return [r.id for r in await q.list_rows(session=session, statuses=statuses) if r.id]
+        return [row_id for row_id in (await session.exec(query)).all() if row_id]
+
+
+async def superseded(db: Database, row_id: int) -> bool:
+    """Return whether the row is superseded, read in its own transaction."""
+    async with db.read() as session:
+        return await q.is_superseded(session=session, row_id=row_id)
 
 
 async def enqueue_then_fail(db: Database, incident_id: int) -> None:
     """Enqueue a row, then fail before the commit."""
     async with db.write() as session:
-        q.enqueue(session=session, incident_id=incident_id, destination="slack", kind="x", now=T0)
+        q.enqueue(session=session, incident_id=incident_id, owed=Owed(K.ENTRY_POST), now=T0)
         await session.flush()
         raise RuntimeError("roll back")
 
@@ -134,12 +142,16 @@ async def test_enqueue_rolled_back_transaction_leaves_no_row(db: Database) -> No
 async def test_enqueue_new_row_pending_due_now_with_json_payload(db: Database) -> None:
     [incident] = await incidents(db, 1)
 
-    row_id = await add(db, incident, "user.notify", payload={"user": "U0ALICE", "n": 1})
+    payload = Payload(user="U0ALICE", response_url="https://hooks.slack.test/1")
+    row_id = await add(db, incident, K.USER_NOTIFY, payload=payload)
 
     stored = await row(db, row_id)
     assert stored.status == q.PENDING
     assert stored.attempts == 0
-    assert stored.payload == '{"user": "U0ALICE", "n": 1}'
+    assert stored.destination == "slack"
+    assert stored.kind == "user.notify"
+    assert stored.payload == '{"user": "U0ALICE", "response_url": "https://hooks.slack.test/1"}'
+    assert q.to_delivery(stored).payload == payload
     assert stored.created_at == T0
     assert stored.next_attempt_at == T0
     assert stored.locked_until is None
@@ -151,10 +163,10 @@ async def test_claim_due_several_groups_returns_heads_in_id_order(db: Database) 
     a1 = await add(db, a)
     b1 = await add(db, b)
     await add(db, a)
-    a_status = await add(db, a, destination="statuspage")
+    a_status = await add(db, a, K.INCIDENT_SYNC)
     await add(db, b)
-    loose = await add(db, None, "announce")
-    await add(db, None, "announce")
+    loose = await add(db, None, K.ANNOUNCE)
+    await add(db, None, K.ANNOUNCE)
 
     claimed = await claim(db)
 
@@ -294,7 +306,7 @@ async def test_claim_due_dead_head_no_longer_blocks_group(db: Database) -> None:
 async def test_revive_all_dead_rows_pending_again_and_claimable(db: Database) -> None:
     a, b = await incidents(db, 2)
     a1, b1 = await add(db, a), await add(db, b)
-    done = await add(db, None, "announce")
+    done = await add(db, None, K.ANNOUNCE)
     await claim(db)
     await settle(db, a1, q.DEAD, attempts=4, error="x")
     await settle(db, b1, q.DEAD, attempts=2, error="y")
@@ -339,59 +351,86 @@ async def test_revive_pending_row_id_not_counted(db: Database) -> None:
     assert revived == 0
 
 
-async def test_has_later_identical_later_pending_row_true(db: Database) -> None:
+async def test_is_superseded_identical_later_pending_row_true(db: Database) -> None:
     a, b = await incidents(db, 2)
-    first = await add(db, a, "summary.refresh")
-    last = await add(db, a, "summary.refresh")
-    await add(db, b, "summary.refresh")
+    first = await add(db, a, K.SUMMARY_REFRESH)
+    last = await add(db, a, K.SUMMARY_REFRESH)
+    await add(db, b, K.SUMMARY_REFRESH)
 
-    async with db.read() as session:
-        earlier = await q.has_later(session=session, row=await row(db, first))
-        newest = await q.has_later(session=session, row=await row(db, last))
+    earlier = await superseded(db, first)
+    newest = await superseded(db, last)
 
     assert earlier is True
     assert newest is False
 
 
 @pytest.mark.parametrize(
-    ("kind", "destination", "payload", "status"),
+    ("kind", "payload", "status"),
     [
-        ("channel.topic", "slack", None, q.PENDING),
-        ("summary.refresh", "statuspage", None, q.PENDING),
-        ("summary.refresh", "slack", {"v": 2}, q.PENDING),
-        ("summary.refresh", "slack", None, q.DONE),
-        ("summary.refresh", "slack", None, q.DEAD),
+        (K.CHANNEL_TOPIC, None, q.PENDING),
+        (K.INCIDENT_SYNC, None, q.PENDING),  # the destination comes from the kind
+        (K.SUMMARY_REFRESH, Payload(text="v2"), q.PENDING),
+        (K.SUMMARY_REFRESH, None, q.DONE),
+        (K.SUMMARY_REFRESH, None, q.DEAD),
     ],
     ids=["other-kind", "other-destination", "other-payload", "later-done", "later-dead"],
 )
-async def test_has_later_no_identical_later_pending_row_false(
-    db: Database, kind: str, destination: str, payload: dict[str, object] | None, status: str
+async def test_is_superseded_no_identical_later_pending_row_false(
+    db: Database, kind: DeliveryKind, payload: Payload | None, status: str
 ) -> None:
     [a] = await incidents(db, 1)
-    first = await add(db, a, "summary.refresh")
-    later = await add(db, a, kind, destination=destination, payload=payload)
+    first = await add(db, a, K.SUMMARY_REFRESH)
+    later = await add(db, a, kind, payload=payload)
     if status != q.PENDING:
         await settle(db, later, status)
 
-    async with db.read() as session:
-        found = await q.has_later(session=session, row=await row(db, first))
+    found = await superseded(db, first)
 
     assert found is False
 
 
-async def test_has_later_rows_without_incident_compared_among_themselves(db: Database) -> None:
+async def test_is_superseded_rows_without_incident_compared_among_themselves(
+    db: Database,
+) -> None:
     [a] = await incidents(db, 1)
-    first = await add(db, None, "summary.refresh")
-    await add(db, a, "summary.refresh")
-    lone = await add(db, None, "channel.topic")
-    await add(db, None, "channel.topic")
+    first = await add(db, None, K.SUMMARY_REFRESH)
+    await add(db, a, K.SUMMARY_REFRESH)
+    lone = await add(db, None, K.CHANNEL_TOPIC)
+    await add(db, None, K.CHANNEL_TOPIC)
 
-    async with db.read() as session:
-        first_later = await q.has_later(session=session, row=await row(db, first))
-        lone_later = await q.has_later(session=session, row=await row(db, lone))
+    first_later = await superseded(db, first)
+    lone_later = await superseded(db, lone)
 
     assert first_later is False
     assert lone_later is True
+
+
+async def test_is_superseded_unknown_row_false(db: Database) -> None:
+    [a] = await incidents(db, 1)
+    await add(db, a, K.SUMMARY_REFRESH)
+
+    assert await superseded(db, 999) is False
+
+
+async def test_list_undelivered_pending_and_dead_oldest_first_with_incident_number(
+    db: Database,
+) -> None:
+    a, b = await incidents(db, 2)
+    done = await add(db, a)
+    dead = await add(db, b)
+    pending = await add(db, a)
+    loose = await add(db, None, K.ANNOUNCE)
+    await settle(db, done, q.DONE)
+    await settle(db, dead, q.DEAD, error="gone")
+
+    async with db.read() as session:
+        listed = await q.list_undelivered(session=session)
+
+    assert [(r.id, r.status, number) for r, number in listed] == [
+        (dead, q.DEAD, 2),
+        (pending, q.PENDING, 1),
+        (loose, q.PENDING, None),
+    ]
 
 
 async def test_count_pending_counts_only_pending_rows(db: Database) -> None:
@@ -399,7 +438,7 @@ async def test_count_pending_counts_only_pending_rows(db: Database) -> None:
     a1 = await add(db, a)
     await add(db, a)
     b1 = await add(db, b)
-    await add(db, None, "announce")
+    await add(db, None, K.ANNOUNCE)
     await settle(db, a1, q.DONE)
     await settle(db, b1, q.DEAD, error="x")
 
