@@ -5,17 +5,34 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain.milestones import Milestones
-from bot.domain.model import Entry, EntryKind, Role, Severity, Status
+from bot.domain.components import ComponentStatus
+from bot.domain.entries import (
+    ActionAdded,
+    Declared,
+    Entry,
+    Fact,
+    ImpactSet,
+    MilestoneSet,
+    Pinned,
+    PublicNameSet,
+    Resolved,
+    RoleAssigned,
+    SeverityChanged,
+    StatusChanged,
+    Updated,
+)
+from bot.domain.milestones import Milestone, Milestones
+from bot.domain.model import Role, Severity, Status
 from bot.domain.postmortem import Action, PostmortemData, RoleTerm, render_postmortem
 from storage import incidents as q
+from storage.counters import PUBLIC_VERSION, bump_counter
 from storage.db import Database
 from storage.migrate import migrate
+from storage.timeline import add_entry
 
 PEOPLE = ("U0ALICE", "U0BOB", "U0CAROL", "U0DAVE")
 NAMES = {
@@ -30,43 +47,45 @@ _UPDATE = (
 )
 _SEVERITIES = list(Severity)
 _STATUSES = (Status.INVESTIGATING, Status.IDENTIFIED, Status.MONITORING)
-_COMPONENT_STATES = ("degraded_performance", "partial_outage", "major_outage")
+_COMPONENT_STATES = (
+    ComponentStatus.DEGRADED_PERFORMANCE,
+    ComponentStatus.PARTIAL_OUTAGE,
+    ComponentStatus.MAJOR_OUTAGE,
+)
+
+
+def _at(i: int, at: datetime, actor: str, fact: Fact, text: str = "") -> Entry:
+    return Entry(id=i, at=at, actor_id=actor, text=text, fact=fact)
 
 
 def _entry(i: int, at: datetime, components: Sequence[str]) -> Entry:
     """Return the i-th entry of a long incident: mostly updates, every other kind mixed in."""
     who, other = PEOPLE[i % 4], PEOPLE[(i + 1) % 4]
     kind = i % 20
-    data: dict[str, Any]
     if kind == 1:
         role = list(Role)[i % 4]
-        data = {"role": role.value, "user": who, "previous": other}
-        return Entry(i, at, other, EntryKind.ROLE, "", data)
+        return _at(i, at, other, RoleAssigned(role, who, previous=other))
     if kind == 3:
         sev, prev = _SEVERITIES[i % 4], _SEVERITIES[(i + 1) % 4]
-        data = {"severity": sev.value, "previous": prev.value}
-        return Entry(i, at, who, EntryKind.SEVERITY, "", data)
+        return _at(i, at, who, SeverityChanged(sev, previous=prev))
     if kind == 5:
         status, prev_status = _STATUSES[i % 3], _STATUSES[(i + 2) % 3]
-        data = {"status": status.value, "previous": prev_status.value}
         text = f"We are rolling back config {i}; checkout errors are <!here> falling"
-        return Entry(i, at, who, EntryKind.STATUS, text, data)
+        return _at(i, at, who, StatusChanged(status, previous=prev_status), text)
     if kind == 7:
-        data = {"components": list(components[: 1 + i % 2]), "status": _COMPONENT_STATES[i % 3]}
-        return Entry(i, at, who, EntryKind.IMPACT, "", data)
+        fact = ImpactSet(tuple(components[: 1 + i % 2]), _COMPONENT_STATES[i % 3])
+        return _at(i, at, who, fact)
     if kind == 9:
         text = f"Payment gateway p99 went from 200ms to 9s after push {i} <#C0GENERAL|general>"
-        return Entry(i, at, other, EntryKind.PINNED, text, {"pinned_by": who})
+        return _at(i, at, other, Pinned(pinned_by=who), text)
     if kind == 11:
-        data = {"milestone": "detected", "at": at.isoformat()}
-        return Entry(i, at, who, EntryKind.MILESTONE, "", data)
+        return _at(i, at, who, MilestoneSet(Milestone.DETECTED, at))
     if kind == 13:
-        data = {"number": i // 20 + 1, "owner": other, "verb": "added"}
-        return Entry(i, at, who, EntryKind.ACTION, f"Alert on gateway p99 <@{other}> ({i})", data)
+        action = ActionAdded(i // 20 + 1, owner=other)
+        return _at(i, at, who, action, f"Alert on gateway p99 <@{other}> ({i})")
     if kind == 15:
-        data = {"name": f"Checkout errors ({i})", "previous": None}
-        return Entry(i, at, who, EntryKind.PUBLIC_NAME, f"Checkout errors ({i})", data)
-    return Entry(i, at, who, EntryKind.UPDATE, _UPDATE.format(i=i), {})
+        return _at(i, at, who, PublicNameSet(previous=None), f"Checkout errors ({i})")
+    return _at(i, at, who, Updated(), _UPDATE.format(i=i))
 
 
 def postmortem_data(
@@ -76,21 +95,12 @@ def postmortem_data(
     start = datetime(2025, 3, 4, 13, 50, tzinfo=UTC)
     step = timedelta(seconds=3)
     timeline = [
-        Entry(
-            0,
-            start,
-            PEOPLE[0],
-            EntryKind.DECLARED,
-            "Checkout <!channel> failing",
-            {"severity": "sev2"},
-        ),
+        _at(0, start, PEOPLE[0], Declared(Severity.SEV2), "Checkout <!channel> failing"),
         *(_entry(i, start + i * step, components) for i in range(1, entries - 1)),
     ]
     end = start + entries * step
-    resolved = {"status": "resolved", "previous": "monitoring", "public": True}
-    timeline.append(
-        Entry(entries, end, PEOPLE[0], EntryKind.RESOLVED, "Healthy for 30 minutes", resolved)
-    )
+    resolved = Resolved(previous=Status.MONITORING, public=True)
+    timeline.append(_at(entries, end, PEOPLE[0], resolved, "Healthy for 30 minutes"))
     roles = [
         RoleTerm(role, PEOPLE[n], start + n * step, None if n else start + 600 * step)
         for n, role in enumerate(Role)
@@ -147,14 +157,14 @@ async def _history_incident(
     incident = await q.create_incident(
         session=session,
         title=f"Shard pay-{k} timeouts (internal: db-{k % 13})",
-        severity=severity.value,
-        status=Status.RESOLVED.value if resolved else Status.IDENTIFIED.value,
+        severity=severity,
         declared_by=PEOPLE[k % 4],
         origin_channel_id="C0GENERAL",
         now=created,
     )
     minute = timedelta(minutes=1)
     length = 20 + k % 7 * 15  # 20 min .. 1h50
+    incident.status = (Status.RESOLVED if resolved else Status.IDENTIFIED).value
     incident.public_name = f"Slow checkout for some customers ({k})" if k % 2 else None
     incident.updated_at = created + (length if resolved else 9) * minute
     if resolved:
@@ -163,41 +173,38 @@ async def _history_incident(
     session.add(incident)
     component = components[k % len(components)]
     state = _COMPONENT_STATES[k % 3]
-    plan: list[tuple[int, EntryKind, str, dict[str, Any]]] = [
-        (0, EntryKind.DECLARED, incident.title, {"severity": severity.value}),
-        (5, EntryKind.IMPACT, "", {"components": [component], "status": state}),
+    plan: list[tuple[int, Fact, str]] = [
+        (0, Declared(severity), incident.title),
+        (5, ImpactSet((component,), state), ""),
         (
             8,
-            EntryKind.STATUS,
+            StatusChanged(Status.IDENTIFIED, previous=Status.INVESTIGATING),
             f"We found why checkout is slow for some customers ({k}) and are fixing it.",
-            {"status": "identified", "previous": "investigating"},
         ),
-        (9, EntryKind.UPDATE, f"internal: shard pay-{k} failover started by <@U0BOB>", {}),
+        (9, Updated(), f"internal: shard pay-{k} failover started by <@U0BOB>"),
     ]
     if resolved:
         plan += [
             (
                 length // 2,
-                EntryKind.STATUS,
+                StatusChanged(Status.MONITORING, previous=Status.IDENTIFIED),
                 "A fix is in place and we are monitoring the results.",
-                {"status": "monitoring", "previous": "identified"},
             ),
             (
                 length,
-                EntryKind.RESOLVED,
+                Resolved(previous=Status.MONITORING, public=True),
                 "Checkout has been healthy for 30 minutes.",
-                {"status": "resolved", "previous": "monitoring", "public": True},
             ),
         ]
-    for minutes, kind, text, data in plan:
-        await q.add_entry(
+    assert incident.id is not None
+    for minutes, fact, text in plan:
+        await add_entry(
             session=session,
-            incident=incident,
+            incident_id=incident.id,
             at=created + minutes * minute,
             actor_id=PEOPLE[(k + minutes) % 4],
-            kind=kind.value,
+            fact=fact,
             text=text,
-            data=data,
         )
 
 
@@ -216,6 +223,6 @@ async def build_history(
             for k in range(resolved, resolved + open_):
                 created = now - timedelta(minutes=30 * (k - resolved + 1))
                 await _history_incident(session, k, created, components, resolved=False)
-            await q.bump_counter(session=session, name=q.PUBLIC_VERSION)
+            await bump_counter(session=session, name=PUBLIC_VERSION)
     finally:
         await db.dispose()

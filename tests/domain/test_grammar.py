@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.errors import UsageError
-from bot.domain.grammar import (
+from bot.domain.commands import (
     COMMAND,
-    SUBCOMMANDS,
     AddAction,
     AssignRole,
     ChangeSeverity,
@@ -28,14 +26,12 @@ from bot.domain.grammar import (
     ShowHelp,
     ShowSummary,
     ShowTimeline,
-    Subcommand,
-    find_subcommand,
-    help_text,
-    parse,
 )
+from bot.domain.components import ComponentStatus
+from bot.domain.errors import UsageError
+from bot.domain.grammar import SUBCOMMANDS, Subcommand, find_subcommand, help_text, parse
 from bot.domain.milestones import Milestone
 from bot.domain.model import Role, Severity, Status
-from bot.domain.public import ComponentStatus
 
 CALLER = "U0CALLER"
 

@@ -12,13 +12,28 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.domain.milestones import Milestones
-from bot.domain.model import Entry, EntryKind, Role, Severity, Status
+from bot.domain.components import ComponentStatus
+from bot.domain.entries import (
+    ActionAdded,
+    ActionCompleted,
+    Declared,
+    Entry,
+    Fact,
+    ImpactSet,
+    MilestoneSet,
+    Pinned,
+    Resolved,
+    RoleAssigned,
+    SeverityChanged,
+    StatusChanged,
+    Updated,
+)
+from bot.domain.milestones import Milestone, Milestones
+from bot.domain.model import Role, Severity, Status
 from bot.domain.postmortem import (
     REVIEW_SECTIONS,
     Action,
@@ -28,7 +43,6 @@ from bot.domain.postmortem import (
     render_postmortem,
     worst_components,
 )
-from bot.domain.public import ComponentStatus
 
 GOLDEN = Path(__file__).parent / "golden"
 ALICE, BOB, CAROL, DAVE, ERIN, FRANK = (
@@ -73,17 +87,20 @@ def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
 
 
+def entry(id: int, at: datetime, actor: str, fact: Fact, text: str = "") -> Entry:
+    """Return a timeline entry as storage would give it back."""
+    return Entry(id=id, at=at, actor_id=actor, text=text, fact=fact)
+
+
 class Timeline:
     """Build timeline entries `minutes` after `start`, with increasing ids, as storage would."""
 
     def __init__(self, start: datetime) -> None:
         self.start, self.entries = start, list[Entry]()
 
-    def add(
-        self, minutes: int, actor: str, kind: EntryKind, text: str = "", /, **data: Any
-    ) -> Timeline:
+    def add(self, minutes: int, actor: str, fact: Fact, text: str = "", /) -> Timeline:
         at = self.start + timedelta(minutes=minutes)
-        self.entries.append(Entry(len(self.entries) + 1, at, actor, kind, text, dict(data)))
+        self.entries.append(entry(len(self.entries) + 1, at, actor, fact, text))
         return self
 
 
@@ -95,72 +112,54 @@ def standard() -> PostmortemData:
     t = utc(2026, 1, 15, 9, 12)
     timeline = (
         Timeline(t)
-        .add(0, ALICE, EntryKind.DECLARED, "Checkout API returning 502s", severity="sev2")
-        .add(0, ALICE, EntryKind.UPDATE, "Error rate on /checkout at 35%, since about 09:00.")
-        .add(1, ALICE, EntryKind.ROLE, role="commander", user=ALICE, previous=None)
-        .add(2, ALICE, EntryKind.ROLE, role="comms", user=BOB, previous=None)
-        .add(2, ALICE, EntryKind.ROLE, role="lead", user=CAROL, previous=None)
-        .add(3, ALICE, EntryKind.SEVERITY, severity="sev1", previous="sev2")
-        .add(5, BOB, EntryKind.IMPACT, components=["Checkout", "API"], status="partial_outage")
+        .add(0, ALICE, Declared(Severity.SEV2), "Checkout API returning 502s")
+        .add(0, ALICE, Updated(), "Error rate on /checkout at 35%, since about 09:00.")
+        .add(1, ALICE, RoleAssigned(Role.COMMANDER, ALICE, previous=None))
+        .add(2, ALICE, RoleAssigned(Role.COMMS, BOB, previous=None))
+        .add(2, ALICE, RoleAssigned(Role.LEAD, CAROL, previous=None))
+        .add(3, ALICE, SeverityChanged(Severity.SEV1, previous=Severity.SEV2))
+        .add(5, BOB, ImpactSet(("Checkout", "API"), ComponentStatus.PARTIAL_OUTAGE))
         .add(
             6,
             BOB,
-            EntryKind.STATUS,
+            StatusChanged(Status.INVESTIGATING, previous=Status.INVESTIGATING),
             "Some customers cannot complete checkout. We are investigating.",
-            status="investigating",
-            previous="investigating",
         )
         .add(
             14,
             CAROL,
-            EntryKind.UPDATE,
+            Updated(),
             "Deploy 2026.01.15-3 of checkout-api correlates with the errors; rolling back.",
         )
         .add(
             16,
             BOB,
-            EntryKind.STATUS,
+            StatusChanged(Status.IDENTIFIED, previous=Status.INVESTIGATING),
             "We have identified the cause and are rolling back a change.",
-            status="identified",
-            previous="investigating",
         )
         .add(
             21,
             CAROL,
-            EntryKind.PINNED,
+            Pinned(pinned_by=ALICE),
             "Rollback done, 5xx back to baseline :white_check_mark:",
-            pinned_by=ALICE,
         )
         .add(
             24,
             BOB,
-            EntryKind.STATUS,
+            StatusChanged(Status.MONITORING, previous=Status.IDENTIFIED),
             "A fix has been applied and we are monitoring the results.",
-            status="monitoring",
-            previous="identified",
         )
-        .add(25, BOB, EntryKind.IMPACT, components=["Checkout", "API"], status="operational")
-        .add(30, ALICE, EntryKind.MILESTONE, milestone="started", at="2026-01-15T09:00:00+00:00")
-        .add(48, ALICE, EntryKind.RESOLVED, status="resolved", previous="monitoring", public=True)
+        .add(25, BOB, ImpactSet(("Checkout", "API"), ComponentStatus.OPERATIONAL))
+        .add(30, ALICE, MilestoneSet(Milestone.STARTED, utc(2026, 1, 15, 9, 0)))
+        .add(48, ALICE, Resolved(previous=Status.MONITORING, public=True))
         .add(
             55,
             CAROL,
-            EntryKind.ACTION,
+            ActionAdded(1, owner=CAROL),
             "Add a canary stage to checkout-api deploys",
-            number=1,
-            owner=CAROL,
-            verb="added",
         )
-        .add(
-            56,
-            ALICE,
-            EntryKind.ACTION,
-            "Alert on the 5xx rate per endpoint",
-            number=2,
-            owner=None,
-            verb="added",
-        )
-        .add(120, CAROL, EntryKind.ACTION, number=1, verb="completed")
+        .add(56, ALICE, ActionAdded(2, owner=None), "Alert on the 5xx rate per endpoint")
+        .add(120, CAROL, ActionCompleted(1))
     ).entries
     return PostmortemData(
         ref="INC-42",
@@ -198,38 +197,30 @@ def across_midnight() -> PostmortemData:
     t = utc(2026, 1, 15, 23, 40)
     timeline = (
         Timeline(t)
-        .add(0, DAVE, EntryKind.DECLARED, "Search results empty for EU users", severity="sev3")
-        .add(5, DAVE, EntryKind.ROLE, role="commander", user=DAVE, previous=None)
-        .add(10, DAVE, EntryKind.IMPACT, components=["Search"], status="degraded_performance")
-        .add(19, DAVE, EntryKind.UPDATE, "Index rebuild at 23:00 UTC dropped the EU shard.")
+        .add(0, DAVE, Declared(Severity.SEV3), "Search results empty for EU users")
+        .add(5, DAVE, RoleAssigned(Role.COMMANDER, DAVE, previous=None))
+        .add(10, DAVE, ImpactSet(("Search",), ComponentStatus.DEGRADED_PERFORMANCE))
+        .add(19, DAVE, Updated(), "Index rebuild at 23:00 UTC dropped the EU shard.")
         .add(
             20,
             DAVE,
-            EntryKind.STATUS,
+            StatusChanged(Status.IDENTIFIED, previous=Status.INVESTIGATING),
             "Search is returning incomplete results for some users.",
-            status="identified",
-            previous="investigating",
         )
-        .add(50, ERIN, EntryKind.IMPACT, components=["Search"], status="major_outage")
-        .add(70, ERIN, EntryKind.UPDATE, "EU shard restored from snapshot.")
-        .add(75, ERIN, EntryKind.IMPACT, components=["Search"], status="operational")
+        .add(50, ERIN, ImpactSet(("Search",), ComponentStatus.MAJOR_OUTAGE))
+        .add(70, ERIN, Updated(), "EU shard restored from snapshot.")
+        .add(75, ERIN, ImpactSet(("Search",), ComponentStatus.OPERATIONAL))
         .add(
             95,
             DAVE,
-            EntryKind.RESOLVED,
+            Resolved(previous=Status.IDENTIFIED, public=True),
             "Search results are complete again.",
-            status="resolved",
-            previous="identified",
-            public=True,
         )
         .add(
             530,
             DAVE,
-            EntryKind.ACTION,
+            ActionAdded(1, owner=ERIN),
             "Block index swaps when a shard is empty",
-            number=1,
-            owner=ERIN,
-            verb="added",
         )
     ).entries
     return PostmortemData(
@@ -261,29 +252,17 @@ def across_dst() -> PostmortemData:
     t = utc(2026, 11, 1, 4, 40)  # 00:40 EDT
     timeline = (
         Timeline(t)
-        .add(0, FRANK, EntryKind.DECLARED, "Nightly billing run stuck", severity="sev3")
-        .add(
-            50,
-            FRANK,
-            EntryKind.UPDATE,
-            "Job scheduler skipped the 01:30 run; retrying by hand.",
-        )
-        .add(79, FRANK, EntryKind.UPDATE, "Still stuck at 01:59 EDT.")
-        .add(80, FRANK, EntryKind.UPDATE, "Clocks went back: 01:00 EST.")
+        .add(0, FRANK, Declared(Severity.SEV3), "Nightly billing run stuck")
+        .add(50, FRANK, Updated(), "Job scheduler skipped the 01:30 run; retrying by hand.")
+        .add(79, FRANK, Updated(), "Still stuck at 01:59 EDT.")
+        .add(80, FRANK, Updated(), "Clocks went back: 01:00 EST.")
         .add(
             110,
             FRANK,
-            EntryKind.UPDATE,
+            Updated(),
             "The scheduler ran 01:30 a second time; duplicate invoices possible.",
         )
-        .add(
-            130,
-            FRANK,
-            EntryKind.RESOLVED,
-            status="resolved",
-            previous="investigating",
-            public=False,
-        )
+        .add(130, FRANK, Resolved(previous=Status.INVESTIGATING, public=False))
     ).entries
     return PostmortemData(
         ref="INC-44",
@@ -314,33 +293,25 @@ def role_changes() -> PostmortemData:
     handover_1, handover_2 = t + timedelta(minutes=40), t + timedelta(hours=2, minutes=5)
     timeline = (
         Timeline(t)
-        .add(0, ERIN, EntryKind.DECLARED, "Login failures on mobile", severity="sev2")
-        .add(0, ERIN, EntryKind.ROLE, role="commander", user=ERIN, previous=None)
-        .add(3, ERIN, EntryKind.ROLE, role="scribe", user=DAVE, previous=None)
-        .add(4, ERIN, EntryKind.ROLE, role="comms", user=BOB, previous=None)
-        .add(5, ERIN, EntryKind.ROLE, role="lead", user=CAROL, previous=None)
-        .add(40, ERIN, EntryKind.ROLE, role="commander", user=ALICE, previous=ERIN)
-        .add(
-            41,
-            ALICE,
-            EntryKind.UPDATE,
-            "Taking over from <@U0ERIN>; she is heading to the airport.",
-        )
+        .add(0, ERIN, Declared(Severity.SEV2), "Login failures on mobile")
+        .add(0, ERIN, RoleAssigned(Role.COMMANDER, ERIN, previous=None))
+        .add(3, ERIN, RoleAssigned(Role.SCRIBE, DAVE, previous=None))
+        .add(4, ERIN, RoleAssigned(Role.COMMS, BOB, previous=None))
+        .add(5, ERIN, RoleAssigned(Role.LEAD, CAROL, previous=None))
+        .add(40, ERIN, RoleAssigned(Role.COMMANDER, ALICE, previous=ERIN))
+        .add(41, ALICE, Updated(), "Taking over from <@U0ERIN>; she is heading to the airport.")
         .add(
             60,
             CAROL,
-            EntryKind.UPDATE,
+            Updated(),
             "Token refresh fails after the auth library upgrade; <@U0GUEST> confirms.",
         )
-        .add(125, ALICE, EntryKind.ROLE, role="commander", user=FRANK, previous=ALICE)
+        .add(125, ALICE, RoleAssigned(Role.COMMANDER, FRANK, previous=ALICE))
         .add(
             180,
             FRANK,
-            EntryKind.RESOLVED,
+            Resolved(previous=Status.INVESTIGATING, public=True),
             "Login works again.",
-            status="resolved",
-            previous="investigating",
-            public=True,
         )
     ).entries
     return PostmortemData(
@@ -381,53 +352,43 @@ def hostile() -> PostmortemData:
     t = utc(2026, 4, 1, 10, 0)
     timeline = (
         Timeline(t)
-        .add(0, ALICE, EntryKind.DECLARED, HOSTILE_TITLE, severity="sev1")
+        .add(0, ALICE, Declared(Severity.SEV1), HOSTILE_TITLE)
         .add(
             1,
             ALICE,
-            EntryKind.UPDATE,
+            Updated(),
             "Paged <@U0BOB|bob>, <@U0ZED|zed> and <@U0NOBODY>; see <#C1|ops> and "
             "<https://x.y|text> or <https://status.example.com>.",
         )
         .add(
             2,
             BOB,
-            EntryKind.UPDATE,
+            Updated(),
             "Found &lt;script&gt;alert(1)&lt;/script&gt; in a review &amp; a "
             "&lt;img src=x onerror=alert(2)&gt; tag 😱",
         )
-        .add(
-            3,
-            BOB,
-            EntryKind.UPDATE,
-            "<!channel> please stand by <!here|here> <!subteam^S1|@oncall>",
-        )
+        .add(3, BOB, Updated(), "<!channel> please stand by <!here|here> <!subteam^S1|@oncall>")
         .add(
             4,
             CAROL,
-            EntryKind.UPDATE,
+            Updated(),
             "Line one\nLine two\n- not a new item\n## not a heading\n\nafter a blank line",
         )
-        .add(5, CAROL, EntryKind.UPDATE, "الخدمة تعمل الآن ✅ 服务已恢复 🚀")
+        .add(5, CAROL, Updated(), "الخدمة تعمل الآن ✅ 服务已恢复 🚀")
         .add(
             6,
             BOB,
-            EntryKind.STATUS,
+            StatusChanged(Status.IDENTIFIED, previous=Status.INVESTIGATING),
             "Payments in 🇯🇵 are failing | 決済に失敗しています",
-            status="identified",
-            previous="investigating",
         )
-        .add(7, CAROL, EntryKind.PINNED, "`kubectl rollout undo` *done*", pinned_by=BOB)
-        .add(8, BOB, EntryKind.IMPACT, components=["Payments (JP)"], status="major_outage")
-        .add(20, ALICE, EntryKind.RESOLVED, status="resolved", previous="identified", public=True)
+        .add(7, CAROL, Pinned(pinned_by=BOB), "`kubectl rollout undo` *done*")
+        .add(8, BOB, ImpactSet(("Payments (JP)",), ComponentStatus.MAJOR_OUTAGE))
+        .add(20, ALICE, Resolved(previous=Status.IDENTIFIED, public=True))
         .add(
             21,
             ALICE,
-            EntryKind.ACTION,
+            ActionAdded(1, owner=CAROL),
             "Ask <@U0CAROL> to add &lt;b&gt;tests&lt;/b&gt; for ¥ amounts",
-            number=1,
-            owner=CAROL,
-            verb="added",
         )
     ).entries
     return PostmortemData(
@@ -458,8 +419,8 @@ def still_open() -> PostmortemData:
     t = utc(2026, 5, 20, 16, 0)
     timeline = (
         Timeline(t)
-        .add(0, BOB, EntryKind.DECLARED, "Slow dashboards", severity="sev4")
-        .add(9, BOB, EntryKind.UPDATE, "Looking at the query planner.")
+        .add(0, BOB, Declared(Severity.SEV4), "Slow dashboards")
+        .add(9, BOB, Updated(), "Looking at the query planner.")
     ).entries
     return PostmortemData(
         ref="INC-47",
@@ -628,8 +589,8 @@ def test_render_postmortem_multiline_title_stays_one_heading() -> None:
 
 def test_render_postmortem_mention_inside_link_label_leaves_no_placeholder() -> None:
     data = still_open()
-    entry = Entry(99, data.created_at, BOB, EntryKind.UPDATE, "ask <https://x.y|<@U0ALICE>>")
-    md = render(replace(data, timeline=[*data.timeline, entry]), "UTC")
+    mention = entry(99, data.created_at, BOB, Updated(), "ask <https://x.y|<@U0ALICE>>")
+    md = render(replace(data, timeline=[*data.timeline, mention]), "UTC")
     assert "\x00" not in md
     assert "Bob Okafor: update: ask [Alice Ng](https://x.y)" in md
 
@@ -638,15 +599,14 @@ def test_render_postmortem_public_update_shows_text_as_published() -> None:
     # The person typed `<https://evil.example|click>` as text; Slack sent it escaped, and the
     # status page showed those characters. The draft must not turn them into a live link.
     data = still_open()
-    entry = Entry(
+    update = entry(
         99,
         data.created_at + timedelta(minutes=10),
         BOB,
-        EntryKind.STATUS,
+        StatusChanged(Status.IDENTIFIED, previous=Status.INVESTIGATING),
         "Do not use &lt;https://evil.example|click&gt;",
-        {"status": "identified", "previous": "investigating"},
     )
-    md = render(replace(data, timeline=[*data.timeline, entry]), "UTC")
+    md = render(replace(data, timeline=[*data.timeline, update]), "UTC")
     public = md.split("## Public communications")[1].split("## Timeline")[0]
     assert "](https://evil.example)" not in public
     assert "Do not use \\<https://evil.example|click\\>" in public
@@ -706,9 +666,9 @@ def test_people_in_each_kind_of_reference_is_found() -> None:
         milestones=Milestones(started=t, detected=t),
         roles=[RoleTerm(Role.SCRIBE, "U2HOLDER", t, None)],
         timeline=[
-            Entry(1, t, "U3ACTOR", EntryKind.UPDATE, "cc <@U4MENTIONED|m> and <@W5WORKSPACE>"),
-            Entry(2, t, "U3ACTOR", EntryKind.ROLE, "", {"role": "lead", "user": "U6ASSIGNEE"}),
-            Entry(3, t, "Bstatusbot", EntryKind.UPDATE, "from a bot"),
+            entry(1, t, "U3ACTOR", Updated(), "cc <@U4MENTIONED|m> and <@W5WORKSPACE>"),
+            entry(2, t, "U3ACTOR", RoleAssigned(Role.LEAD, "U6ASSIGNEE")),
+            entry(3, t, "Bstatusbot", Updated(), "from a bot"),
         ],
         actions=[Action(1, "ask <@U7INTEXT>", "U8OWNER", False)],
     )
@@ -726,7 +686,7 @@ def test_people_in_each_kind_of_reference_is_found() -> None:
 
 def impact(at: datetime, components: list[str], status: str) -> Entry:
     """Return an IMPACT entry."""
-    return Entry(0, at, ALICE, EntryKind.IMPACT, "", {"components": components, "status": status})
+    return entry(0, at, ALICE, ImpactSet(tuple(components), ComponentStatus(status)))
 
 
 T = utc(2026, 6, 1, 12, 0)

@@ -1,9 +1,10 @@
-"""Slack messages built from incident state: what people read, and who gets notified."""
+"""Messages the bot posts in Slack, built from incident state: what people read, who is notified."""
 
 from __future__ import annotations
 
 import json
 import re
+import typing
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -12,16 +13,33 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import slack_blocks as render
-from bot.domain.errors import UsageError
-from bot.domain.grammar import parse
-from bot.domain.model import Entry, EntryKind, IncidentState, Role, Severity, Status
+from bot.domain.components import ComponentStatus
+from bot.domain.entries import (
+    ActionAdded,
+    ActionCompleted,
+    Declared,
+    Entry,
+    Fact,
+    ImpactSet,
+    MilestoneSet,
+    Pinned,
+    PublicNameSet,
+    Resolved,
+    RoleAssigned,
+    SeverityChanged,
+    StatusChanged,
+    SummaryPublished,
+    Updated,
+)
+from bot.domain.milestones import Milestone
+from bot.domain.model import IncidentState, Role, Severity, Status
+from bot.slack import channel as render
+from bot.slack.format import when
 
 AT = datetime(2024, 3, 5, 14, 2, 30, tzinfo=UTC)
 LATER = datetime(2024, 3, 5, 15, 40, tzinfo=UTC)
 ALICE, BOB, CAROL, DAVE = "U0ALICE", "U0BOB", "U0CAROL", "U0DAVE"
 DATE_TOKEN = re.compile(r"<!date\^(\d+)\^[^|>]*\|([^>]* UTC)>")
-MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 BROADCASTS = ("<!channel>", "<!here>", "<!everyone>", "<!subteam^")
 RISKY_TITLE = "<@U9TITLE|mallory> broke <!channel> checkout <!here>"
 STATE = IncidentState(
@@ -45,9 +63,9 @@ def state(**changes: Any) -> IncidentState:
     return replace(STATE, **changes)
 
 
-def item(kind: EntryKind, text: str = "", actor: str = BOB, **data: Any) -> Entry:
+def item(fact: Fact, text: str = "", actor: str = BOB) -> Entry:
     """Return a timeline entry written by `actor` at AT."""
-    return Entry(id=1, at=AT, actor_id=actor, kind=kind, text=text, data=data)
+    return Entry(id=1, at=AT, actor_id=actor, text=text, fact=fact)
 
 
 def header(blocks: render.Blocks) -> str:
@@ -60,58 +78,64 @@ def has_broadcast(text: str) -> bool:
     return any(token in text for token in BROADCASTS)
 
 
-# Example entries with what each must say; kinds without an example get a generic entry, so a
-# new EntryKind is rendered (and checked) here from the day it is added.
-ENTRIES: dict[EntryKind, tuple[Entry, list[str]]] = {
-    EntryKind.DECLARED: (item(EntryKind.DECLARED, "Checkout API failing"), ["INC-7 declared"]),
-    EntryKind.UPDATE: (
-        item(EntryKind.UPDATE, "Rolled back 4512"),
-        ["*Update*", ">Rolled back 4512"],
-    ),
-    EntryKind.ROLE: (
-        item(EntryKind.ROLE, role="comms", user=CAROL, previous=DAVE),
+# One example entry per fact class, with what each must say; a test below checks every fact
+# class has one, so a new kind of entry is rendered (and checked) here from the day it is added.
+EXAMPLES: list[tuple[Entry, list[str]]] = [
+    (item(Declared(Severity.SEV1), "Checkout API failing"), ["INC-7 declared"]),
+    (item(Updated(), "Rolled back 4512"), ["*Update*", ">Rolled back 4512"]),
+    (
+        item(RoleAssigned(Role.COMMS, CAROL, previous=DAVE)),
         [f"<@{CAROL}> is now *Communications lead*", f"replacing <@{DAVE}>", "stakeholders"],
     ),
-    EntryKind.SEVERITY: (
-        item(EntryKind.SEVERITY, previous="sev2", severity="sev1"),
+    (
+        item(SeverityChanged(Severity.SEV1, previous=Severity.SEV2)),
         ["from SEV2 to *SEV1*"],
     ),
-    EntryKind.STATUS: (
-        item(EntryKind.STATUS, "Bad config push", status="identified", previous="investigating"),
+    (
+        item(StatusChanged(Status.IDENTIFIED, previous=Status.INVESTIGATING), "Bad config push"),
         ["*identified*", "was investigating", ">Bad config push"],
     ),
-    EntryKind.RESOLVED: (item(EntryKind.RESOLVED, "All green"), ["*INC-7 resolved*", ">All green"]),
-    EntryKind.PINNED: (
-        item(EntryKind.PINNED, "p99 went to 9s", pinned_by=DAVE),
+    (
+        item(Resolved(previous=Status.MONITORING), "All green"),
+        ["*INC-7 resolved*", ">All green"],
+    ),
+    (
+        item(Pinned(pinned_by=DAVE), "p99 went to 9s"),
         [f"Added to the timeline by <@{DAVE}>", ">p99 went to 9s"],
     ),
-    EntryKind.MILESTONE: (
-        item(EntryKind.MILESTONE, milestone="started", at=AT.isoformat()),
+    (
+        item(ImpactSet(("API", "Checkout"), ComponentStatus.MAJOR_OUTAGE)),
+        ["set API, Checkout to *Major outage* on the public status"],
+    ),
+    (
+        item(PublicNameSet(previous=None), "Elevated error rates for payments"),
+        ["set the public name to “Elevated error rates for payments”"],
+    ),
+    (
+        item(MilestoneSet(Milestone.STARTED, AT)),
         [f"set *Impact started* to <!date^{int(AT.timestamp())}^"],
     ),
-    EntryKind.ACTION: (
-        item(EntryKind.ACTION, "Alert on gateway p99", number=2, owner=DAVE, verb="added"),
+    (
+        item(ActionAdded(2, owner=DAVE), "Alert on gateway p99"),
         [f"added follow-up action 2 (owner: <@{DAVE}>)", ">Alert on gateway p99"],
     ),
-}
+    (item(ActionCompleted(2)), ["marked follow-up action 2 done"]),
+    (item(SummaryPublished()), ["published the public post-incident summary"]),
+]
 
 
-def example(kind: EntryKind) -> tuple[Entry, list[str]]:
-    """Return the example entry for `kind`, or a generic one that must not pass for a declare."""
-    generic = item(
-        kind,
-        "Elevated error rates for payments",
-        status="major_outage",
-        previous="operational",
-        components=["API", "Checkout"],
-        name="Elevated error rates for payments",
-    )
-    return ENTRIES.get(kind, (generic, []))
+def example_id(example: tuple[Entry, list[str]]) -> str:
+    return type(example[0].fact).__name__
 
 
-@pytest.mark.parametrize("kind", list(EntryKind), ids=str)
-def test_entry_any_kind_shows_author_and_date_token(kind: EntryKind) -> None:
-    entry, fragments = example(kind)
+def test_examples_cover_every_fact_class() -> None:
+    assert {type(e.fact) for e, _ in EXAMPLES} == set(typing.get_args(Fact))
+    assert len(EXAMPLES) == len(typing.get_args(Fact))
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=example_id)
+def test_entry_any_kind_shows_author_and_date_token(example: tuple[Entry, list[str]]) -> None:
+    entry, fragments = example
     text = render.entry(STATE, entry)
     assert f"<@{BOB}>" in text
     token = DATE_TOKEN.search(text)
@@ -122,45 +146,45 @@ def test_entry_any_kind_shows_author_and_date_token(kind: EntryKind) -> None:
         assert fragment in text
 
 
-@pytest.mark.parametrize("kind", [k for k in EntryKind if k is not EntryKind.DECLARED], ids=str)
-def test_entry_other_kind_is_not_shown_as_declaration(kind: EntryKind) -> None:
-    entry, _ = example(kind)
+@pytest.mark.parametrize(
+    "example", [x for x in EXAMPLES if not isinstance(x[0].fact, Declared)], ids=example_id
+)
+def test_entry_other_kind_is_not_shown_as_declaration(example: tuple[Entry, list[str]]) -> None:
+    entry, _ = example
     assert "declared" not in render.entry(STATE, entry)
 
 
 @pytest.mark.parametrize(
-    ("kind", "data"),
+    "fact",
     [
-        (EntryKind.UPDATE, {}),
-        (EntryKind.STATUS, {"status": "monitoring", "previous": "identified"}),
-        (EntryKind.RESOLVED, {}),
-        (EntryKind.PINNED, {"pinned_by": DAVE}),
+        Updated(),
+        StatusChanged(Status.MONITORING, previous=Status.IDENTIFIED),
+        Resolved(previous=Status.MONITORING),
+        Pinned(pinned_by=DAVE),
     ],
-    ids=str,
+    ids=lambda fact: type(fact).__name__,
 )
-def test_entry_typed_broadcast_is_neutralized(kind: EntryKind, data: dict[str, Any]) -> None:
-    text = render.entry(
-        STATE, item(kind, "<!here> rollback done\n<!channel> and <!everyone>", **data)
-    )
+def test_entry_typed_broadcast_is_neutralized(fact: Fact) -> None:
+    text = render.entry(STATE, item(fact, "<!here> rollback done\n<!channel> and <!everyone>"))
     assert not has_broadcast(text)
     assert "here" in text
     assert text.count("\n>") >= 2  # both typed lines are quoted
 
 
 def test_entry_update_keeps_user_mentions_and_lines() -> None:
-    text = render.entry(STATE, item(EntryKind.UPDATE, f"asked <@{CAROL}>\n\nthen retried"))
+    text = render.entry(STATE, item(Updated(), f"asked <@{CAROL}>\n\nthen retried"))
     assert text.endswith(f">asked <@{CAROL}>\n>\n>then retried")
 
 
 def test_entry_role_without_previous_holder_says_no_replacement() -> None:
-    text = render.entry(STATE, item(EntryKind.ROLE, role="commander", user=ALICE))
+    text = render.entry(STATE, item(RoleAssigned(Role.COMMANDER, ALICE)))
     assert "replacing" not in text
     assert "*Incident commander*" in text
 
 
 def test_entry_resolved_without_message_has_no_quote() -> None:
-    text = render.entry(STATE, item(EntryKind.RESOLVED, ""))
-    assert text == f":white_check_mark: *INC-7 resolved* by <@{BOB}> · {render.when(AT)}"
+    text = render.entry(STATE, item(Resolved(previous=Status.MONITORING), ""))
+    assert text == f":white_check_mark: *INC-7 resolved* by <@{BOB}> · {when(AT)}"
 
 
 @settings(max_examples=200, deadline=None, derandomize=True)
@@ -222,17 +246,59 @@ def test_summary_shows_roles_dates_and_resolution() -> None:
     assert "*Last update:* none yet" in dumped
 
 
+def test_summary_resolved_incident_blocks_read_exactly() -> None:
+    resolved = state(
+        status=Status.RESOLVED, resolved_at=LATER, updated_at=LATER, last_update="Rolled back"
+    )
+    text, blocks = render.summary(resolved)
+    assert text == "INC-7: Checkout API failing (SEV1, resolved)"
+    assert blocks == [
+        {"type": "header", "text": {"type": "plain_text", "text": "INC-7: Checkout API failing"}},
+        {
+            "type": "section",
+            "fields": [
+                {"type": "mrkdwn", "text": "*Severity:* SEV1"},
+                {"type": "mrkdwn", "text": "*Status:* :white_check_mark: resolved"},
+                {"type": "mrkdwn", "text": f"*Started:* {when(AT)}"},
+                {"type": "mrkdwn", "text": f"*Declared by:* <@{ALICE}>"},
+                {"type": "mrkdwn", "text": f"*Resolved:* {when(LATER)}"},
+            ],
+        },
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": f"*Incident commander:* <@{ALICE}>\n*Communications lead:* unassigned\n"
+                "*Scribe:* unassigned\n*Technical lead:* unassigned",
+            },
+        },
+        {"type": "section", "text": {"type": "mrkdwn", "text": "*Last update:* Rolled back"}},
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": f"Updated {when(LATER)} · `/incident help` for commands",
+                }
+            ],
+        },
+    ]
+
+
 def test_summary_open_incident_has_no_resolved_field() -> None:
     _, blocks = render.summary(STATE)
     assert "*Resolved:*" not in json.dumps(blocks)
 
 
 ANNOUNCED: list[Entry] = [
-    item(EntryKind.DECLARED, RISKY_TITLE, actor=ALICE),
-    item(EntryKind.SEVERITY, previous="sev2", severity="sev1"),
-    item(EntryKind.STATUS, "ask <@U9TEXT|trent> <!here>", status="identified", previous="x"),
-    item(EntryKind.RESOLVED, "thanks <@U9TEXT|trent> <!channel>"),
-    item(EntryKind.RESOLVED, ""),
+    item(Declared(Severity.SEV1), RISKY_TITLE, actor=ALICE),
+    item(SeverityChanged(Severity.SEV1, previous=Severity.SEV2)),
+    item(
+        StatusChanged(Status.IDENTIFIED, previous=Status.INVESTIGATING),
+        "ask <@U9TEXT|trent> <!here>",
+    ),
+    item(Resolved(previous=Status.IDENTIFIED), "thanks <@U9TEXT|trent> <!channel>"),
+    item(Resolved(previous=Status.IDENTIFIED), ""),
 ]
 
 
@@ -248,27 +314,36 @@ def test_announcement_title_and_text_use_quiet_mentions(entry: Entry) -> None:
 
 
 def test_announcement_declared_names_declarer_and_time() -> None:
-    text = render.announcement(STATE, item(EntryKind.DECLARED, actor=ALICE))
+    text = render.announcement(STATE, item(Declared(Severity.SEV1), actor=ALICE))
     assert text.startswith(":rotating_light: New incident *INC-7* (SEV1): Checkout API failing")
     assert f"Declared by <@{ALICE}>" in text
     assert DATE_TOKEN.search(text)
 
 
+def test_announcement_declared_and_resolved_read_exactly() -> None:
+    declared = render.announcement(STATE, item(Declared(Severity.SEV1), actor=ALICE))
+    resolved = render.announcement(STATE, item(Resolved(previous=Status.MONITORING), "All green"))
+    head = "*INC-7* (SEV1): Checkout API failing · <#C0INC7>"
+    assert declared == f":rotating_light: New incident {head}\nDeclared by <@{ALICE}> · {when(AT)}"
+    assert resolved == f":white_check_mark: {head}\n*Resolved*: All green"
+
+
 def test_announcement_without_channel_id_names_channel() -> None:
     pending = state(channel_id=None)
-    text = render.announcement(pending, item(EntryKind.DECLARED, actor=ALICE))
+    text = render.announcement(pending, item(Declared(Severity.SEV1), actor=ALICE))
     assert "#inc-7-checkout-api-failing" in text
     assert "<#" not in text
 
 
 def test_announcement_status_and_severity_say_what_changed() -> None:
     status = render.announcement(
-        STATE, item(EntryKind.STATUS, "Fix out", status="monitoring", previous="identified")
+        STATE,
+        item(StatusChanged(Status.MONITORING, previous=Status.IDENTIFIED), "Fix out"),
     )
     severity = render.announcement(
-        STATE, item(EntryKind.SEVERITY, previous="sev3", severity="sev1")
+        STATE, item(SeverityChanged(Severity.SEV1, previous=Severity.SEV3))
     )
-    resolved = render.announcement(STATE, item(EntryKind.RESOLVED, "All green"))
+    resolved = render.announcement(STATE, item(Resolved(previous=Status.MONITORING), "All green"))
     assert "Status: *monitoring*: Fix out" in status
     assert "Severity is now *SEV1* (was SEV3)" in severity
     assert "*Resolved*: All green" in resolved
@@ -277,57 +352,6 @@ def test_announcement_status_and_severity_say_what_changed() -> None:
 def test_announcement_title_hiding_broadcast_in_removed_token_notifies_nobody() -> None:
     # Titles from the declare form arrive unescaped, so `<` can be typed directly.
     text = render.announcement(
-        state(title="<<!x>!channel> checkout down"), item(EntryKind.DECLARED, actor=ALICE)
+        state(title="<<!x>!channel> checkout down"), item(Declared(Severity.SEV1), actor=ALICE)
     )
     assert not has_broadcast(text)
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("plain", "plain"),
-        ("a & b", "a &amp; b"),
-        ("declare <title>", "declare &lt;title&gt;"),
-        ("&lt;", "&amp;lt;"),
-        ("<@U1>", "&lt;@U1&gt;"),
-    ],
-)
-def test_escape_special_characters_become_entities(text: str, expected: str) -> None:
-    assert render.escape(text) == expected
-
-
-@pytest.mark.parametrize(
-    ("message", "hint", "expected"),
-    [
-        ("Bad.", None, ":warning: Bad."),
-        ("Bad.", "Usage: `/incident x <y>`", ":warning: Bad.\nUsage: `/incident x &lt;y&gt;`"),
-        ("`<!channel>` is not a command.", None, ":warning: `@\u2060channel` is not a command."),
-    ],
-)
-def test_error_text_message_neutralized_hint_escaped(
-    message: str, hint: str | None, expected: str
-) -> None:
-    assert render.error_text(message, hint) == expected
-
-
-def test_error_text_usage_error_from_grammar_reads_cleanly() -> None:
-    with pytest.raises(UsageError) as caught:
-        parse("declare sev9 Checkout", ALICE)
-    text = render.error_text(caught.value.message, caught.value.hint)
-    assert text.startswith(":warning: `sev9` is not a severity.")
-    assert "Usage: `/incident declare [sev1|sev2|sev3|sev4] &lt;title&gt;`" in text
-    assert "<title>" not in text
-
-
-def test_when_gives_date_token_with_utc_fallback() -> None:
-    assert render.when(AT) == (
-        f"<!date^{int(AT.timestamp())}^{{date_short_pretty}} {{time}}|2024-03-05 14:02 UTC>"
-    )
-
-
-def test_incident_list_titles_use_quiet_mentions() -> None:
-    text = render.incident_list([state(title=RISKY_TITLE)])
-    assert "<@U9TITLE" not in text
-    assert not has_broadcast(text)
-    assert "*INC-7* SEV1 · investigating" in text
-    assert render.incident_list([]) == "No open incidents. :tada:"
