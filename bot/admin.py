@@ -9,11 +9,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.domain.clock import utc_now
+from bot.domain.errors import IncidentNotFound
 from bot.domain.postmortem import render_postmortem
+from bot.service import retro
+from bot.service.context import Context
 from storage import outbox as q
 from storage.db import Database
-from storage.incidents import get_incident_by_number
-from storage.postmortem import load_postmortem
 
 
 async def show_outbox(db: Database) -> int:
@@ -27,7 +28,8 @@ async def show_outbox(db: Database) -> int:
         f"{'id':>6}  {'status':8} {'incident':9} {'destination':11} "
         f"{'kind':16} {'tries':>5}  next try / last error\n"
     )
-    for row, number in rows:
+    for row in rows:
+        number = row.incident_number
         incident = f"INC-{number}" if number is not None else "-"
         when = row.next_attempt_at.strftime("%Y-%m-%d %H:%M:%S") if row.status == q.PENDING else ""
         sys.stdout.write(
@@ -50,11 +52,10 @@ async def print_postmortem(db: Database, incident: str, output: str | None, zone
     number = incident.upper().removeprefix("INC-")
     if not number.isdigit():
         raise SystemExit(f"warroom: `{incident}` is not an incident number (like INC-12).")
-    async with db.read() as session:
-        found = await get_incident_by_number(session=session, number=int(number))
-        if found is None:
-            raise SystemExit(f"warroom: there is no INC-{number}.")
-        data = await load_postmortem(session=session, incident=found)
+    try:
+        data = await retro.postmortem(Context(db=db), number=int(number))
+    except IncidentNotFound:
+        raise SystemExit(f"warroom: there is no INC-{number}.") from None
     markdown = render_postmortem(data, zone=ZoneInfo(zone), zone_name=zone)
     if output:
         await asyncio.to_thread(Path(output).write_text, markdown, encoding="utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -126,7 +127,21 @@ async def settle(
     await session.exec(update(OutboxRow).where(col(OutboxRow.id) == row_id).values(**values))
 
 
-async def list_undelivered(*, session: AsyncSession) -> list[tuple[OutboxRow, int | None]]:
+@dataclass(frozen=True)
+class Undelivered:
+    """A pending or dead row as an operator reads it."""
+
+    id: int
+    status: str
+    incident_number: int | None
+    destination: str
+    kind: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+
+
+async def list_undelivered(*, session: AsyncSession) -> list[Undelivered]:
     """Return pending and dead rows, oldest first, each with its incident's number."""
     query = (
         select(OutboxRow, Incident.number)
@@ -134,7 +149,19 @@ async def list_undelivered(*, session: AsyncSession) -> list[tuple[OutboxRow, in
         .where(col(OutboxRow.status).in_([PENDING, DEAD]))
         .order_by(col(OutboxRow.id))
     )
-    return [(row, number) for row, number in (await session.exec(query)).all()]
+    return [
+        Undelivered(
+            id=row.id or 0,
+            status=row.status,
+            incident_number=number,
+            destination=row.destination,
+            kind=row.kind,
+            attempts=row.attempts,
+            next_attempt_at=row.next_attempt_at,
+            last_error=row.last_error,
+        )
+        for row, number in (await session.exec(query)).all()
+    ]
 
 
 async def revive(*, session: AsyncSession, row_ids: Sequence[int] | None, now: datetime) -> int:

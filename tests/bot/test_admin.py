@@ -79,10 +79,10 @@ async def test_outbox_lists_dead_rows_and_retry_requeues_them(tmp_path: Path) ->
     assert retried.returncode == 0, retried.stderr
     assert "1 dead deliveries queued again" in retried.stdout
     async with db.read() as session:
-        [(again, number)] = await list_undelivered(session=session)
+        [again] = await list_undelivered(session=session)
     assert again.id == row_id
     assert again.status == PENDING
-    assert number == 1
+    assert again.incident_number == 1
     assert again.attempts == 0
     await db.dispose()
 

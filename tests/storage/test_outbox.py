@@ -15,7 +15,7 @@ from storage import outbox as q
 from storage.db import Database
 from storage.incidents import create_incident
 from storage.models import OutboxRow
-from tests.conftest import BACKENDS
+from tests.support import BACKENDS
 
 T0 = datetime(2030, 3, 1, 12, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=120)
@@ -426,7 +426,7 @@ async def test_list_undelivered_pending_and_dead_oldest_first_with_incident_numb
     async with db.read() as session:
         listed = await q.list_undelivered(session=session)
 
-    assert [(r.id, r.status, number) for r, number in listed] == [
+    assert [(r.id, r.status, r.incident_number) for r in listed] == [
         (dead, q.DEAD, 2),
         (pending, q.PENDING, 1),
         (loose, q.PENDING, None),
