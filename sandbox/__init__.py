@@ -1,1 +1,1 @@
-"""Offline stand-ins for Slack: a Web API emulator and a driver that plays Slack's side."""
+"""Offline stand-ins for Slack and Atlassian Statuspage, split by API family, and the demo."""

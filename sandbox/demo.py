@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import secrets
 import shutil
 import socket
-import sys
 import tempfile
 from pathlib import Path
 
 import aiohttp
 from aiohttp import web
 
-from bot.app import RELAY, create_app
+from bot.app import create_app
 from bot.config import Secret, Settings
-from bot.slack_blocks import SUMMARY_ACTION, SUMMARY_BLOCK
+from bot.keys import RELAY
+from bot.slack.ids import SUMMARY_ACTION, SUMMARY_BLOCK
+from sandbox.demo_print import out, print_channels, show_public
 from sandbox.slack_driver import SlackDriver
 from sandbox.slack_emulator import EmUser, SlackEmulator
 from sandbox.statuspage_emulator import StatuspageEmulator
@@ -32,11 +32,6 @@ PEOPLE = [
 COMPONENTS = ("Checkout", "API", "Dashboard")
 
 
-def _out(text: str = "") -> None:
-    sys.stdout.write(text + "\n")
-    sys.stdout.flush()
-
-
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -44,26 +39,20 @@ def _free_port() -> int:
 
 
 class Demo:
-    """Plays the scripted incident and prints it as people would see it."""
+    """Plays the scripted incident, printing what each person typed and saw."""
 
     def __init__(
-        self,
-        driver: SlackDriver,
-        slack: SlackEmulator,
-        statuspage: StatuspageEmulator,
-        app: web.Application,
-        url: str,
+        self, driver: SlackDriver, slack: SlackEmulator, app: web.Application, url: str
     ) -> None:
-        self.driver, self.slack, self.statuspage = driver, slack, statuspage
-        self.app, self.url = app, url
+        self.driver, self.slack, self.app, self.url = driver, slack, app, url
 
     async def say(self, user: str, channel: str, text: str) -> None:
         """Type `/incident <text>` (as Slack sends it) as `user` and print the private answer."""
         name = self.slack.users[user].name
-        _out(f"  {name} in #{self.slack.channels[channel].name}: /incident {text}")
+        out(f"  {name} in #{self.slack.channels[channel].name}: /incident {text}")
         reply = await self.driver.command(user_id=user, channel_id=channel, text=text)
         answer = self.slack.render_text(reply.text) if reply.text else "(nothing: a form opens)"
-        _out(f"      only {name} sees ({reply.elapsed * 1000:.0f} ms): {answer}")
+        out(f"      only {name} sees ({reply.elapsed * 1000:.0f} ms): {answer}")
         await self.settle()
 
     async def settle(self) -> None:
@@ -74,7 +63,15 @@ class Demo:
 
     async def play(self) -> str:
         """Run the incident; return the incident channel's ID."""
-        _out("=== What people typed, and what only they saw ===")
+        out("=== What people typed, and what only they saw ===")
+        channel = await self.declare()
+        await self.respond(channel)
+        await self.stumble(channel)
+        await self.close(channel)
+        return channel
+
+    async def declare(self) -> str:
+        """Declare the incident, staff it, and pin a first clue; return its channel's ID."""
         await self.say(ALICE, GENERAL, "declare sev2 Checkout API failing: <!channel> 5xx on /pay")
         channel = next(
             c.id
@@ -95,6 +92,10 @@ class Demo:
             "Payment gateway p99 went from 200ms to 9s right after config push 4512",
             by=DAVE,
         )
+        return channel
+
+    async def respond(self, channel: str) -> None:
+        """Escalate, tell the public, find the cause, mitigate, and note follow-ups."""
         await self.say(ALICE, channel, "severity sev1")
         await self.say(BOB, channel, "public-name Checkout errors for some customers")
         await self.say(BOB, channel, "impact Checkout,API partial")
@@ -116,18 +117,23 @@ class Demo:
         await self.say(ALICE, channel, "milestone detected -20m")
         await self.say(CAROL, channel, "action Alert on payment gateway p99 <@U0CAROL|carol>")
         await self.say(BOB, channel, "action Canary config pushes region by region")
+
+    async def stumble(self, channel: str) -> None:
+        """Type the mistakes people make, to show the answers they get."""
         await self.say(DAVE, channel, "severity sev9")
         await self.say(DAVE, channel, "milestone mitigated yesterday-ish")
         await self.say(DAVE, channel, "impact Billing major")
         await self.say(DAVE, GENERAL, "update typed in the wrong channel")
+
+    async def close(self, channel: str) -> None:
+        """Summarise, resolve, follow up, publish the public summary, and list incidents."""
         await self.say(ALICE, channel, "summary")
-        await self.show_public("while the incident is being monitored")
+        await show_public(self.url, "while the incident is being monitored")
         await self.say(ALICE, channel, "resolve Checkout has been healthy for 30 minutes")
         await self.say(CAROL, channel, "action done 1")
         await self.say(BOB, channel, "actions")
         await self.publish_summary(channel)
         await self.say(CAROL, GENERAL, "list")
-        return channel
 
     async def publish_summary(self, channel: str) -> None:
         """Open the publish form as Bob and submit the prefilled public summary."""
@@ -138,8 +144,8 @@ class Demo:
             await asyncio.sleep(0.02)
         view = self.slack.views[-1]["view"]
         text = view["blocks"][1]["element"]["initial_value"]
-        _out("  bob reviews the prefilled public summary in the form and presses Publish:")
-        _out("      " + text.replace("\n", "\n      "))
+        out("  bob reviews the prefilled public summary in the form and presses Publish:")
+        out("      " + text.replace("\n", "\n      "))
         values = {SUMMARY_BLOCK: {SUMMARY_ACTION: {"type": "plain_text_input", "value": text}}}
         await self.driver.view_submission(user_id=BOB, view=view, values=values)
         await asyncio.sleep(0.2)
@@ -148,7 +154,7 @@ class Demo:
     async def pin(self, channel: str, author: str, text: str, *, by: str) -> None:
         """Post a message as `author` and have `by` react with :pushpin:, delivered twice."""
         note = self.slack.add_message(channel, author, text)
-        _out(
+        out(
             f"  {self.slack.users[author].name} posts in the channel; "
             f"{self.slack.users[by].name} reacts with :pushpin: (Slack delivers it twice)"
         )
@@ -165,79 +171,16 @@ class Demo:
         await asyncio.sleep(0.2)
         await self.settle()
 
-    async def show_public(self, moment: str) -> None:
-        """Print what the public status page says now."""
-        async with (
-            aiohttp.ClientSession() as http,
-            http.get(f"{self.url}/api/v2/summary.json") as response,
-        ):
-            summary = json.loads(await response.text())
-        _out(f"\n=== The public status page {self.url}/status, {moment} ===")
-        _out(f"  {summary['status']['description']}")
-        for component in summary["components"]:
-            _out(f"  {component['name']:10} {component['status']}")
-        for incident in summary["incidents"]:
-            _out(
-                f"  Incident: {incident['name']} ({incident['status']}, impact "
-                f"{incident['impact']})"
-            )
-            for update in incident["incident_updates"]:
-                _out(f"    {update['status']:13} {update['body']}")
-        async with (
-            aiohttp.ClientSession() as http,
-            http.get(f"{self.url}/api/v2/incidents.json") as response,
-        ):
-            history = json.loads(await response.text())["incidents"]
-        for incident in history:
-            if incident["resolved_at"]:
-                _out(f"  Past incident: {incident['name']} (resolved)")
-                if incident.get("postmortem_body"):
-                    summary = incident["postmortem_body"].replace("\n", "\n      ")
-                    _out(f"    post-incident summary:\n      {summary}")
-        _out()
 
-    def print_channels(self, incident_channel: str) -> None:
-        """Print each channel as its members read it, then Statuspage's copy."""
-        for channel_id in (incident_channel, ANNOUNCE):
-            channel = self.slack.channels[channel_id]
-            _out(f"\n=== #{channel.name} (topic: {self.slack.render_text(channel.topic)})")
-            _out(self.slack.transcript(channel_id))
-        for response in self.slack.responses:
-            _out(
-                "\n=== only the declarer sees, in #general\n"
-                + self.slack.render_text(str(response.get("text", "")))
-            )
-        for message in self.slack.history(incident_channel):
-            for file in message.files:
-                content = self.slack.files[file["id"]]["content"].decode()
-                _out(f"\n=== {file['name']}, the post-mortem draft posted in the channel ===")
-                _out(content)
-        for incident in self.statuspage.incidents.values():
-            _out(
-                f"\n=== Atlassian Statuspage (emulated): {incident['name']} "
-                f"[{incident['status']}, impact {incident['impact']}]"
-            )
-            for update in reversed(incident["incident_updates"]):
-                _out(f"  {update['created_at'][11:16]} {update['status']:13} {update['body']}")
-            states = ", ".join(
-                f"{c['name']}: {c['status']}" for c in self.statuspage.components.values()
-            )
-            _out(f"  components now: {states}")
-            if incident.get("postmortem_body"):
-                _out(f"  postmortem (published): {incident['postmortem_body']}")
-
-
-async def run_demo(*, port: int, once: bool) -> None:
-    """Start emulators and server, play the incident, print it, then serve until Ctrl-C."""
-    slack = SlackEmulator(users=PEOPLE, channels=[(GENERAL, "general"), (ANNOUNCE, "incidents")])
-    statuspage = StatuspageEmulator(components=COMPONENTS, page_name="Example Status")
-    await slack.start()
-    await statuspage.start()
-    workdir = Path(tempfile.mkdtemp(prefix="warroom-demo-"))
-    signing_secret = secrets.token_hex(16)
-    port = port or _free_port()
+def _settings(
+    slack: SlackEmulator,
+    statuspage: StatuspageEmulator,
+    workdir: Path,
+    signing_secret: str,
+    port: int,
+) -> Settings:
     url = f"http://127.0.0.1:{port}"
-    settings = Settings(
+    return Settings(
         slack_bot_token=Secret(slack.bot_token),
         slack_signing_secret=Secret(signing_secret),
         slack_app_token=None,
@@ -255,11 +198,24 @@ async def run_demo(*, port: int, once: bool) -> None:
         statuspage_rate=20.0,
         display_timezone="America/New_York",
     )
+
+
+async def run_demo(*, port: int, once: bool) -> None:
+    """Start emulators and server, play the incident, print it, then serve until Ctrl-C."""
+    slack = SlackEmulator(users=PEOPLE, channels=[(GENERAL, "general"), (ANNOUNCE, "incidents")])
+    statuspage = StatuspageEmulator(components=COMPONENTS, page_name="Example Status")
+    await slack.start()
+    await statuspage.start()
+    workdir = Path(tempfile.mkdtemp(prefix="warroom-demo-"))
+    signing_secret = secrets.token_hex(16)
+    port = port or _free_port()
+    url = f"http://127.0.0.1:{port}"
+    settings = _settings(slack, statuspage, workdir, signing_secret, port)
     app = create_app(settings)
     runner = web.AppRunner(app)
     await runner.setup()
     await web.TCPSite(runner, settings.host, port).start()
-    _out(
+    out(
         f"warroom demo: server on {url}, Slack emulator on {slack.base_url}, Statuspage "
         f"emulator on {statuspage.base_url}\n"
     )
@@ -268,12 +224,12 @@ async def run_demo(*, port: int, once: bool) -> None:
             driver = SlackDriver(
                 bot_url=url, signing_secret=signing_secret, session=session, emulator=slack
             )
-            demo = Demo(driver, slack, statuspage, app, url)
+            demo = Demo(driver, slack, app, url)
             channel = await demo.play()
-            demo.print_channels(channel)
-            await demo.show_public("after resolution")
+            print_channels(slack, statuspage, (channel, ANNOUNCE))
+            await show_public(url, "after resolution")
         if not once:
-            _out(
+            out(
                 f"The server keeps running: open {url}/status in a browser, or {url}/healthz."
                 " Ctrl-C stops it."
             )

@@ -1,8 +1,12 @@
-"""What every emulator shares: serving its aiohttp app on a local port."""
+"""What every emulator shares: serving its aiohttp app on a local port, and its state."""
 
 from __future__ import annotations
 
+from typing import Generic, Protocol, TypeVar, cast
+
 from aiohttp import web
+
+T = TypeVar("T")
 
 
 class LocalServer:
@@ -35,3 +39,26 @@ class LocalServer:
         if self._base is None:
             raise RuntimeError(f"{type(self).__name__} has not been started")
         return self._base
+
+    def remember_base(self, request: web.Request) -> None:
+        """Learn the base URL from a first request, when served by someone else's runner."""
+        if self._base is None:
+            self._base = f"{request.scheme}://{request.host}"
+
+
+class _HasState(Protocol):
+    @property
+    def state(self) -> object: ...
+
+
+class Shared(Generic[T]):
+    """An emulator attribute kept on its state object, so tests read and set it in one place."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    def __get__(self, emulator: _HasState, owner: type | None = None) -> T:
+        return cast(T, getattr(emulator.state, self._name))
+
+    def __set__(self, emulator: _HasState, value: T) -> None:
+        setattr(emulator.state, self._name, value)

@@ -23,6 +23,17 @@ def slack_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _button(message: Json | None, action_id: str, value: str) -> tuple[str, str]:
+    """Return the block_id and label of the button with action_id in message (last one wins)."""
+    block_id, label = "b0", value
+    for block in (message.get("blocks") or []) if message else []:
+        for element in block.get("elements") or [block.get("accessory") or {}]:
+            if isinstance(element, dict) and element.get("action_id") == action_id:
+                block_id = str(block.get("block_id") or block_id)
+                label = str((element.get("text") or {}).get("text") or label)
+    return block_id, label
+
+
 @dataclass
 class DriverReply:
     status: int
@@ -177,12 +188,7 @@ class SlackDriver:
     ) -> DriverReply:
         """Click a button (action_id, value) on a message in channel_id."""
         message = self._find_message(channel_id, action_id, message_ts)
-        block_id, label = "b0", value
-        for block in (message.get("blocks") or []) if message else []:
-            for element in block.get("elements") or [block.get("accessory") or {}]:
-                if isinstance(element, dict) and element.get("action_id") == action_id:
-                    block_id = str(block.get("block_id") or block_id)
-                    label = str((element.get("text") or {}).get("text") or label)
+        block_id, label = _button(message, action_id, value)
         ts = message["ts"] if message else message_ts
         payload: Json = {
             **self._common(),

@@ -70,6 +70,15 @@ async def test_auth_bad_or_missing_token_returns_auth_errors(emulator: SlackEmul
     assert [m for m, _ in emulator.calls] == ["auth.test", "auth.test"]
 
 
+async def test_auth_rotated_bot_token_refuses_old_and_accepts_new(
+    emulator: SlackEmulator, client: AsyncWebClient
+) -> None:
+    emulator.bot_token = "xoxb-rotated"
+    assert (await _error_of(client.auth_test())).response["error"] == "invalid_auth"
+    rotated = AsyncWebClient(token="xoxb-rotated", base_url=emulator.api_url, retry_handlers=[])
+    assert (await rotated.auth_test())["ok"] is True
+
+
 async def test_api_json_body_and_unknown_method_are_handled(
     emulator: SlackEmulator, client: AsyncWebClient
 ) -> None:

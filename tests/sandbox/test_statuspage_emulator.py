@@ -133,6 +133,13 @@ async def test_routing_unknown_path_or_method_returns_404(
     assert (await call(http, emulator, "GET", "/nothing/here", key=None))[0] == 401
 
 
+async def test_routing_head_request_is_answered_like_get(
+    emulator: StatuspageEmulator, http: aiohttp.ClientSession
+) -> None:
+    assert (await call(http, emulator, "HEAD", "/pages/{page}/components"))[0] == 200
+    assert (await call(http, emulator, "HEAD", "/pages/nope"))[0] == 404
+
+
 # ----- components ----------------------------------------------------------------------
 async def test_components_list_returns_seeded_components_in_order(
     emulator: StatuspageEmulator, http: aiohttp.ClientSession

@@ -1,0 +1,102 @@
+"""chat.*: postMessage, update and postEphemeral, and how a message looks in API answers."""
+
+from __future__ import annotations
+
+from sandbox.slack.args import Json, SlackError, arg, decoded
+from sandbox.slack.blocks import check_blocks
+from sandbox.slack.workspace import APP_ID, BOT_ID, EmMessage, Method, Workspace
+
+MAX_TEXT = 40_000
+
+
+def message_obj(ws: Workspace, m: EmMessage, with_metadata: bool = True) -> Json:
+    """Return a message as chat.*, conversations.* and pins.list show it."""
+    out: Json = {"type": "message", "user": m.user, "text": m.text, "ts": m.ts, "team": ws.team_id}
+    if m.user == ws.bot_user_id:
+        out |= {"bot_id": BOT_ID, "app_id": APP_ID}
+    if m.blocks is not None:
+        out["blocks"] = m.blocks
+    replies = [r for r in ws.messages if r.thread_ts == m.ts and r.ts != m.ts]
+    if m.thread_ts or replies:
+        out["thread_ts"] = m.thread_ts or m.ts
+    if replies:
+        out |= {"reply_count": len(replies), "latest_reply": replies[-1].ts}
+    if m.metadata is not None and with_metadata:
+        out["metadata"] = m.metadata
+    if m.edited:
+        out["edited"] = {"user": m.user, "ts": m.ts}
+    if m.reactions:
+        out["reactions"] = [
+            {"name": n, "users": u, "count": len(u)} for n, u in m.reactions.items()
+        ]
+    if m.ts in ws.pins.get(m.channel, []):
+        out["pinned_to"] = [m.channel]
+    if m.files:
+        out |= {"files": m.files, "upload": True}
+    return out
+
+
+def _content(p: Json) -> tuple[str, list[Json] | None]:
+    text = str(p.get("text") or "")
+    blocks = check_blocks(decoded(p, "blocks", "invalid_blocks_format"))
+    if not text.strip() and not blocks and not p.get("attachments"):
+        raise SlackError("no_text")
+    if len(text) > MAX_TEXT:
+        raise SlackError("msg_too_long")
+    return text, blocks
+
+
+def _metadata(p: Json) -> Json | None:
+    meta = decoded(p, "metadata", "invalid_metadata_format")
+    if meta is not None and not (
+        isinstance(meta, dict)
+        and meta.get("event_type")
+        and isinstance(meta.get("event_payload"), dict)
+    ):
+        raise SlackError("invalid_metadata_format")
+    return meta
+
+
+def post_message(ws: Workspace, p: Json) -> Json:
+    ch = ws.target(arg(p, "channel"))
+    text, blocks = _content(p)
+    thread_ts = str(p["thread_ts"]) if p.get("thread_ts") else None
+    msg = ws.append(ch.id, ws.bot_user_id, text, blocks, thread_ts, _metadata(p))
+    return {"channel": ch.id, "ts": msg.ts, "message": message_obj(ws, msg)}
+
+
+def update(ws: Workspace, p: Json) -> Json:
+    ch = ws.channel(p)
+    msg = ws.message(ch.id, arg(p, "ts"))
+    if msg.user != ws.bot_user_id:
+        raise SlackError("cant_update_message")
+    if ch.is_archived:
+        raise SlackError("is_archived")
+    if p.get("text") is None and p.get("blocks") is None:
+        raise SlackError("no_text")
+    blocks = check_blocks(decoded(p, "blocks", "invalid_blocks_format"))
+    if p.get("text") is not None:
+        msg.text = str(p["text"])
+    if blocks is not None:
+        msg.blocks = blocks or None
+    if p.get("metadata"):
+        msg.metadata = _metadata(p)
+    msg.edited = True
+    return {"channel": ch.id, "ts": msg.ts, "text": msg.text, "message": message_obj(ws, msg)}
+
+
+def post_ephemeral(ws: Workspace, p: Json) -> Json:
+    ch, user = ws.channel(p), ws.user(arg(p, "user"))
+    text, blocks = _content(p)
+    if user.id not in ch.members:
+        raise SlackError("user_not_in_channel")
+    ws.writable(ch)
+    ws.ephemerals.append({"channel": ch.id, "user": user.id, "text": text, "blocks": blocks})
+    return {"message_ts": ws.next_ts()}
+
+
+METHODS: dict[str, Method] = {
+    "chat.postMessage": post_message,
+    "chat.update": update,
+    "chat.postEphemeral": post_ephemeral,
+}

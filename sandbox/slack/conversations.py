@@ -1,0 +1,200 @@
+"""conversations.*: create, join, invite, topic and purpose, archive, list, history, replies."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from sandbox.slack.args import Json, SlackError, arg, new_id, truthy, ts_key
+from sandbox.slack.chat import message_obj
+from sandbox.slack.workspace import EmChannel, Method, Workspace
+
+_NAME_RE = re.compile(r"[a-z0-9_-]+")
+MAX_NAME = 80
+MAX_TOPIC = 250
+
+
+def channel_obj(ws: Workspace, ch: EmChannel) -> Json:
+    """Return a channel as conversations.* methods show it."""
+    if ch.is_im:
+        user = next(iter(ch.members - {ws.bot_user_id}), ch.name)
+        return {
+            "id": ch.id,
+            "is_im": True,
+            "user": user,
+            "created": ch.created,
+            "is_archived": False,
+            "is_org_shared": False,
+        }
+    return {
+        "id": ch.id,
+        "name": ch.name,
+        "name_normalized": ch.name,
+        "is_channel": True,
+        "is_group": False,
+        "is_im": False,
+        "is_mpim": False,
+        "is_private": ch.is_private,
+        "created": ch.created,
+        "creator": ch.creator,
+        "is_archived": ch.is_archived,
+        "is_general": ch.name == "general",
+        "is_member": ws.bot_user_id in ch.members,
+        "topic": {"value": ch.topic, "creator": "", "last_set": 0},
+        "purpose": {"value": ch.purpose, "creator": "", "last_set": 0},
+        "num_members": len(ch.members),
+    }
+
+
+def _check_name(ws: Workspace, name: str) -> None:
+    if not name:
+        raise SlackError("invalid_name_required")
+    if len(name) > MAX_NAME:
+        raise SlackError("invalid_name_maxlength")
+    if not _NAME_RE.fullmatch(name):
+        raise SlackError("invalid_name_specials")
+    if not name.strip("-_"):
+        raise SlackError("invalid_name_punctuation")
+    if ws.channel_by_name(name) is not None:
+        raise SlackError("name_taken")
+
+
+def create(ws: Workspace, p: Json) -> Json:
+    name = str(p.get("name") or "")
+    _check_name(ws, name)
+    ch = EmChannel(
+        new_id("C"),
+        name,
+        ws.bot_user_id,
+        int(time.time()),
+        members={ws.bot_user_id},
+        is_private=truthy(p.get("is_private")),
+    )
+    ws.channels[ch.id] = ch
+    return {"channel": channel_obj(ws, ch)}
+
+
+def invite(ws: Workspace, p: Json) -> Json:
+    ch = ws.writable(ws.channel(p))
+    raw = p.get("users")
+    listed = ",".join(map(str, raw)) if isinstance(raw, list) else arg(p, "users")
+    ids = [u.strip() for u in listed.split(",") if u.strip()]
+    if ws.bot_user_id in ids:
+        raise SlackError("cant_invite_self")
+    for user_id in ids:
+        ws.user(user_id)
+    if not ids or ch.members.issuperset(ids):
+        raise SlackError("already_in_channel" if ids else "no_user")
+    ch.members.update(ids)
+    return {"channel": channel_obj(ws, ch)}
+
+
+def join(ws: Workspace, p: Json) -> Json:
+    ch = ws.channel(p)
+    if ch.is_private or ch.is_im:
+        raise SlackError("method_not_supported_for_channel_type")
+    if ch.is_archived:
+        raise SlackError("is_archived")
+    already = ws.bot_user_id in ch.members
+    ch.members.add(ws.bot_user_id)
+    out: Json = {"channel": channel_obj(ws, ch)}
+    return out | ({"warning": "already_in_channel"} if already else {})
+
+
+def _set_text(ws: Workspace, p: Json, key: str) -> Json:
+    ch = ws.channel(p)
+    if key not in p:
+        raise SlackError("invalid_arguments", [f"[ERROR] missing required field: {key}"])
+    if len(str(p[key])) > MAX_TOPIC:
+        raise SlackError("too_long")
+    setattr(ws.writable(ch), key, str(p[key]))
+    return {"channel": channel_obj(ws, ch)}
+
+
+def set_topic(ws: Workspace, p: Json) -> Json:
+    return _set_text(ws, p, "topic")
+
+
+def set_purpose(ws: Workspace, p: Json) -> Json:
+    return _set_text(ws, p, "purpose")
+
+
+def info(ws: Workspace, p: Json) -> Json:
+    return {"channel": channel_obj(ws, ws.channel(p))}
+
+
+def archive(ws: Workspace, p: Json) -> Json:
+    ch = ws.channel(p)
+    if ch.is_archived:
+        raise SlackError("already_archived")
+    if ch.name == "general":
+        raise SlackError("cant_archive_general")
+    ch.is_archived = True
+    return {}
+
+
+def list_(ws: Workspace, p: Json) -> Json:
+    skip = truthy(p.get("exclude_archived"))
+    chans = [
+        channel_obj(ws, c)
+        for c in ws.channels.values()
+        if not c.is_im
+        and not (skip and c.is_archived)
+        and (not c.is_private or ws.bot_user_id in c.members)
+    ]
+    return {"channels": chans, "response_metadata": {"next_cursor": ""}}
+
+
+def members(ws: Workspace, p: Json) -> Json:
+    return {"members": sorted(ws.channel(p).members), "response_metadata": {"next_cursor": ""}}
+
+
+def history(ws: Workspace, p: Json) -> Json:
+    """Answer conversations.history: thread parents only, newest first, within oldest/latest."""
+    ch = ws.channel(p)
+    try:
+        limit = int(p.get("limit") or 100)
+    except ValueError as exc:
+        raise SlackError("invalid_limit") from exc
+    oldest, latest = ts_key(p.get("oldest") or 0), ts_key(p.get("latest") or "1e12")
+    inclusive = truthy(p.get("inclusive"))
+    found = [
+        m
+        for m in reversed(ws.history(ch.id))
+        if m.thread_ts in (None, m.ts)
+        and (oldest <= ts_key(m.ts) <= latest if inclusive else oldest < ts_key(m.ts) < latest)
+    ]
+    meta = truthy(p.get("include_all_metadata"))
+    return {
+        "messages": [message_obj(ws, m, meta) for m in found[:limit]],
+        "has_more": len(found) > limit,
+        "pin_count": len(ws.pins.get(ch.id, [])),
+        "response_metadata": {"next_cursor": ""},
+    }
+
+
+def replies(ws: Workspace, p: Json) -> Json:
+    """Answer conversations.replies: the parent, then its replies."""
+    ch, ts = ws.channel(p), arg(p, "ts")
+    try:
+        parent = ws.message(ch.id, ts)
+    except SlackError as exc:
+        raise SlackError("thread_not_found") from exc
+    thread = [parent, *(m for m in ws.history(ch.id) if m.thread_ts == ts and m.ts != ts)]
+    meta = truthy(p.get("include_all_metadata"))
+    return {"messages": [message_obj(ws, m, meta) for m in thread], "has_more": False}
+
+
+METHODS: dict[str, Method] = {
+    "conversations.create": create,
+    "conversations.invite": invite,
+    "conversations.join": join,
+    "conversations.setTopic": set_topic,
+    "conversations.setPurpose": set_purpose,
+    "conversations.info": info,
+    "conversations.history": history,
+    "conversations.replies": replies,
+    "conversations.archive": archive,
+    "conversations.list": list_,
+    "conversations.members": members,
+}

@@ -1,0 +1,176 @@
+"""The emulated workspace: its people, channels and messages, and what the app has done there."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sandbox.slack.args import Json, SlackError, arg, new_id
+
+BOT_ID = "B0WARROOM"
+APP_ID = "A0WARROOM"
+
+
+@dataclass
+class EmUser:
+    id: str
+    name: str
+    real_name: str
+    tz: str = "UTC"
+    tz_offset: int = 0
+    is_bot: bool = False
+
+
+@dataclass
+class EmChannel:
+    id: str
+    name: str
+    creator: str
+    created: int
+    topic: str = ""
+    purpose: str = ""
+    members: set[str] = field(default_factory=set)
+    is_archived: bool = False
+    is_private: bool = False
+    is_im: bool = False
+
+
+@dataclass
+class EmMessage:
+    channel: str
+    ts: str
+    user: str
+    text: str
+    blocks: list[dict[str, Any]] | None
+    thread_ts: str | None
+    metadata: dict[str, Any] | None
+    edited: bool = False
+    reactions: dict[str, list[str]] = field(default_factory=dict)
+    files: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Workspace:
+    """Everything the emulated Slack remembers; the Web API families read and change it."""
+
+    def __init__(
+        self,
+        *,
+        bot_token: str,
+        app_token: str,
+        team_id: str,
+        bot_user_id: str,
+        users: Iterable[EmUser],
+        channels: Iterable[tuple[str, str]],
+        base_url: Callable[[], str],
+    ) -> None:
+        self.bot_token, self.app_token = bot_token, app_token
+        self.team_id, self.bot_user_id = team_id, bot_user_id
+        self.base_url = base_url
+        self.users: dict[str, EmUser] = {bot_user_id: EmUser(bot_user_id, "warroom", "Warroom")}
+        self.users[bot_user_id].is_bot = True
+        self.users.update({u.id: u for u in users})
+        now = int(time.time())
+        self.channels: dict[str, EmChannel] = {
+            cid: EmChannel(cid, name, bot_user_id, now, members=set(self.users))
+            for cid, name in channels
+        }
+        self.messages: list[EmMessage] = []
+        self.pins: dict[str, list[str]] = {}  # channel id -> pinned message timestamps
+        self.ephemerals: list[Json] = []
+        self.responses: list[Json] = []  # bodies POSTed to response URLs
+        self.views: list[Json] = []  # views.open/push calls: {"trigger_id", "view"}
+        self.calls: list[tuple[str, Json]] = []  # every Web API call: (method, arguments)
+        self.files: dict[str, Json] = {}
+        self.canvases: dict[str, str] = {}  # channel id -> the channel canvas's markdown
+        self.usergroups: dict[str, set[str]] = {}  # user group id (S...) -> member user ids
+        self.trigger_ttl = 3.0
+        self.triggers: dict[str, float] = {}  # trigger id -> time.monotonic() when issued
+        self.response_ids: set[str] = set()
+        self.open_views: dict[str, Json] = {}
+        self.uploaded: set[str] = set()  # file ids whose bytes were uploaded
+        self._last_us = 0
+
+    # ----- reading -------------------------------------------------------------------
+    def channel_by_name(self, name: str) -> EmChannel | None:
+        """Find a (possibly archived) channel by name."""
+        name = name.removeprefix("#")
+        return next((c for c in self.channels.values() if c.name == name and not c.is_im), None)
+
+    def history(self, channel_id: str) -> list[EmMessage]:
+        """Return a channel's messages, oldest first, thread replies included."""
+        return [m for m in self.messages if m.channel == channel_id]
+
+    def user(self, user_id: str) -> EmUser:
+        """Return a user, or refuse with user_not_found."""
+        if user_id not in self.users:
+            raise SlackError("user_not_found")
+        return self.users[user_id]
+
+    def channel(self, p: Json, key: str = "channel") -> EmChannel:
+        """Return the channel named by argument `key`, as far as the bot may see it."""
+        ch = self.channels.get(arg(p, key))
+        if ch is None or (ch.is_private and self.bot_user_id not in ch.members):
+            raise SlackError("channel_not_found")
+        return ch
+
+    def writable(self, ch: EmChannel) -> EmChannel:
+        """Return the channel if the bot may write to it."""
+        if ch.is_archived:
+            raise SlackError("is_archived")
+        if self.bot_user_id not in ch.members:
+            raise SlackError("not_in_channel")
+        return ch
+
+    def target(self, ref: str) -> EmChannel:
+        """Return where a post to `ref` (channel id, name, or user id for a DM) goes."""
+        ch = self.channels.get(ref) or self.channel_by_name(ref)
+        if ch is None and ref[:1] in "UW" and ref in self.users:
+            ch = next((c for c in self.channels.values() if c.is_im and ref in c.members), None)
+            if ch is None:
+                ch = self._open_dm(ref)
+        return self.writable(self.channel({"channel": ch.id if ch else ref}))
+
+    def _open_dm(self, user_id: str) -> EmChannel:
+        ch = EmChannel(
+            new_id("D"),
+            user_id,
+            user_id,
+            int(time.time()),
+            is_private=True,
+            members={user_id, self.bot_user_id},
+            is_im=True,
+        )
+        self.channels[ch.id] = ch
+        return ch
+
+    def message(self, channel_id: str, ts: str) -> EmMessage:
+        """Return the message at ts in a channel, or refuse with message_not_found."""
+        found = next((m for m in self.messages if m.channel == channel_id and m.ts == ts), None)
+        if found is None:
+            raise SlackError("message_not_found")
+        return found
+
+    # ----- writing -------------------------------------------------------------------
+    def next_ts(self) -> str:
+        """Return a fresh message timestamp, unique and increasing like Slack's."""
+        self._last_us = max(int(time.time() * 1_000_000), self._last_us + 1)
+        return f"{self._last_us // 1_000_000}.{self._last_us % 1_000_000:06d}"
+
+    def append(
+        self,
+        channel: str,
+        user: str,
+        text: str,
+        blocks: list[Json] | None = None,
+        thread_ts: str | None = None,
+        metadata: Json | None = None,
+    ) -> EmMessage:
+        """Add a message to a channel and return it."""
+        msg = EmMessage(channel, self.next_ts(), user, text, blocks, thread_ts, metadata)
+        self.messages.append(msg)
+        return msg
+
+
+Method = Callable[[Workspace, Json], Json]
