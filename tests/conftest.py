@@ -1,12 +1,12 @@
 """Shared fixtures: databases (SQLite, and PostgreSQL when TEST_DATABASE_URL is set), the
-Slack emulator, and the real bot server on a local port."""
+Slack emulator, and the real bot server on a local port. Plain helpers live in tests/support.py."""
 
 from __future__ import annotations
 
-import os
+import asyncio
 import re
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,15 +14,23 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.app import RELAY, create_app
+from bot.app import create_app
 from bot.config import Secret, Settings
+from bot.keys import RELAY
 from sandbox.slack_driver import DriverReply, SlackDriver
 from sandbox.slack_emulator import EmUser, SlackEmulator
-from storage.db import Database, async_url
+from storage.db import Database
 from storage.migrate import migrate
+from tests.support import (
+    BACKENDS,
+    PG_URL,
+    bot_work,
+    drop_database,
+    private_database,
+    reset_postgres,
+    wait_until,
+)
 
 GENERAL, ANNOUNCE = "C0GENERAL", "C0ANNOUNCE"
 ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"
@@ -31,27 +39,30 @@ USERS = [
     EmUser(BOB, "bob", "Bob Okafor"),
     EmUser(CAROL, "carol", "Carol Díaz"),
 ]
-PG_URL = os.environ.get("TEST_DATABASE_URL")
-BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
 
 
-async def reset_postgres(url: str) -> None:
-    """Drop every table so each test starts from an empty PostgreSQL database."""
-    engine = create_async_engine(async_url(url))
-    async with engine.begin() as conn:
-        await conn.execute(text("DROP SCHEMA public CASCADE"))
-        await conn.execute(text("CREATE SCHEMA public"))
-    await engine.dispose()
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """This test session's own PostgreSQL database, next to TEST_DATABASE_URL's."""
+    if not PG_URL:
+        pytest.skip("PostgreSQL only, and TEST_DATABASE_URL is not set")
+    url = private_database(PG_URL)
+    yield url
+    if url != PG_URL:
+        drop_database(url, via=PG_URL)
 
 
 @pytest.fixture(params=BACKENDS)
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A fresh, empty database URL: SQLite always, PostgreSQL when TEST_DATABASE_URL is set."""
+    """A fresh, empty database URL: SQLite always, PostgreSQL when TEST_DATABASE_URL is set.
+
+    One backend only: @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True).
+    """
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'warroom.db'}"
-    assert PG_URL is not None
-    await reset_postgres(PG_URL)
-    return PG_URL
+    url = str(request.getfixturevalue("postgres_url"))
+    await reset_postgres(url)
+    return url
 
 
 @pytest.fixture
@@ -83,15 +94,27 @@ class Bot:
     slack: SlackEmulator
     driver: SlackDriver
     http: aiohttp.ClientSession
+    loops: frozenset[asyncio.Task[Any]] = frozenset()  # the bot's tasks that run until it stops
 
     async def command(self, user: str, channel: str, text: str) -> DriverReply:
-        """Send `/incident <text>` as Slack would, and let the outbox deliver."""
-        reply = await self.driver.command(user_id=user, channel_id=channel, text=text)
-        return reply
+        """Send `/incident <text>` as Slack would and return the ack."""
+        return await self.driver.command(user_id=user, channel_id=channel, text=text)
 
     async def settle(self, limit: float = 20.0) -> None:
-        """Wait until every owed Slack call has been delivered."""
-        await self.app[RELAY].drain(limit)
+        """Wait until the work after every ack is done and every owed delivery is made.
+
+        After this, nothing more happens until the test does something: a test may then check
+        that something was not posted.
+        """
+        relay = self.app[RELAY]
+
+        async def quiet() -> bool:
+            if bot_work(ignore=self.loops):
+                return False
+            await relay.drain(limit)  # a delivery may owe more (a notice): drained in turn
+            return not bot_work(ignore=self.loops)
+
+        await wait_until(quiet, limit, "the bot's work after its acks, and every delivery")
 
     async def declare(
         self, text: str = "declare sev1 Checkout API failing", user: str = ALICE
@@ -144,6 +167,7 @@ async def start_bot(settings: Settings, slack: SlackEmulator, http: aiohttp.Clie
     app = create_app(settings)
     runner = web.AppRunner(app)
     await runner.setup()
+    loops = frozenset(bot_work())  # started with the app; short startup work may be among them
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     url = f"http://127.0.0.1:{runner.addresses[0][1]}"
@@ -151,7 +175,14 @@ async def start_bot(settings: Settings, slack: SlackEmulator, http: aiohttp.Clie
     assert secret is not None
     driver = SlackDriver(bot_url=url, signing_secret=secret.reveal(), session=http, emulator=slack)
     return Bot(
-        url=url, app=app, runner=runner, settings=settings, slack=slack, driver=driver, http=http
+        url=url,
+        app=app,
+        runner=runner,
+        settings=settings,
+        slack=slack,
+        driver=driver,
+        http=http,
+        loops=loops,
     )
 
 

@@ -2,31 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
-
-from bot import slack_blocks as ids
+from bot.slack import ids
 from tests.conftest import ALICE, GENERAL, Bot
-
-
-def values(title: str, severity: str = "sev2", description: str | None = None) -> dict[str, Any]:
-    return {
-        ids.TITLE_BLOCK: {ids.TITLE_ACTION: {"type": "plain_text_input", "value": title}},
-        ids.SEVERITY_BLOCK: {
-            ids.SEVERITY_ACTION: {"type": "static_select", "selected_option": {"value": severity}}
-        },
-        ids.DESCRIPTION_BLOCK: {
-            ids.DESCRIPTION_ACTION: {"type": "plain_text_input", "value": description}
-        },
-    }
-
-
-async def opened_view(bot: Bot, count: int = 1) -> dict[str, Any]:
-    for _ in range(100):
-        if len(bot.slack.views) >= count:
-            return bot.slack.views[-1]["view"]
-        await asyncio.sleep(0.02)
-    raise AssertionError("no view was opened")
+from tests.handlers.forms import opened_view, values
 
 
 async def test_incident_alone_opens_declare_form(bot: Bot) -> None:
@@ -47,7 +25,6 @@ async def test_declare_form_submit_declares_and_messages_declarer(bot: Bot) -> N
     )
     assert reply.status == 200
     assert reply.body == ""  # the form closes
-    await asyncio.sleep(0.2)
     await bot.settle()
     channel = bot.incident_channel(1)
     assert bot.slack.channels[channel].name == "inc-1-login-broken"
@@ -72,10 +49,7 @@ async def test_declare_form_without_title_shows_field_error(bot: Bot) -> None:
 async def test_declare_form_that_slack_cannot_open_falls_back_to_a_hint(bot: Bot) -> None:
     bot.slack.fail("views.open", "expired_trigger_id")
     await bot.command(ALICE, GENERAL, "")
-    for _ in range(100):
-        if bot.slack.responses:
-            break
-        await asyncio.sleep(0.02)
+    await bot.settle()
     [response] = bot.slack.responses
     assert "couldn't open the declare form" in response["text"]
     assert "/incident declare sev2" in response["text"]

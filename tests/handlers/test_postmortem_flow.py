@@ -11,10 +11,11 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot import slack_blocks as ids
 from bot.config import Secret
+from bot.slack import ids
 from sandbox.slack_emulator import SlackEmulator
 from tests.conftest import ALICE, BOB, GENERAL, Bot, bot_settings, start_bot
+from tests.handlers.forms import opened_view
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN = "admin-token-0123456789"
@@ -172,25 +173,17 @@ async def test_publish_form_puts_summary_on_status_page(pm_bot: Bot) -> None:
     await run(pm_bot, channel, (BOB, "impact API partial"), (BOB, "status identified Found it"))
     early = await pm_bot.command(ALICE, channel, "postmortem publish")
     assert early.status == 200
-    for _ in range(100):
-        if any("once the incident is resolved" in r["text"] for r in pm_bot.slack.responses):
-            break
-        await asyncio.sleep(0.02)
+    await pm_bot.settle()
     assert any("once the incident is resolved" in r["text"] for r in pm_bot.slack.responses)
     await run(pm_bot, channel, (ALICE, "resolve Fixed"))
     await pm_bot.command(ALICE, channel, "postmortem publish")
-    for _ in range(100):
-        if pm_bot.slack.views:
-            break
-        await asyncio.sleep(0.02)
-    view = pm_bot.slack.views[-1]["view"]
+    view = await opened_view(pm_bot)
     prefilled = view["blocks"][1]["element"]["initial_value"]
     assert prefilled.startswith("What happened:")
     text = "On Nov 25 checkout failed for 20 minutes <b>because</b> of a bad config."
     values = {ids.SUMMARY_BLOCK: {ids.SUMMARY_ACTION: {"type": "plain_text_input", "value": text}}}
     reply = await pm_bot.driver.view_submission(user_id=ALICE, view=view, values=values)
     assert reply.status == 200
-    await asyncio.sleep(0.2)
     await pm_bot.settle()
     async with pm_bot.http.get(f"{pm_bot.url}/api/v2/incidents.json") as response:
         [incident] = (await response.json())["incidents"]

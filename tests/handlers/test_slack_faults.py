@@ -9,6 +9,9 @@ import aiohttp
 
 from sandbox.slack_emulator import EmChannel, SlackEmulator
 from tests.conftest import ALICE, BOB, GENERAL, Bot, bot_settings, start_bot
+from tests.support import wait_until
+
+ACK_BUDGET = 0.5  # well above an uncontended command (~10 ms), well below the default 2 s
 
 
 def texts(slack: SlackEmulator, channel: str) -> list[str]:
@@ -94,7 +97,11 @@ async def test_declare_during_outage_is_delivered_after_restart(
     reply = await first.command(ALICE, GENERAL, "declare sev1 Payments down")
     assert reply.text.startswith("Declaring *INC-1*")
     await first.command(ALICE, GENERAL, "declare sev2 Search slow")
-    await asyncio.sleep(0.3)
+
+    def both_refused() -> bool:
+        return sum(method == "conversations.create" for method, _ in emulator.calls) >= 2
+
+    await wait_until(both_refused, 10, "Slack refused to create both channels")
     await first.stop()  # the bot goes away with the deliveries still owed
     emulator.clear_faults()
 
@@ -137,22 +144,25 @@ async def test_slow_database_gets_an_ack_and_the_answer_follows(
     emulator: SlackEmulator, tmp_path: object, http: aiohttp.ClientSession
 ) -> None:
     path = f"{tmp_path}/slow.db"
-    bot = await start_bot(bot_settings(emulator, f"sqlite:///{path}"), emulator, http)
+    # The command may work this long before the ack says "Still working on it".
+    settings = bot_settings(emulator, f"sqlite:///{path}", ack_budget=ACK_BUDGET)
+    bot = await start_bot(settings, emulator, http)
     try:
         channel = await bot.declare()
-        blocker = sqlite3.connect(path, isolation_level=None)
-        blocker.execute("BEGIN IMMEDIATE")  # another writer holds the database
-        reply_task = asyncio.create_task(bot.command(BOB, channel, "update written late"))
-        await asyncio.sleep(2.6)
-        blocker.execute("COMMIT")
-        blocker.close()
-        reply = await reply_task
+        blocker = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        # Another writer takes the database; in a thread, as the bot may be finishing a write.
+        await asyncio.to_thread(blocker.execute, "BEGIN IMMEDIATE")
+        try:
+            reply = await bot.command(BOB, channel, "update written late")
+        finally:
+            await asyncio.to_thread(blocker.execute, "COMMIT")
+            blocker.close()
         assert "Still working on it" in reply.text
-        for _ in range(200):
-            if any(r.get("text") == "Update recorded on INC-1." for r in emulator.responses):
-                break
-            await asyncio.sleep(0.05)
-        assert any(r.get("text") == "Update recorded on INC-1." for r in emulator.responses)
+
+        def answered() -> bool:
+            return any(r.get("text") == "Update recorded on INC-1." for r in emulator.responses)
+
+        await wait_until(answered, 10, "the late answer followed")
         await bot.settle()
         assert any("written late" in t for t in texts(emulator, channel))
     finally:

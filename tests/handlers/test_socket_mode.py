@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import aiohttp
 
 from bot.config import Secret
 from sandbox.slack_emulator import SlackEmulator
 from tests.conftest import ALICE, GENERAL, bot_settings, start_bot
+from tests.support import wait_until
 
 
 async def test_socket_mode_command_is_acked_over_the_socket_and_declares(
@@ -17,11 +16,7 @@ async def test_socket_mode_command_is_acked_over_the_socket_and_declares(
     settings = bot_settings(emulator, database_url, slack_app_token=Secret(emulator.app_token))
     bot = await start_bot(settings, emulator, http)
     try:
-        for _ in range(250):
-            if emulator.socket_connected:
-                break
-            await asyncio.sleep(0.02)
-        assert emulator.socket_connected
+        await wait_until(lambda: emulator.socket_connected, 10, "the bot connected its socket")
         ack = await emulator.socket_send(
             "slash_commands",
             {

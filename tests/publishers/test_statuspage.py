@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +13,8 @@ from bot.config import Secret, Settings
 from sandbox.slack_emulator import SlackEmulator
 from sandbox.statuspage_emulator import StatuspageEmulator
 from tests.conftest import ALICE, BOB, Bot, bot_settings, start_bot
+from tests.handlers.forms import opened_view
+from tests.support import wait_until
 
 
 @dataclass
@@ -45,13 +46,6 @@ async def world(
     await sp.stop()
 
 
-async def settle_all(bot: Bot) -> None:
-    """Deliver everything, including the Slack notices that Statuspage deliveries owe."""
-    for _ in range(3):
-        await bot.settle()
-        await asyncio.sleep(0.05)
-
-
 def only_incident(sp: StatuspageEmulator) -> dict[str, Any]:
     assert len(sp.incidents) == 1, list(sp.incidents)
     return next(iter(sp.incidents.values()))
@@ -61,10 +55,11 @@ async def test_whole_incident_is_mirrored_on_statuspage(world: World) -> None:
     bot = await world.start()
     try:
         # Components come from Statuspage's API when STATUS_COMPONENTS is not set.
-        for _ in range(100):
-            if any(path.endswith("/components") for _, path, _ in world.sp.requests):
-                break
-            await asyncio.sleep(0.02)
+        await wait_until(
+            lambda: any(path.endswith("/components") for _, path, _ in world.sp.requests),
+            10,
+            "the components were asked for",
+        )
         channel = await bot.declare("declare sev1 Shard 7 corrupt (internal)")
         steps = [
             (BOB, "update internal only: restore from backup"),
@@ -77,7 +72,7 @@ async def test_whole_incident_is_mirrored_on_statuspage(world: World) -> None:
         for user, text in steps:
             reply = await bot.command(user, channel, text)
             assert ":warning:" not in reply.text, reply.text
-        await settle_all(bot)
+        await bot.settle()
         incident = only_incident(world.sp)
         assert incident["name"] == "Elevated error rates"
         assert incident["status"] == "resolved"
@@ -109,7 +104,7 @@ async def test_rate_limit_and_outage_delay_but_keep_order(world: World) -> None:
         world.sp.fail(503, method="*", path="*", times=6)
         for n in range(1, 5):
             await bot.command(BOB, channel, f"status investigating Public note {n}")
-        await settle_all(bot)
+        await bot.settle()
         incident = only_incident(world.sp)
         bodies = [u["body"] for u in incident["incident_updates"]][::-1]
         assert bodies == [f"Public note {n}" for n in range(1, 5)]
@@ -125,13 +120,12 @@ async def test_revoked_key_is_reported_not_retried_forever(world: World) -> None
         channel = await bot.declare()
         world.sp.api_key = "rotated"
         await bot.command(BOB, channel, "status identified Cause found")
-        await settle_all(bot)
+        await bot.settle()
         loud = [m.text for m in world.slack.history(channel) if "NOT published" in m.text]
         assert len(loud) == 1
         assert "refused the API key (401)" in loud[0]
         refused = len(world.sp.requests)
-        await asyncio.sleep(0.5)
-        await bot.settle()
+        await bot.settle()  # a retry would be a pending row, and settle would wait for it
         assert len(world.sp.requests) == refused
         assert world.sp.incidents == {}
     finally:
@@ -145,16 +139,18 @@ async def test_crash_between_remote_create_and_local_commit_makes_no_duplicate(
     channel = await bot.declare()
     world.sp.delay(1.0, method="POST", path="/incidents")
     await bot.command(BOB, channel, "status identified Cause found")
-    await asyncio.sleep(0.3)
-    await bot.stop()  # killed while Statuspage is still creating the incident
-    await asyncio.sleep(1.0)
-    assert len(world.sp.incidents) == 1  # Statuspage did create it
+
+    def creating() -> bool:
+        return any(m == "POST" and p.endswith("/incidents") for m, p, _ in world.sp.requests)
+
+    await wait_until(creating, 10, "Statuspage was asked to create the incident")
+    await bot.stop()  # stopped while Statuspage is still creating the incident
+    await wait_until(lambda: len(world.sp.incidents) == 1, 10, "Statuspage created it")
 
     restarted = await world.start()
     try:
         await restarted.command(BOB, channel, "status monitoring Fix deployed")
-        await asyncio.sleep(world.settings.outbox_lease)  # the dead process's lease expires
-        await settle_all(restarted)
+        await restarted.settle()  # waits out a lease the stopped process may still hold
         incident = only_incident(world.sp)
         bodies = [u["body"] for u in incident["incident_updates"]][::-1]
         assert bodies == ["Cause found", "Fix deployed"]
@@ -163,20 +159,16 @@ async def test_crash_between_remote_create_and_local_commit_makes_no_duplicate(
 
 
 async def test_published_summary_becomes_the_statuspage_postmortem(world: World) -> None:
-    from bot import slack_blocks as ids
+    from bot.slack import ids
 
     bot = await world.start()
     try:
         channel = await bot.declare()
         await bot.command(BOB, channel, "status identified Found it")
         await bot.command(ALICE, channel, "resolve Fixed")
-        await settle_all(bot)
+        await bot.settle()
         await bot.command(ALICE, channel, "postmortem publish")
-        for _ in range(100):
-            if world.slack.views:
-                break
-            await asyncio.sleep(0.02)
-        view = world.slack.views[-1]["view"]
+        view = await opened_view(bot)
         values = {
             ids.SUMMARY_BLOCK: {
                 ids.SUMMARY_ACTION: {
@@ -186,8 +178,7 @@ async def test_published_summary_becomes_the_statuspage_postmortem(world: World)
             }
         }
         await bot.driver.view_submission(user_id=ALICE, view=view, values=values)
-        await asyncio.sleep(0.2)
-        await settle_all(bot)
+        await bot.settle()
         incident = only_incident(world.sp)
         assert incident["postmortem_body"] == "A bad config broke checkout for 20 minutes."
         assert incident["postmortem_published_at"] is not None

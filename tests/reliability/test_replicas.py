@@ -4,24 +4,17 @@ outbox row is delivered by one of them, once."""
 from __future__ import annotations
 
 import asyncio
-import re
 
 import pytest
 
 from tests.conftest import ALICE, ANNOUNCE, BOB, CAROL, GENERAL
-from tests.reliability.conftest import (
-    FixedSlack,
-    FixedStatuspage,
-    ServerFactory,
-    Store,
-    assert_delivered_once,
-    channel_texts,
-    incident_channels,
-    wait_until,
-)
+from tests.reliability.checks import assert_delivered_once, channel_texts, incident_channels
+from tests.reliability.process import FixedSlack, FixedStatuspage, ServerFactory
+from tests.reliability.steps import DECLARING
+from tests.reliability.store import Store
+from tests.support import wait_until
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-DECLARING = re.compile(r"Declaring \*INC-(\d+)\*")
 PEOPLE = [ALICE, BOB, CAROL]
 
 
@@ -45,10 +38,7 @@ async def test_replicas_concurrent_declares_and_updates_delivered_once(
         numbers.append(int(found.group(1)))
     assert sorted(numbers) == list(range(1, 11))
 
-    async def settled() -> bool:
-        return await store.settled()
-
-    await wait_until(settled, 40, "every declare delivered")
+    await wait_until(store.settled, 40, "every declare delivered")
     incidents = await store.incidents()
     assert [i.number for i in incidents] == list(range(1, 11))
     announced = channel_texts(slack, ANNOUNCE)
@@ -71,7 +61,7 @@ async def test_replicas_concurrent_declares_and_updates_delivered_once(
     for (_, number, _), ack in zip(updates, acks, strict=True):
         assert ack.status == 200, ack.body
         assert ack.text == f"Update recorded on INC-{number}.", ack.text
-    await wait_until(settled, 40, "every update delivered")
+    await wait_until(store.settled, 40, "every update delivered")
 
     for _, number, text in updates:
         shown = channel_texts(slack, channels[number] or "")
@@ -88,10 +78,7 @@ async def test_replica_killed_mid_delivery_other_replica_delivers_its_rows_once(
     reply = await first.command(ALICE, GENERAL, "declare sev2 Queue backs up")
     assert DECLARING.search(reply.text), reply.text
 
-    async def settled() -> bool:
-        return await store.settled()
-
-    await wait_until(settled, 30, "the declare delivered")
+    await wait_until(store.settled, 30, "the declare delivered")
     channel = (await store.incident(1)).channel_id
     assert channel is not None
     slack.delay("chat.postMessage", 0.5, times=10_000)
@@ -104,7 +91,7 @@ async def test_replica_killed_mid_delivery_other_replica_delivers_its_rows_once(
     )
     first.kill9()  # whatever it held stays leased until OUTBOX_LEASE runs out
     slack.clear_faults()
-    await wait_until(settled, 40, "the surviving replica delivered everything")
+    await wait_until(store.settled, 40, "the surviving replica delivered everything")
 
     shown = channel_texts(slack, channel)
     assert [sum(note in t for t in shown) for note in notes] == [1] * len(notes), shown

@@ -13,7 +13,7 @@ from sqlmodel import select
 from bot.domain.errors import TryAgain
 from storage.db import Database, async_url
 from storage.models import ProcessedEvent, TimelineEntry
-from tests.conftest import BACKENDS
+from tests.support import BACKENDS
 
 T0 = datetime(2030, 3, 1, 12, 0, tzinfo=UTC)
 UNREACHABLE_PG = "postgresql://postgres@127.0.0.1:1/nowhere"

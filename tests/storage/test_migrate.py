@@ -14,7 +14,7 @@ from bot.domain.model import Severity
 from storage.db import Database
 from storage.incidents import create_incident
 from storage.migrate import _LOCK_KEY, alembic_config, migrate
-from tests.conftest import BACKENDS
+from tests.support import BACKENDS
 
 TABLES = {"counter", "incident", "timeline_entry", "role_assignment", "outbox", "processed_event"}
 T0 = datetime(2030, 3, 1, 12, 0, tzinfo=UTC)
