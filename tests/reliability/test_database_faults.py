@@ -1,13 +1,15 @@
 """The database under the server: SQLite under concurrent writers, PostgreSQL stopped and started.
 
-The PostgreSQL tests stop and start the local cluster (pg_ctlcluster) and wait until it answers.
+The PostgreSQL tests stop and start a throwaway cluster of their own (throwaway_pg.py: initdb
+into a temporary directory, pg_ctl on a free port), never a server they did not start: this
+module's `database_url` puts them on it. They run wherever the PostgreSQL server binaries are
+installed, whether or not TEST_DATABASE_URL is set, and are skipped where they are not.
 """
 
 from __future__ import annotations
 
 import asyncio
-import subprocess
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
@@ -15,13 +17,35 @@ import pytest
 
 from sandbox.slack_driver import DriverReply
 from sandbox.slack_emulator import EmUser
-from storage.db import async_url
 from tests.conftest import ALICE, BOB, CAROL, GENERAL
 from tests.reliability.checks import assert_delivered_once
 from tests.reliability.process import FixedSlack, FixedStatuspage, Server
 from tests.reliability.steps import channel_of, declared_number, occurrences, settle, update
 from tests.reliability.store import Store
-from tests.support import PG_URL, wait_until
+from tests.reliability.throwaway_pg import ThrowawayPostgres, server_binaries, throwaway_postgres
+from tests.support import wait_until
+
+
+@pytest.fixture
+def postgres() -> Iterator[ThrowawayPostgres]:
+    """This test's own PostgreSQL cluster, the only one it may stop and start; deleted after."""
+    bindir = server_binaries()
+    if bindir is None:
+        pytest.skip("no PostgreSQL server binaries (initdb, pg_ctl) in /usr/lib/postgresql/*/bin")
+    with throwaway_postgres(bindir) as cluster:
+        yield cluster
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """tests/conftest.py's, but PostgreSQL is this test's throwaway cluster, not a shared server.
+
+    One backend only: @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True).
+    """
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'warroom.db'}"
+    cluster: ThrowawayPostgres = request.getfixturevalue("postgres")
+    return cluster.url
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -57,42 +81,25 @@ async def test_sqlite_concurrent_commands_all_acked_never_locked(
     await assert_delivered_once(slack, statuspage, store)
 
 
-def _pg_ctl(action: str) -> None:
-    [version] = sorted(p.name for p in Path("/etc/postgresql").iterdir())
-    args = ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", action]
-    if action == "stop":
-        args += ["-m", "fast"]
-    subprocess.run(args, check=True, capture_output=True, timeout=60)
-
-
-async def _pg_answers() -> bool:
-    assert PG_URL is not None
-    url = async_url(PG_URL).replace("postgresql+asyncpg://", "postgresql://")
+async def _pg_answers(postgres: ThrowawayPostgres) -> bool:
     try:
-        conn = await asyncpg.connect(url, timeout=2)
+        conn = await asyncpg.connect(postgres.url, timeout=2)
     except (OSError, asyncpg.PostgresError):
         return False
     await conn.close()
     return True
 
 
-async def _declares_while_postgres_stops(server: Server, limit: int = 40) -> list[DriverReply]:
+async def _declares_while_postgres_stops(
+    server: Server, postgres: ThrowawayPostgres, limit: int = 40
+) -> list[DriverReply]:
     """Stop PostgreSQL (fast) while declaring incidents one after another; return the acks."""
-    stopping = asyncio.create_task(asyncio.to_thread(_pg_ctl, "stop"))
+    stopping = asyncio.create_task(asyncio.to_thread(postgres.stop))
     replies: list[DriverReply] = []
     while not stopping.done() and len(replies) < limit:
         replies.append(await server.command(BOB, GENERAL, f"declare sev3 Racing {len(replies)}"))
     await stopping
     return replies
-
-
-@pytest.fixture
-async def postgres_comes_back() -> AsyncIterator[None]:
-    """Whatever the test does to PostgreSQL, start it again and wait until it answers."""
-    yield
-    if not await _pg_answers():
-        await asyncio.to_thread(_pg_ctl, "start")
-        await wait_until(_pg_answers, 30, "PostgreSQL answers again")
 
 
 CLEAR = "The incident database is not answering right now. Nothing was recorded: try again"
@@ -104,20 +111,20 @@ async def test_postgres_restart_under_bot_answers_try_again_then_recovers(
     slack: FixedSlack,
     statuspage: FixedStatuspage,
     store: Store,
-    postgres_comes_back: None,
+    postgres: ThrowawayPostgres,
 ) -> None:
     declared_number(await server.command(ALICE, GENERAL, "declare sev2 Before the restart"))
     channel = await channel_of(store, 1)
     await settle(store)
 
-    racing = await _declares_while_postgres_stops(server)
+    racing = await _declares_while_postgres_stops(server, postgres)
     down = [
         await server.command(BOB, channel, "update while the database is down"),
         await server.command(CAROL, GENERAL, "declare sev3 Declared while down"),
         await server.command(ALICE, channel, "status identified Not recorded"),
     ]
-    await asyncio.to_thread(_pg_ctl, "start")
-    await wait_until(_pg_answers, 30, "PostgreSQL answers again")
+    await asyncio.to_thread(postgres.start)
+    await wait_until(lambda: _pg_answers(postgres), 30, "PostgreSQL answers again")
 
     for reply in down:
         assert reply.status == 200, reply.body
@@ -148,11 +155,11 @@ async def test_postgres_restart_under_bot_answers_try_again_then_recovers(
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_postgres_shutting_down_answers_database_message_not_apology(
-    server: Server, store: Store, postgres_comes_back: None
+    server: Server, store: Store, postgres: ThrowawayPostgres
 ) -> None:
     declared_number(await server.command(ALICE, GENERAL, "declare sev2 Before the stop"))
 
-    racing = await _declares_while_postgres_stops(server)
+    racing = await _declares_while_postgres_stops(server, postgres)
 
     assert [r.status for r in racing] == [200] * len(racing)
     unclear = [r.text for r in racing if "Declaring *INC-" not in r.text and CLEAR not in r.text]
