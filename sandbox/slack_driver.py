@@ -7,12 +7,15 @@ import hmac
 import json
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
 
+from sandbox.slack.chat import message_obj
+from sandbox.slack.interactions import FieldKey, find_button, form_state, opened_view
 from sandbox.slack_emulator import APP_ID, SlackEmulator
 
 Json = dict[str, Any]
@@ -21,17 +24,6 @@ Json = dict[str, Any]
 def slack_escape(text: str) -> str:
     """Escape &, < and > the way Slack does before sending user text."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _button(message: Json | None, action_id: str, value: str) -> tuple[str, str]:
-    """Return the block_id and label of the button with action_id in message (last one wins)."""
-    block_id, label = "b0", value
-    for block in (message.get("blocks") or []) if message else []:
-        for element in block.get("elements") or [block.get("accessory") or {}]:
-            if isinstance(element, dict) and element.get("action_id") == action_id:
-                block_id = str(block.get("block_id") or block_id)
-                label = str((element.get("text") or {}).get("text") or label)
-    return block_id, label
 
 
 @dataclass
@@ -114,12 +106,12 @@ class SlackDriver:
             return ch.name
         return "directmessage" if ch is not None or channel_id.startswith("D") else "privategroup"
 
-    def _common(self) -> Json:
+    def _common(self, user_id: str) -> Json:
         return {
             "team": {"id": self.team_id, "domain": "emulator"},
             "api_app_id": APP_ID,
             "token": self.verification_token,
-            "trigger_id": self.emulator.new_trigger_id(),
+            "trigger_id": self.emulator.new_trigger_id(user_id),
             "is_enterprise_install": False,
             "enterprise": None,
         }
@@ -143,7 +135,7 @@ class SlackDriver:
                 "api_app_id": APP_ID,
                 "is_enterprise_install": "false",
                 "response_url": self.emulator.new_response_url(),
-                "trigger_id": self.emulator.new_trigger_id(),
+                "trigger_id": self.emulator.new_trigger_id(user_id),
             }
         )
 
@@ -151,10 +143,23 @@ class SlackDriver:
         self,
         *,
         user_id: str,
-        view: dict[str, Any],
-        values: dict[str, dict[str, dict[str, Any]]],
+        view: dict[str, Any] | None = None,
+        values: dict[str, dict[str, dict[str, Any]]] | None = None,
+        callback_id: str | None = None,
+        fill: Mapping[FieldKey, str | None] | None = None,
     ) -> DriverReply:
-        """Submit a modal with the given state values."""
+        """Submit a modal; the reply's `json` is the bot's ack (e.g. response_action errors).
+
+        Without `view`, submit the newest view opened (views.open/push) for this user, matching
+        `callback_id` if given. `fill` types into input blocks by block_id or (block_id,
+        action_id), picking a static_select option by its value; other inputs keep what the
+        view shows, and a form Slack's client would not send raises NotSubmittable. `values`
+        is sent as view.state.values exactly as given (to send what a client never would).
+        """
+        if view is None:
+            view = opened_view(self.emulator.state, callback_id=callback_id, user_id=user_id)
+        state = form_state(view, fill or {}) if values is None or fill else {}
+        state |= values or {}
         view_id = str(view.get("id") or f"V{secrets.token_hex(5).upper()}")
         submitted = {
             "type": "modal",
@@ -166,10 +171,10 @@ class SlackDriver:
             "root_view_id": view_id,
             **view,
             "id": view_id,
-            "state": {"values": values},
+            "state": {"values": state},
         }
         payload = {
-            **self._common(),
+            **self._common(user_id),
             "type": "view_submission",
             "user": self._user(user_id),
             "view": submitted,
@@ -183,59 +188,45 @@ class SlackDriver:
         user_id: str,
         channel_id: str,
         action_id: str,
-        value: str,
+        value: str | None = None,
         message_ts: str | None = None,
     ) -> DriverReply:
-        """Click a button (action_id, value) on a message in channel_id."""
-        message = self._find_message(channel_id, action_id, message_ts)
-        block_id, label = _button(message, action_id, value)
-        ts = message["ts"] if message else message_ts
+        """Click the button action_id on the newest message carrying it (or at message_ts).
+
+        The action carries the button's own value unless `value` overrides it (a stale or
+        forged click). Raises LookupError when no such button is in the channel.
+        """
+        button = find_button(self.emulator.state, channel_id, action_id, message_ts)
+        element = button.element
+        action: Json = {
+            "type": str(element.get("type") or "button"),
+            "action_id": action_id,
+            "block_id": button.block_id,
+            "text": {"emoji": True, **(element.get("text") or {})},
+            "action_ts": f"{time.time():.6f}",
+        }
+        clicked = element.get("value") if value is None else value
+        if clicked is not None:
+            action["value"] = clicked
+        if element.get("style"):
+            action["style"] = element["style"]
         payload: Json = {
-            **self._common(),
+            **self._common(user_id),
             "type": "block_actions",
             "user": self._user(user_id),
             "container": {
                 "type": "message",
-                "message_ts": ts,
+                "message_ts": button.message.ts,
                 "channel_id": channel_id,
                 "is_ephemeral": False,
             },
             "channel": {"id": channel_id, "name": self._channel_name(channel_id)},
+            "message": message_obj(self.emulator.state, button.message, with_metadata=False),
             "response_url": self.emulator.new_response_url(),
             "state": {"values": {}},
-            "actions": [
-                {
-                    "type": "button",
-                    "action_id": action_id,
-                    "block_id": block_id,
-                    "value": value,
-                    "text": {"type": "plain_text", "text": label, "emoji": True},
-                    "action_ts": f"{time.time():.6f}",
-                }
-            ],
+            "actions": [action],
         }
-        if message is not None:
-            payload["message"] = message
         return await self._interaction(payload)
-
-    def _find_message(self, channel_id: str, action_id: str, ts: str | None) -> Json | None:
-        for msg in reversed(self.emulator.history(channel_id)):
-            if ts is not None and msg.ts != ts:
-                continue
-            if ts is not None or action_id in json.dumps(msg.blocks or []):
-                found: Json = {
-                    "type": "message",
-                    "user": msg.user,
-                    "text": msg.text,
-                    "ts": msg.ts,
-                    "team": self.team_id,
-                }
-                if msg.blocks is not None:
-                    found["blocks"] = msg.blocks
-                if msg.thread_ts is not None:
-                    found["thread_ts"] = msg.thread_ts
-                return found
-        return None
 
     async def event(
         self,

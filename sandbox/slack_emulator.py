@@ -12,7 +12,7 @@ from functools import partial
 from aiohttp import web
 
 from sandbox.server import LocalServer, Shared
-from sandbox.slack import files, render, response_urls, views, web_api
+from sandbox.slack import files, interactions, render, response_urls, views, web_api
 from sandbox.slack.args import Json
 from sandbox.slack.faults import Fault, FaultKind, FaultQueue
 from sandbox.slack.socket_mode import SocketMode
@@ -101,18 +101,30 @@ class SlackEmulator(LocalServer):
         return self.state.history(channel_id)
 
     def add_message(
-        self, channel_id: str, user_id: str, text: str, thread_ts: str | None = None
+        self,
+        channel_id: str,
+        user_id: str,
+        text: str,
+        thread_ts: str | None = None,
+        *,
+        broadcast: bool = False,
     ) -> EmMessage:
-        """Post a message as a (human) user, bypassing the API."""
-        return self.state.append(channel_id, user_id, text, None, thread_ts, None)
+        """Post a message as a (human) user, bypassing the API; `broadcast` also shows a reply."""
+        return self.state.append(
+            channel_id, user_id, text, None, thread_ts, None, broadcast=broadcast
+        )
 
     def new_response_url(self) -> str:
         """Issue a response URL whose POSTs are recorded in responses."""
         return response_urls.new_response_url(self.state)
 
-    def new_trigger_id(self) -> str:
-        """Issue a single-use trigger id for views.open."""
-        return views.new_trigger_id(self.state)
+    def new_trigger_id(self, user_id: str | None = None) -> str:
+        """Issue a single-use trigger id for views.open, for what `user_id` did, if given."""
+        return views.new_trigger_id(self.state, user_id)
+
+    def opened_view(self, *, callback_id: str | None = None, user_id: str | None = None) -> Json:
+        """Return the newest view opened for user_id / with callback_id, as it stands now."""
+        return interactions.opened_view(self.state, callback_id=callback_id, user_id=user_id)
 
     def transcript(self, channel_id: str) -> str:
         """Render a channel as a person would read it."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sandbox.slack.args import Json, SlackError, arg, decoded
+from sandbox.slack.args import Json, SlackError, arg, decoded, truthy
 from sandbox.slack.blocks import check_blocks
 from sandbox.slack.workspace import APP_ID, BOT_ID, EmMessage, Method, Workspace
 
@@ -19,6 +19,8 @@ def message_obj(ws: Workspace, m: EmMessage, with_metadata: bool = True) -> Json
     replies = [r for r in ws.messages if r.thread_ts == m.ts and r.ts != m.ts]
     if m.thread_ts or replies:
         out["thread_ts"] = m.thread_ts or m.ts
+    if m.broadcast:  # a reply also sent to the channel, as Slack marks it (API-RULES 1.5)
+        out["subtype"] = "thread_broadcast"
     if replies:
         out |= {"reply_count": len(replies), "latest_reply": replies[-1].ts}
     if m.metadata is not None and with_metadata:
@@ -57,11 +59,30 @@ def _metadata(p: Json) -> Json | None:
     return meta
 
 
+def _thread(ws: Workspace, channel_id: str, p: Json) -> str | None:
+    """Return the thread a post replies in; it must name a message in that channel.
+
+    Stricter than Slack is known to be: Slack answers thread_not_found when the parent is gone,
+    but has been seen to accept a malformed thread_ts and lose the reply (python-slack-sdk#840).
+    """
+    if not p.get("thread_ts"):
+        return None
+    thread_ts = str(p["thread_ts"])
+    if not any(m.channel == channel_id and m.ts == thread_ts for m in ws.messages):
+        raise SlackError("thread_not_found")
+    return thread_ts
+
+
 def post_message(ws: Workspace, p: Json) -> Json:
+    """Answer chat.postMessage: a message, or a thread reply (also in the channel if broadcast)."""
     ch = ws.target(arg(p, "channel"))
     text, blocks = _content(p)
-    thread_ts = str(p["thread_ts"]) if p.get("thread_ts") else None
-    msg = ws.append(ch.id, ws.bot_user_id, text, blocks, thread_ts, _metadata(p))
+    thread_ts = _thread(ws, ch.id, p)
+    # API-RULES 1.5 (not verified): reply_broadcast=true also shows the reply in the channel.
+    broadcast = thread_ts is not None and truthy(p.get("reply_broadcast"))
+    msg = ws.append(
+        ch.id, ws.bot_user_id, text, blocks, thread_ts, _metadata(p), broadcast=broadcast
+    )
     return {"channel": ch.id, "ts": msg.ts, "message": message_obj(ws, msg)}
 
 

@@ -150,7 +150,11 @@ def members(ws: Workspace, p: Json) -> Json:
 
 
 def history(ws: Workspace, p: Json) -> Json:
-    """Answer conversations.history: thread parents only, newest first, within oldest/latest."""
+    """Answer conversations.history: newest first, within oldest/latest.
+
+    API-RULES 1.5 (not verified, an assumption): history holds thread parents and replies sent
+    with reply_broadcast (subtype thread_broadcast); other replies need conversations.replies.
+    """
     ch = ws.channel(p)
     try:
         limit = int(p.get("limit") or 100)
@@ -161,7 +165,7 @@ def history(ws: Workspace, p: Json) -> Json:
     found = [
         m
         for m in reversed(ws.history(ch.id))
-        if m.thread_ts in (None, m.ts)
+        if ws.in_channel(m)
         and (oldest <= ts_key(m.ts) <= latest if inclusive else oldest < ts_key(m.ts) < latest)
     ]
     meta = truthy(p.get("include_all_metadata"))
@@ -174,12 +178,19 @@ def history(ws: Workspace, p: Json) -> Json:
 
 
 def replies(ws: Workspace, p: Json) -> Json:
-    """Answer conversations.replies: the parent, then its replies."""
+    """Answer conversations.replies: the parent, then all its replies (broadcast ones too).
+
+    include_all_metadata works as in conversations.history: the bot finds its stamped messages
+    in a thread this way.
+    """
     ch, ts = ws.channel(p), arg(p, "ts")
     try:
         parent = ws.message(ch.id, ts)
     except SlackError as exc:
         raise SlackError("thread_not_found") from exc
+    if parent.thread_ts not in (None, ts):  # ts may name a reply: answer its whole thread
+        ts = parent.thread_ts
+        parent = ws.message(ch.id, ts)
     thread = [parent, *(m for m in ws.history(ch.id) if m.thread_ts == ts and m.ts != ts)]
     meta = truthy(p.get("include_all_metadata"))
     return {"messages": [message_obj(ws, m, meta) for m in thread], "has_more": False}

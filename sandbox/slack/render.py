@@ -45,6 +45,7 @@ def _line(ws: Workspace, m: EmMessage, pinned: bool) -> str:
     line = f"[{time.strftime('%H:%M', time.gmtime(float(m.ts)))}] "
     line += f"{user.name if user else m.user}: {body}"
     line += " (edited)" if m.edited else ""
+    line += " (also sent to the channel)" if m.broadcast else ""
     line = ("📌 " if pinned else "") + line
     return ("↳ " if m.thread_ts not in (None, m.ts) else "") + line
 
@@ -60,7 +61,7 @@ def block_lines(blocks: list[Json]) -> list[str]:
         elements = [e for e in b.get("elements") or [] if isinstance(e, dict)]
         if b.get("type") == "context":
             lines.append(" · ".join(str(e["text"]) for e in elements if "text" in e))
-        elif b.get("type") == "actions":
+        elif b.get("type") == "actions":  # buttons on one line: [Take command] [Post update]
             labels = [e["text"].get("text") for e in elements if isinstance(e.get("text"), dict)]
             lines.append(" ".join(f"[{label}]" for label in labels))
     return [line for line in lines if line]

@@ -10,10 +10,12 @@ from sandbox.slack.blocks import check_view
 from sandbox.slack.workspace import APP_ID, BOT_ID, Method, Workspace
 
 
-def new_trigger_id(ws: Workspace) -> str:
-    """Issue a single-use trigger id for views.open."""
+def new_trigger_id(ws: Workspace, user_id: str | None = None) -> str:
+    """Issue a single-use trigger id for views.open, for what `user_id` did, if given."""
     trigger = f"{int(time.time())}.{secrets.randbelow(10**9)}.{secrets.token_hex(16)}"
     ws.triggers[trigger] = time.monotonic()
+    if user_id is not None:
+        ws.trigger_users[trigger] = user_id
     return trigger
 
 
@@ -26,7 +28,7 @@ def views_open(ws: Workspace, p: Json) -> Json:
     if time.monotonic() - issued > ws.trigger_ttl:
         raise SlackError("expired_trigger_id")
     view = _store(ws, check_view(decoded(p, "view", "invalid_arguments")), None)
-    ws.views.append({"trigger_id": trigger, "view": view})
+    ws.views.append({"trigger_id": trigger, "view": view, "user_id": ws.trigger_users.get(trigger)})
     return {"view": view}
 
 

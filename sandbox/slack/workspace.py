@@ -47,6 +47,7 @@ class EmMessage:
     thread_ts: str | None
     metadata: dict[str, Any] | None
     edited: bool = False
+    broadcast: bool = False  # a thread reply also sent to the channel (reply_broadcast)
     reactions: dict[str, list[str]] = field(default_factory=dict)
     files: list[dict[str, Any]] = field(default_factory=list)
 
@@ -80,13 +81,14 @@ class Workspace:
         self.pins: dict[str, list[str]] = {}  # channel id -> pinned message timestamps
         self.ephemerals: list[Json] = []
         self.responses: list[Json] = []  # bodies POSTed to response URLs
-        self.views: list[Json] = []  # views.open/push calls: {"trigger_id", "view"}
+        self.views: list[Json] = []  # views.open/push: {"trigger_id", "view", "user_id"}
         self.calls: list[tuple[str, Json]] = []  # every Web API call: (method, arguments)
         self.files: dict[str, Json] = {}
         self.canvases: dict[str, str] = {}  # channel id -> the channel canvas's markdown
         self.usergroups: dict[str, set[str]] = {}  # user group id (S...) -> member user ids
         self.trigger_ttl = 3.0
         self.triggers: dict[str, float] = {}  # trigger id -> time.monotonic() when issued
+        self.trigger_users: dict[str, str] = {}  # trigger id -> the user whose action issued it
         self.response_ids: set[str] = set()
         self.open_views: dict[str, Json] = {}
         self.uploaded: set[str] = set()  # file ids whose bytes were uploaded
@@ -101,6 +103,10 @@ class Workspace:
     def history(self, channel_id: str) -> list[EmMessage]:
         """Return a channel's messages, oldest first, thread replies included."""
         return [m for m in self.messages if m.channel == channel_id]
+
+    def in_channel(self, m: EmMessage) -> bool:
+        """Return whether a message shows in the channel itself: a parent or a broadcast reply."""
+        return m.thread_ts in (None, m.ts) or m.broadcast
 
     def user(self, user_id: str) -> EmUser:
         """Return a user, or refuse with user_not_found."""
@@ -166,9 +172,12 @@ class Workspace:
         blocks: list[Json] | None = None,
         thread_ts: str | None = None,
         metadata: Json | None = None,
+        *,
+        broadcast: bool = False,
     ) -> EmMessage:
         """Add a message to a channel and return it."""
         msg = EmMessage(channel, self.next_ts(), user, text, blocks, thread_ts, metadata)
+        msg.broadcast = broadcast and thread_ts is not None
         self.messages.append(msg)
         return msg
 

@@ -15,41 +15,12 @@ from urllib.parse import parse_qs
 import aiohttp
 import pytest
 from aiohttp import web
-from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from sandbox.slack_driver import SlackDriver, slack_escape
-from sandbox.slack_emulator import EmChannel, EmUser, SlackEmulator
-
-TOKEN = "xoxb-emulator"
-ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"
-
-
-@pytest.fixture
-async def emulator() -> AsyncIterator[SlackEmulator]:
-    em = SlackEmulator(
-        users=[
-            EmUser(ALICE, "alice", "Alice Liddell", tz="Europe/London"),
-            EmUser(BOB, "bob", "Bob Builder"),
-            EmUser(CAROL, "carol", "Carol Danvers"),
-        ],
-        channels=[("C0GENERAL", "general"), ("C0ANNOUNCE", "incidents")],
-    )
-    await em.start()
-    yield em
-    await em.stop()
-
-
-@pytest.fixture
-def client(emulator: SlackEmulator) -> AsyncWebClient:
-    return AsyncWebClient(token=TOKEN, base_url=emulator.api_url, retry_handlers=[])
-
-
-async def _error_of(call: Any) -> SlackApiError:
-    with pytest.raises(SlackApiError) as info:
-        await call
-    return info.value
+from sandbox.slack_emulator import EmChannel, SlackEmulator
+from tests.sandbox.slack_support import ALICE, BOB, TOKEN, error_of
 
 
 async def test_auth_test_valid_token_returns_bot_identity(client: AsyncWebClient) -> None:
@@ -61,7 +32,7 @@ async def test_auth_test_valid_token_returns_bot_identity(client: AsyncWebClient
 
 async def test_auth_bad_or_missing_token_returns_auth_errors(emulator: SlackEmulator) -> None:
     wrong = AsyncWebClient(token="xoxb-wrong", base_url=emulator.api_url, retry_handlers=[])
-    assert (await _error_of(wrong.auth_test())).response["error"] == "invalid_auth"
+    assert (await error_of(wrong.auth_test())).response["error"] == "invalid_auth"
     async with (
         aiohttp.ClientSession() as session,
         session.post(emulator.api_url + "auth.test") as resp,
@@ -74,7 +45,7 @@ async def test_auth_rotated_bot_token_refuses_old_and_accepts_new(
     emulator: SlackEmulator, client: AsyncWebClient
 ) -> None:
     emulator.bot_token = "xoxb-rotated"
-    assert (await _error_of(client.auth_test())).response["error"] == "invalid_auth"
+    assert (await error_of(client.auth_test())).response["error"] == "invalid_auth"
     rotated = AsyncWebClient(token="xoxb-rotated", base_url=emulator.api_url, retry_handlers=[])
     assert (await rotated.auth_test())["ok"] is True
 
@@ -94,7 +65,7 @@ async def test_api_json_body_and_unknown_method_are_handled(
     ):
         assert (await resp.json())["ok"] is True
     assert emulator.messages[-1].metadata == body["metadata"]
-    err = await _error_of(client.api_call("nope.nothing"))
+    err = await error_of(client.api_call("nope.nothing"))
     assert err.response["error"] == "unknown_method"
 
 
@@ -116,9 +87,9 @@ async def test_conversations_create_taken_name_returns_name_taken(
 ) -> None:
     created = await client.conversations_create(name="inc-1")
     await client.conversations_archive(channel=created["channel"]["id"])
-    err = await _error_of(client.conversations_create(name="inc-1"))
+    err = await error_of(client.conversations_create(name="inc-1"))
     assert err.response["error"] == "name_taken"
-    assert (await _error_of(client.conversations_create(name="general"))).response[
+    assert (await error_of(client.conversations_create(name="general"))).response[
         "error"
     ] == "name_taken"
 
@@ -136,7 +107,7 @@ async def test_conversations_create_taken_name_returns_name_taken(
 async def test_conversations_create_invalid_name_returns_error(
     client: AsyncWebClient, name: str, error: str
 ) -> None:
-    assert (await _error_of(client.conversations_create(name=name))).response["error"] == error
+    assert (await error_of(client.conversations_create(name=name))).response["error"] == error
 
 
 async def test_chat_post_update_pin_history_roundtrip_keeps_shapes(
@@ -154,7 +125,7 @@ async def test_chat_post_update_pin_history_roundtrip_keeps_shapes(
     updated = await client.chat_update(channel="C0ANNOUNCE", ts=first["ts"], text="db back")
     assert updated["text"] == "db back"
     await client.pins_add(channel="C0ANNOUNCE", timestamp=first["ts"])
-    err = await _error_of(client.pins_add(channel="C0ANNOUNCE", timestamp=first["ts"]))
+    err = await error_of(client.pins_add(channel="C0ANNOUNCE", timestamp=first["ts"]))
     assert err.response["error"] == "already_pinned"
     history = await client.conversations_history(channel="C0ANNOUNCE", include_all_metadata=True)
     [top] = history["messages"]  # thread replies stay out of history, as in Slack
@@ -200,7 +171,7 @@ async def test_chat_post_message_bad_request_returns_slack_error(
         "C0OLD", "old", ALICE, 0, members={"UWARROOM"}, is_archived=True
     )
     call = client.api_call("chat.postMessage", json=kwargs)  # JSON body, as some clients send
-    assert (await _error_of(call)).response["error"] == error
+    assert (await error_of(call)).response["error"] == error
     assert emulator.calls[-1][0] == "chat.postMessage"
 
 
@@ -208,9 +179,9 @@ async def test_chat_update_other_users_message_returns_cant_update(
     emulator: SlackEmulator, client: AsyncWebClient
 ) -> None:
     human = emulator.add_message("C0GENERAL", ALICE, "hi")
-    err = await _error_of(client.chat_update(channel="C0GENERAL", ts=human.ts, text="x"))
+    err = await error_of(client.chat_update(channel="C0GENERAL", ts=human.ts, text="x"))
     assert err.response["error"] == "cant_update_message"
-    err = await _error_of(client.chat_update(channel="C0GENERAL", ts="1.000001", text="x"))
+    err = await error_of(client.chat_update(channel="C0GENERAL", ts="1.000001", text="x"))
     assert err.response["error"] == "message_not_found"
 
 
@@ -243,7 +214,7 @@ async def test_conversations_invite_bad_request_returns_slack_error(
     )
     if channel == "NEW":
         channel = (await client.conversations_create(name="inc-3"))["channel"]["id"]
-    err = await _error_of(client.conversations_invite(channel=channel, users=users))
+    err = await error_of(client.conversations_invite(channel=channel, users=users))
     assert err.response["error"] == error
 
 
@@ -252,7 +223,7 @@ async def test_conversations_set_topic_long_topic_returns_too_long(
 ) -> None:
     resp = await client.conversations_setTopic(channel="C0GENERAL", topic="SEV1 | IC @alice")
     assert resp["channel"]["topic"]["value"] == "SEV1 | IC @alice"
-    err = await _error_of(client.conversations_setTopic(channel="C0GENERAL", topic="x" * 251))
+    err = await error_of(client.conversations_setTopic(channel="C0GENERAL", topic="x" * 251))
     assert err.response["error"] == "too_long"
     assert emulator.messages == []
 
@@ -261,7 +232,7 @@ async def test_chat_post_ephemeral_non_member_returns_user_not_in_channel(
     emulator: SlackEmulator, client: AsyncWebClient
 ) -> None:
     ch = (await client.conversations_create(name="inc-4"))["channel"]["id"]
-    err = await _error_of(client.chat_postEphemeral(channel=ch, user=ALICE, text="psst"))
+    err = await error_of(client.chat_postEphemeral(channel=ch, user=ALICE, text="psst"))
     assert err.response["error"] == "user_not_in_channel"
     resp = await client.chat_postEphemeral(channel="C0GENERAL", user=ALICE, text="psst")
     assert resp["message_ts"]
@@ -274,7 +245,7 @@ async def test_rate_limit_surfaces_as_429_with_retry_after(
     emulator: SlackEmulator, client: AsyncWebClient
 ) -> None:
     emulator.rate_limit("chat.postMessage", retry_after=7)
-    err = await _error_of(client.chat_postMessage(channel="C0GENERAL", text="x"))
+    err = await error_of(client.chat_postMessage(channel="C0GENERAL", text="x"))
     assert err.response.status_code == 429
     assert err.response.headers["Retry-After"] == "7"
     assert err.response["error"] == "ratelimited"
@@ -285,7 +256,7 @@ async def test_http_error_503_surfaces_as_slack_api_error(
     emulator: SlackEmulator, client: AsyncWebClient
 ) -> None:
     emulator.http_error("*", status=503)
-    err = await _error_of(client.auth_test())
+    err = await error_of(client.auth_test())
     assert err.response.status_code == 503
     assert (await client.auth_test())["ok"] is True
 
@@ -296,7 +267,7 @@ async def test_fail_queued_faults_apply_fifo_then_clear(
     emulator.fail("chat.postMessage", "fatal_error", times=2)
     emulator.fail("*", "internal_error")
     for expected in ("fatal_error", "fatal_error", "internal_error"):
-        err = await _error_of(client.chat_postMessage(channel="C0GENERAL", text="x"))
+        err = await error_of(client.chat_postMessage(channel="C0GENERAL", text="x"))
         assert err.response["error"] == expected
     emulator.fail("auth.test", "account_inactive", times=5)
     emulator.clear_faults()
@@ -329,17 +300,17 @@ async def test_views_open_trigger_is_single_use_and_expires(
     assert opened["view"]["id"].startswith("V")
     assert opened["view"]["callback_id"] == "declare"
     assert emulator.views[0]["trigger_id"] == trigger
-    err = await _error_of(client.views_open(trigger_id=trigger, view=view))
+    err = await error_of(client.views_open(trigger_id=trigger, view=view))
     assert err.response["error"] == "invalid_trigger_id"
     updated = await client.views_update(view_id=opened["view"]["id"], view=view)
     assert updated["view"]["id"] == opened["view"]["id"]
     emulator.trigger_ttl = 0.05
     late = emulator.new_trigger_id()
     await asyncio.sleep(0.1)
-    err = await _error_of(client.views_open(trigger_id=late, view=view))
+    err = await error_of(client.views_open(trigger_id=late, view=view))
     assert err.response["error"] == "expired_trigger_id"
     long_title = {**view, "title": {"type": "plain_text", "text": "x" * 25}}
-    err = await _error_of(client.views_open(trigger_id=emulator.new_trigger_id(), view=long_title))
+    err = await error_of(client.views_open(trigger_id=emulator.new_trigger_id(), view=long_title))
     assert err.response["error"] == "invalid_arguments"
 
 
@@ -369,7 +340,7 @@ async def test_files_complete_upload_without_bytes_returns_invalid_arguments(
     client: AsyncWebClient,
 ) -> None:
     got = await client.files_getUploadURLExternal(filename="x.md", length=3)
-    err = await _error_of(
+    err = await error_of(
         client.files_completeUploadExternal(
             files=[{"id": got["file_id"], "title": "x"}], channel_id="C0GENERAL"
         )
