@@ -8,8 +8,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.domain.errors import BotError
 from bot.domain.arguments import parse_severity
+from bot.domain.errors import BotError
 from bot.domain.model import Severity
 from bot.service import declare, retro
 from bot.slack import ids as render
