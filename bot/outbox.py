@@ -154,7 +154,10 @@ class Relay:
         try:
             if publisher is None:
                 raise DeliveryError("no publisher configured", permanent=True)
-            if delivery.kind.spec.supersedable and await self._superseded(delivery):
+            # A retried row may have reached Slack before a crash (a first summary posted, its
+            # ts not stored): it finishes and finds its own post, never skipped for a later one.
+            supersedable = delivery.kind.spec.supersedable and not delivery.retrying
+            if supersedable and await self._superseded(delivery):
                 await self._settle(delivery, q.DONE, delivery.attempts, "superseded")
                 return
             # A delivery never outlives its lease, so no other relay can take the row meanwhile.
@@ -176,8 +179,10 @@ class Relay:
         now = self.clock()
         if error.permanent or now - delivery.created_at >= self.dead_after:
             log.error("outbox row %s (%s) is dead: %s", delivery.id, delivery.kind, error)
-            await self._settle(delivery, q.DEAD, attempts, str(error))
+            # Report first: a report that owes a notice queues it while this row still counts
+            # as pending, so nobody sees an empty queue before the notice is in it.
             await self._report(publisher, delivery, str(error), dead=True)
+            await self._settle(delivery, q.DEAD, attempts, str(error))
             return
         delay = max(backoff(attempts, base=self.retry_base), error.retry_after or 0.0)
         log.warning(

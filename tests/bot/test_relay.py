@@ -6,6 +6,8 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import update
+from sqlmodel import col
 
 from bot.domain.deliveries import Delivery, DeliveryKind, Destination, Owed, Payload
 from bot.domain.model import Severity
@@ -406,6 +408,25 @@ async def test_relay_supersedable_row_with_later_identical_settled_without_deliv
     row = await stored(db, earlier)
     assert row.status == q.DONE
     assert row.attempts == 0
+
+
+@pytest.mark.parametrize("kind", [K.SUMMARY_REFRESH, K.CHANNEL_TOPIC])
+async def test_relay_retried_supersedable_row_delivered_despite_later_identical(
+    db: Database, relay: Relay, publisher: FakePublisher, kind: DeliveryKind
+) -> None:
+    # A try that died mid-delivery (kill -9) may have posted the first summary without storing
+    # its ts: skipping it for the later row would post a second summary.
+    [a] = await incidents(db, 1)
+    earlier = await add(db, a, kind)
+    latest = await add(db, a, kind)
+    async with db.write() as session:
+        await session.exec(update(OutboxRow).where(col(OutboxRow.id) == earlier).values(attempts=1))
+
+    await run_until_idle(relay)
+
+    assert publisher.delivered_ids() == [earlier, latest]
+    retried = [d for d in publisher.delivered if d.id == earlier]
+    assert retried[0].retrying
 
 
 @pytest.mark.parametrize(
