@@ -15,12 +15,13 @@ from bot.config import Settings
 from bot.domain.clock import Clock, utc_now
 from bot.domain.deliveries import Destination
 from bot.identity import Catalog, Identity, build_bolt, connect_socket_mode
-from bot.keys import BOLT, CLOCK, CONTEXT, DATABASE, PAGES, RELAY, SETTINGS
+from bot.keys import BOLT, CLOCK, CONTEXT, DATABASE, PAGES, RELAY, REMINDERS, SETTINGS
 from bot.outbox import Relay
 from bot.publishers.base import Publisher
 from bot.publishers.slack import SlackPublisher
 from bot.publishers.statuspage import StatuspagePublisher
 from bot.publishers.statuspage_client import StatuspageClient
+from bot.reminders import Reminders
 from bot.service.context import Context
 from bot.status_page.cache import PublicPages
 from bot.tasks import Background
@@ -114,6 +115,9 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         )
         relay_task = asyncio.create_task(relay.run(), name="outbox relay")
         stack.push_async_callback(relay.stop, relay_task, 5.0)
+        reminders = Reminders(db=db, clock=clock, wake=relay.wake, poll=settings.reminder_poll)
+        reminders_task = asyncio.create_task(reminders.run(), name="update reminders")
+        stack.push_async_callback(reminders.stop, reminders_task)
         catalog = Catalog(settings.status_components, statuspage)
         ctx = Context(
             db=db,
@@ -122,6 +126,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
             statuspage=statuspage is not None,
             components=catalog.names,
             responders_group=settings.responders_usergroup,
+            cadences=settings.update_cadence,
             clock=clock,
             on_commit=relay.wake,
         )
@@ -132,6 +137,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         )
         bolt = build_bolt(settings, identity, deps)
         app[BOLT], app[DATABASE], app[CONTEXT], app[RELAY] = bolt, db, ctx, relay
+        app[REMINDERS] = reminders
         app[PAGES] = PublicPages(
             db=db,
             title=settings.status_page_title,

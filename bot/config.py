@@ -7,6 +7,7 @@ description, what a good value looks like (the error message is built from that 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -22,6 +23,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from bot.domain.cadence import DEFAULT_CADENCE, parse_cadences
 from bot.domain.model import Severity
 from bot.domain.public import DEFAULT_IMPACT, Impact, parse_impact_map
 
@@ -98,6 +100,10 @@ def _number(env: str, default: float, *, low: float, high: float) -> Any:
     return Field(default, ge=low, le=high, allow_inf_nan=False, alias=env, description=expected)
 
 
+def _is_channel_id(value: str) -> bool:
+    return value[:1] in {"C", "G"} and value.isalnum() and value.isupper()
+
+
 def _is_database_url(url: Secret) -> bool:
     return url.reveal().startswith(("sqlite:", "postgres:", "postgresql:", "postgresql+"))
 
@@ -144,7 +150,8 @@ class Settings(BaseSettings):
     port: Annotated[int, _if_str(_digits)] = Field(
         3000, ge=0, le=65535, alias="PORT", description="a whole number between 0 and 65535"
     )
-    announce_channel: str | None = Field(
+    # An ID, not a name: the headline there is edited in place, and chat.update takes IDs only.
+    announce_channel: Annotated[str, _must(_is_channel_id)] | None = Field(
         None, alias="INCIDENT_ANNOUNCE_CHANNEL", description="a Slack channel ID, like C0123ABCD"
     )
     channel_prefix: Annotated[str, _must(_is_prefix)] = Field(
@@ -181,6 +188,11 @@ class Settings(BaseSettings):
         description="pairs like sev1=critical,sev2=major,sev3=minor,sev4=none "
         "(impacts: none, minor, major, critical)",
     )
+    update_cadence: Annotated[Mapping[Severity, timedelta | None], _if_str(parse_cadences)] = Field(
+        default_factory=lambda: dict(DEFAULT_CADENCE),
+        alias="UPDATE_CADENCE",
+        description="pairs like sev1=30m,sev2=1h,sev3=4h,sev4=off (durations in s, m or h, or off)",
+    )
     statuspage_api_key: Secret | None = Field(
         None, alias="STATUSPAGE_API_KEY", description="an Atlassian Statuspage API key"
     )
@@ -206,6 +218,8 @@ class Settings(BaseSettings):
     slack_timeout: float = _number("SLACK_TIMEOUT", 10.0, low=0.1, high=120)
     # How long a slash command may work before the "still working" reply is sent, in seconds.
     ack_budget: float = _number("ACK_BUDGET", 2.0, low=0.05, high=2.5)
+    # How often the update clock looks for overdue incidents, in seconds.
+    reminder_poll: float = _number("REMINDER_POLL", 1.0, low=0.05, high=60)
 
     @model_validator(mode="after")
     def _check_together(self) -> Settings:

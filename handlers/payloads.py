@@ -84,3 +84,61 @@ class DeclareForm:
 def as_object(value: Any) -> dict[str, Any]:
     """Return `value` if it is a JSON object, else an empty one: payload shapes vary."""
     return value if isinstance(value, dict) else {}
+
+
+@dataclass(frozen=True)
+class ButtonClick:
+    user_id: str
+    channel_id: str
+    value: str
+    trigger_id: str
+    response_url: str | None
+
+    @classmethod
+    def from_body(cls, body: dict[str, Any]) -> ButtonClick:
+        """Read a block_actions payload's first button."""
+        actions = body.get("actions") if isinstance(body.get("actions"), list) else []
+        action = as_object(actions[0]) if actions else {}
+        container = as_object(body.get("container"))
+        channel = as_object(body.get("channel")).get("id") or container.get("channel_id")
+        return cls(
+            user_id=str(as_object(body.get("user")).get("id", "")),
+            channel_id=str(channel or ""),
+            value=str(action.get("value") or ""),
+            trigger_id=str(body.get("trigger_id") or ""),
+            response_url=body.get("response_url") or None,
+        )
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A form's submission: who sent it, which form, for which channel, with what values."""
+
+    user_id: str
+    view_id: str | None
+    channel_id: str
+    values: dict[str, Any]
+
+    @classmethod
+    def from_body(cls, body: dict[str, Any]) -> Submission:
+        """Read a view_submission payload."""
+        view = as_object(body.get("view"))
+        return cls(
+            user_id=str(as_object(body.get("user")).get("id", "")),
+            view_id=view.get("id") or None,
+            channel_id=str(view.get("private_metadata") or ""),
+            values=as_object(as_object(view.get("state")).get("values")),
+        )
+
+    def value(self, block: str, action: str) -> str:
+        """Return a field's text, or the value of its selected option, stripped."""
+        element = as_object(as_object(self.values.get(block)).get(action))
+        raw = element.get("value")
+        if raw is None:
+            raw = as_object(element.get("selected_option")).get("value")
+        return str(raw).strip() if raw else ""
+
+    @property
+    def once_key(self) -> str | None:
+        """Return the key that makes this submission take effect once."""
+        return f"view:{self.view_id}" if self.view_id else None

@@ -15,6 +15,7 @@ from aiohttp import web
 from bot.app import create_app
 from bot.config import Secret, Settings
 from bot.keys import RELAY
+from bot.slack import ids
 from bot.slack.ids import SUMMARY_ACTION, SUMMARY_BLOCK
 from sandbox.demo_print import out, print_channels, show_public
 from sandbox.slack_driver import SlackDriver
@@ -78,7 +79,7 @@ class Demo:
             for c in self.slack.channels.values()
             if c.creator == self.slack.bot_user_id and c.name.startswith("inc-1")
         )
-        await self.say(ALICE, channel, "role commander me")
+        await self.press(ALICE, channel, ids.TAKE_COMMAND_BUTTON, "the pinned summary")
         await self.say(ALICE, channel, "role comms <@U0BOB|bob>")
         await self.say(
             BOB,
@@ -105,7 +106,14 @@ class Demo:
             "status identified We found the cause of checkout errors "
             "and are rolling back a configuration change",
         )
-        await self.say(CAROL, channel, "update Rolled back config 4512 in eu-west")
+        await self.press(CAROL, channel, ids.POST_UPDATE_BUTTON, "the pinned summary")
+        await self.submit(
+            CAROL,
+            ids.UPDATE_FORM_CALLBACK,
+            ids.UPDATE_BLOCK,
+            ids.UPDATE_ACTION,
+            "Rolled back config 4512 in eu-west",
+        )
         await self.say(BOB, channel, "impact Checkout,API degraded")
         await self.say(
             BOB,
@@ -113,10 +121,57 @@ class Demo:
             "status monitoring A fix is in place; error rates are "
             "back to normal and we are watching closely",
         )
+        await self.nudged(channel)
         await self.say(ALICE, channel, "milestone started -35m")
         await self.say(ALICE, channel, "milestone detected -20m")
         await self.say(CAROL, channel, "action Alert on payment gateway p99 <@U0CAROL|carol>")
         await self.say(BOB, channel, "action Canary config pushes region by region")
+
+    async def nudged(self, channel: str) -> None:
+        """Let an update fall due (a 2-second cadence, for the demo), and answer the reminder."""
+        await self.say(ALICE, channel, "cadence 2s")
+        out("  (nobody posts an update for 2 seconds)")
+        reminder = await self.reminder(channel)
+        out(f"      warroom posts in the channel: {self.slack.render_text(reminder)}")
+        await self.press(BOB, channel, ids.POST_UPDATE_BUTTON, "the reminder")
+        await self.submit(
+            BOB,
+            ids.UPDATE_FORM_CALLBACK,
+            ids.UPDATE_BLOCK,
+            ids.UPDATE_ACTION,
+            "Error rates normal for 10 minutes; still watching",
+        )
+        await self.say(ALICE, channel, "cadence 30m")
+
+    async def reminder(self, channel: str) -> str:
+        """Wait for the update reminder in the channel and return its text."""
+        for _ in range(500):
+            found = [m for m in self.slack.history(channel) if m.text.startswith(":alarm_clock:")]
+            if found:
+                await self.settle()
+                return found[0].text
+            await asyncio.sleep(0.02)
+        raise RuntimeError("no reminder came")
+
+    async def press(self, user: str, channel: str, action_id: str, where: str) -> None:
+        """Press a button as `user` and print what only they then see, if anything."""
+        name = self.slack.users[user].name
+        before = len(self.slack.responses)
+        await self.driver.block_action(user_id=user, channel_id=channel, action_id=action_id)
+        label = _label(self.slack, channel, action_id)
+        out(f"  {name} presses [{label}] on {where}")
+        await self.settle()
+        for response in self.slack.responses[before:]:
+            out(f"      only {name} sees: {self.slack.render_text(str(response.get('text')))}")
+
+    async def submit(self, user: str, callback: str, block: str, action: str, text: str) -> None:
+        """Type `text` into the form the last button opened for `user`, and submit it."""
+        name = self.slack.users[user].name
+        out(f"      a form opens; {name} types “{text}” and submits it")
+        await self.driver.view_submission(
+            user_id=user, callback_id=callback, fill={(block, action): text}
+        )
+        await self.settle()
 
     async def stumble(self, channel: str) -> None:
         """Type the mistakes people make, to show the answers they get."""
@@ -197,6 +252,7 @@ def _settings(
         statuspage_api_url=statuspage.api_url,
         statuspage_rate=20.0,
         display_timezone="America/New_York",
+        reminder_poll=0.2,
     )
 
 
@@ -239,3 +295,13 @@ async def run_demo(*, port: int, once: bool) -> None:
         await statuspage.stop()
         await slack.stop()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _label(slack: SlackEmulator, channel: str, action_id: str) -> str:
+    """Return the text of the newest button `action_id` in the channel."""
+    for message in reversed(slack.history(channel)):
+        for block in message.blocks or []:
+            for element in block.get("elements") or []:
+                if element.get("action_id") == action_id:
+                    return str(element["text"]["text"])
+    return action_id

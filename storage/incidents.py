@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import string
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import text
 from sqlmodel import col, select
@@ -16,7 +16,7 @@ from bot.domain.model import IncidentState, Severity, Status
 from storage.counters import INCIDENT_NUMBER, bump_counter
 from storage.models import Incident
 from storage.roles import current_roles
-from storage.timeline import last_text
+from storage.timeline import has_public_entry, last_text
 
 
 def new_uid() -> str:
@@ -142,11 +142,28 @@ async def set_summary_ts(*, session: AsyncSession, incident_id: int, ts: str) ->
     session.add(incident)
 
 
-async def set_statuspage_id(*, session: AsyncSession, incident_id: int, remote_id: str) -> None:
-    """Record the Atlassian Statuspage incident that mirrors this one."""
+async def headline_ts(*, session: AsyncSession, incident_id: int) -> str | None:
+    """Return the ts of the incident's headline in the stakeholders' channel, once posted."""
+    incident = await session.get(Incident, incident_id)
+    return incident.headline_ts if incident is not None else None
+
+
+async def set_headline_ts(*, session: AsyncSession, incident_id: int, ts: str) -> None:
+    """Record where the stakeholders' headline was posted."""
+    incident = await session.get(Incident, incident_id)
+    assert incident is not None
+    incident.headline_ts = ts
+    session.add(incident)
+
+
+async def set_statuspage_id(
+    *, session: AsyncSession, incident_id: int, remote_id: str, url: str | None = None
+) -> None:
+    """Record the Atlassian Statuspage incident that mirrors this one, and its public link."""
     incident = await session.get(Incident, incident_id)
     assert incident is not None
     incident.statuspage_id = remote_id
+    incident.statuspage_url = url or incident.statuspage_url
     session.add(incident)
 
 
@@ -165,10 +182,11 @@ async def incident_state(
 ) -> IncidentState:
     """Return the incident as domain state; roles and last update only when asked for."""
     assert incident.id is not None
-    roles, last_update = None, None
+    roles, last_update, public = None, None, False
     if with_roles:
         roles = await current_roles(session=session, incident_id=incident.id)
         last_update = await last_text(session=session, incident_id=incident.id)
+        public = await has_public_entry(session=session, incident_id=incident.id)
     return IncidentState(
         id=incident.id,
         number=incident.number,
@@ -186,7 +204,18 @@ async def incident_state(
         public_name=incident.public_name,
         uid=incident.uid,
         milestones=milestones_of(incident),
+        cadence=cadence_of(incident),
+        next_update_at=incident.next_update_at,
+        last_update_at=incident.last_update_at,
+        public=public,
+        statuspage_url=incident.statuspage_url,
     )
+
+
+def cadence_of(incident: Incident) -> timedelta | None:
+    """Return the incident's update cadence; None when reminders are off."""
+    seconds = incident.cadence_seconds
+    return timedelta(seconds=seconds) if seconds is not None else None
 
 
 async def load_state(
@@ -197,3 +226,33 @@ async def load_state(
     if incident is None:
         return None
     return await incident_state(session, incident, with_roles=with_roles)
+
+
+async def take_due_reminders(
+    *, session: AsyncSession, now: datetime, limit: int, skip_locked: bool
+) -> list[int]:
+    """Move every overdue incident's next reminder a cadence past now; return their IDs.
+
+    The caller owes each a reminder in the same transaction, so a due time yields exactly one
+    reminder, whichever replica takes it; one missed while nobody ran yields one, not many.
+    """
+    query = (
+        select(Incident)
+        .where(
+            col(Incident.remind_at) <= now,
+            Incident.status != Status.RESOLVED.value,
+            col(Incident.cadence_seconds).is_not(None),
+        )
+        .order_by(col(Incident.remind_at))
+        .limit(limit)
+        .with_for_update(skip_locked=skip_locked)
+    )
+    due: list[int] = []
+    for incident in (await session.exec(query)).all():
+        cadence = cadence_of(incident)
+        assert incident.id is not None
+        assert cadence is not None
+        incident.remind_at = now + cadence  # the update itself stays due since next_update_at
+        session.add(incident)
+        due.append(incident.id)
+    return due

@@ -54,9 +54,11 @@ class Incident(SQLModel, table=True):
     channel_id: str | None = Field(default=None, max_length=32, unique=True)
     channel_name: str | None = Field(default=None, max_length=80)
     summary_ts: str | None = Field(default=None, max_length=32)
+    headline_ts: str | None = Field(default=None, max_length=32)  # in the stakeholders' channel
     uid: str = Field(max_length=16, unique=True)
     public_name: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     statuspage_id: str | None = Field(default=None, max_length=32)
+    statuspage_url: str | None = Field(default=None, max_length=300)
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
     resolved_at: datetime | None = _ts(nullable=True)
@@ -65,6 +67,16 @@ class Incident(SQLModel, table=True):
     mitigated_at: datetime | None = _ts(nullable=True)
     postmortem_public: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     postmortem_published_at: datetime | None = _ts(nullable=True)
+    # The update cadence: seconds between stakeholder updates (None: off), whether someone set
+    # it for this incident (else it follows the severity), the update clock (when the last
+    # update came, when the next is due), and when the next reminder goes out.
+    cadence_seconds: int | None = None
+    cadence_custom: bool = False
+    last_update_at: datetime | None = _ts(nullable=True)
+    next_update_at: datetime | None = _ts(nullable=True)
+    remind_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True, index=True)
+    )
 
 
 class TimelineEntry(SQLModel, table=True):
@@ -82,6 +94,7 @@ class TimelineEntry(SQLModel, table=True):
     data: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
     source_ts: str | None = Field(default=None, max_length=32)
     slack_ts: str | None = Field(default=None, max_length=32)
+    mirrored: bool = False  # confirmed on Atlassian Statuspage
 
 
 class RoleAssignment(SQLModel, table=True):

@@ -50,6 +50,12 @@ async def list_follow_ups(*, session: AsyncSession, incident_id: int) -> Sequenc
     return (await session.exec(query)).all()
 
 
+async def open_actions(*, session: AsyncSession, incident_id: int) -> list[Action]:
+    """Return the incident's follow-up actions not done yet."""
+    rows = await list_follow_ups(session=session, incident_id=incident_id)
+    return [Action(r.number, r.text, r.owner_id, r.done) for r in rows if not r.done]
+
+
 async def get_follow_up(*, session: AsyncSession, incident_id: int, number: int) -> FollowUp | None:
     """Return follow-up action <number> of the incident."""
     query = select(FollowUp).where(FollowUp.incident_id == incident_id, FollowUp.number == number)

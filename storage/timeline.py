@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, assert_never
 
 from sqlmodel import col, select
@@ -43,6 +43,8 @@ def encode(fact: e.Fact) -> dict[str, Any]:
             return {"number": number, "owner": owner, "verb": "added"}
         case e.ActionCompleted(number=number):
             return {"number": number, "verb": "completed"}
+        case e.CadenceSet(cadence=cadence):
+            return {"seconds": int(cadence.total_seconds()) if cadence else None}
         case _:
             assert_never(fact)
 
@@ -76,6 +78,9 @@ def decode(kind: e.EntryKind, data: dict[str, Any]) -> e.Fact:
             return e.ActionAdded(int(data["number"]), data.get("owner"))
         case e.EntryKind.POSTMORTEM:
             return e.SummaryPublished()
+        case e.EntryKind.CADENCE:
+            seconds = data.get("seconds")
+            return e.CadenceSet(timedelta(seconds=seconds) if seconds is not None else None)
         case _:
             assert_never(kind)
 
@@ -152,6 +157,20 @@ async def posted_ts(*, session: AsyncSession, entry_id: int) -> str | None:
     return row.slack_ts if row is not None else None
 
 
+async def is_mirrored(*, session: AsyncSession, entry_id: int) -> bool:
+    """Return whether Atlassian Statuspage confirmed this entry."""
+    row = await session.get(TimelineEntry, entry_id)
+    return row is not None and row.mirrored
+
+
+async def set_mirrored(*, session: AsyncSession, entry_id: int) -> None:
+    """Record that Atlassian Statuspage confirmed this entry."""
+    row = await session.get(TimelineEntry, entry_id)
+    assert row is not None
+    row.mirrored = True
+    session.add(row)
+
+
 async def set_posted(*, session: AsyncSession, entry_id: int, ts: str) -> None:
     """Remember where the entry was posted in Slack."""
     row = await session.get(TimelineEntry, entry_id)
@@ -161,11 +180,30 @@ async def set_posted(*, session: AsyncSession, entry_id: int, ts: str) -> None:
 
 
 async def last_text(*, session: AsyncSession, incident_id: int) -> str | None:
-    """Return the newest entry's text, if it has one."""
+    """Return the newest update, status message or resolve message people wrote."""
     query = (
         select(TimelineEntry.text)
-        .where(TimelineEntry.incident_id == incident_id)
+        .where(
+            TimelineEntry.incident_id == incident_id,
+            col(TimelineEntry.kind).in_([kind.value for kind in e.NEWS]),
+            TimelineEntry.text != "",
+        )
         .order_by(col(TimelineEntry.at).desc(), col(TimelineEntry.id).desc())
         .limit(1)
     )
     return (await session.exec(query)).first() or None
+
+
+async def last_news(*, session: AsyncSession, incident_id: int, limit: int) -> list[e.Entry]:
+    """Return the newest updates, status and resolve messages with text, oldest first."""
+    query = (
+        select(TimelineEntry)
+        .where(
+            TimelineEntry.incident_id == incident_id,
+            col(TimelineEntry.kind).in_([kind.value for kind in e.NEWS]),
+            TimelineEntry.text != "",
+        )
+        .order_by(col(TimelineEntry.at).desc(), col(TimelineEntry.id).desc())
+        .limit(limit)
+    )
+    return [to_entry(row) for row in reversed((await session.exec(query)).all())]

@@ -17,6 +17,7 @@ from aiohttp import web
 
 from bot.app import create_app
 from bot.config import Secret, Settings
+from bot.domain.clock import Clock, utc_now
 from bot.keys import RELAY
 from sandbox.slack_driver import DriverReply, SlackDriver
 from sandbox.slack_emulator import EmUser, SlackEmulator
@@ -162,9 +163,15 @@ def bot_settings(slack: SlackEmulator, database_url: str, **overrides: Any) -> S
     return settings.model_copy(update=overrides)
 
 
-async def start_bot(settings: Settings, slack: SlackEmulator, http: aiohttp.ClientSession) -> Bot:
-    """Start the real app on a free port."""
-    app = create_app(settings)
+async def start_bot(
+    settings: Settings,
+    slack: SlackEmulator,
+    http: aiohttp.ClientSession,
+    *,
+    clock: Clock = utc_now,
+) -> Bot:
+    """Start the real app on a free port (with the test's own clock, if given)."""
+    app = create_app(settings, clock=clock)
     runner = web.AppRunner(app)
     await runner.setup()
     loops = frozenset(bot_work())  # started with the app; short startup work may be among them

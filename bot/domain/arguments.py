@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from bot.domain.cadence import parse_duration
 from bot.domain.commands import (
     COMMAND,
     AddAction,
@@ -18,6 +19,7 @@ from bot.domain.commands import (
     OpenPublishModal,
     PostUpdate,
     RequestPostmortem,
+    SetCadence,
     SetImpact,
     SetMilestone,
     SetPublicName,
@@ -137,6 +139,12 @@ def _parse_impact(args: str, _caller: str) -> Command:
     if not components or not state:
         raise UsageError("Say which components and their state.")
     return SetImpact(components=components, status=parse_component_status(state))
+
+
+def _parse_cadence(args: str, _caller: str) -> Command:
+    if not args:
+        raise UsageError("Give a cadence like `30m` or `1h`, or `off`.")
+    return SetCadence(cadence=parse_duration(args))
 
 
 def _parse_public_name(args: str, _caller: str) -> Command:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.domain.components import ComponentStatus
 from bot.domain.milestones import Milestone
@@ -42,6 +43,11 @@ class ChangeSeverity:
 class ChangeStatus:
     status: Status
     message: str
+
+
+@dataclass(frozen=True)
+class SetCadence:
+    cadence: timedelta | None  # None: reminders off
 
 
 @dataclass(frozen=True)
@@ -120,6 +126,7 @@ Command = (
     | ChangeSeverity
     | ChangeStatus
     | Resolve
+    | SetCadence
     | SetImpact
     | SetPublicName
     | SetMilestone

@@ -27,6 +27,10 @@ class DeliveryKind(StrEnum):
     USER_NOTIFY = "user.notify"
     NOTICE = "notice"
     POSTMORTEM_UPLOAD = "postmortem.upload"
+    UPDATE_REMINDER = "update.reminder"
+    HEADLINE_REFRESH = "headline.refresh"
+    ROLE_NOTIFY = "role.notify"
+    ENTRY_REFRESH = "entry.refresh"
     INCIDENT_SYNC = "incident.sync"
     POSTMORTEM_PUBLISH = "postmortem.publish"
 
@@ -59,12 +63,26 @@ KINDS: dict[DeliveryKind, KindSpec] = {
         _SLACK, "update the pinned summary", supersedable=True, needs_roles=True
     ),
     DeliveryKind.ENTRY_POST: KindSpec(_SLACK, "post a timeline entry in the channel"),
-    DeliveryKind.ANNOUNCE: KindSpec(_SLACK, "post in the announcements channel"),
+    # A thread reply may have to post its headline first (when that delivery was superseded).
+    DeliveryKind.ANNOUNCE: KindSpec(_SLACK, "post in the announcements thread", needs_roles=True),
+    DeliveryKind.HEADLINE_REFRESH: KindSpec(
+        _SLACK,
+        "update the headline in the announcements channel",
+        supersedable=True,
+        needs_roles=True,
+    ),
     DeliveryKind.USER_NOTIFY: KindSpec(_SLACK, "tell the declarer where the incident is"),
     DeliveryKind.NOTICE: KindSpec(_SLACK, "post a notice in the channel"),
     DeliveryKind.POSTMORTEM_UPLOAD: KindSpec(
         _SLACK, "post the post-mortem draft", needs_roles=True
     ),
+    DeliveryKind.UPDATE_REMINDER: KindSpec(
+        _SLACK, "remind the channel that an update is due", needs_roles=True
+    ),
+    DeliveryKind.ROLE_NOTIFY: KindSpec(
+        _SLACK, "tell the new role holder what the role is", needs_roles=True
+    ),
+    DeliveryKind.ENTRY_REFRESH: KindSpec(_SLACK, "add where an update went to its message"),
     DeliveryKind.INCIDENT_SYNC: KindSpec(_STATUSPAGE, "publish the update on Statuspage"),
     DeliveryKind.POSTMORTEM_PUBLISH: KindSpec(_STATUSPAGE, "publish the summary on Statuspage"),
 }

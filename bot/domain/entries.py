@@ -7,7 +7,7 @@ so a new kind that some renderer forgets is a mypy error, not a silent default.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import ClassVar
 
@@ -31,6 +31,7 @@ class EntryKind(StrEnum):
     MILESTONE = "milestone"
     ACTION = "action"
     POSTMORTEM = "postmortem"
+    CADENCE = "cadence"
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,14 @@ class SummaryPublished:
     kind: ClassVar[EntryKind] = EntryKind.POSTMORTEM
 
 
+@dataclass(frozen=True)
+class CadenceSet:
+    """How often stakeholders expect an update; None: reminders off."""
+
+    kind: ClassVar[EntryKind] = EntryKind.CADENCE
+    cadence: timedelta | None
+
+
 Fact = (
     Declared
     | Updated
@@ -147,6 +156,7 @@ Fact = (
     | ActionAdded
     | ActionCompleted
     | SummaryPublished
+    | CadenceSet
 )
 
 
@@ -169,6 +179,8 @@ class Entry:
 # Kinds that are always public, and those that may be (a resolve is public when it carries a
 # message or ends a public incident). Storage filters with these; nobody else lists kinds.
 ALWAYS_PUBLIC = frozenset({EntryKind.STATUS, EntryKind.IMPACT})
+# What counts as "the last update" people read: an update, a status message, a resolve message.
+NEWS = frozenset({EntryKind.UPDATE, EntryKind.STATUS, EntryKind.RESOLVED})
 MAYBE_PUBLIC = ALWAYS_PUBLIC | {EntryKind.RESOLVED}
 
 

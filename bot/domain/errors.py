@@ -38,3 +38,11 @@ class TryAgain(BotError):
 
 class NotAllowed(BotError):
     """The caller may not do this (RESPONDERS_USERGROUP)."""
+
+
+class AlreadyDone(BotError):
+    """The same form submission or click already took effect."""
+
+
+class Stale(BotError):
+    """A button whose incident has moved on (resolved, or someone else already did it)."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.domain.arguments import (
     _no_args,
     _parse_action,
+    _parse_cadence,
     _parse_declare,
     _parse_impact,
     _parse_milestone,
@@ -106,6 +107,14 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         True,
     ),
     Subcommand(
+        "cadence",
+        "cadence <30m|1h|off>",
+        "Change how often updates are due (reminders follow); `off` stops them.",
+        "cadence 15m",
+        _parse_cadence,
+        True,
+    ),
+    Subcommand(
         "public-name",
         "public-name <text>",
         "Set the incident's name on the status pages (the title stays internal).",
@@ -192,17 +201,30 @@ def parse(text: str, caller_id: str) -> Command:
         raise
 
 
+# The moments of an incident, in the order help lists them, and the subcommands of each.
+MOMENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Declare", ("declare", "list")),
+    (
+        "During",
+        ("update", "status", "role", "severity", "cadence", "summary", "timeline", "resolve"),
+    ),
+    ("Public", ("impact", "public-name")),
+    ("After", ("milestone", "action", "actions", "postmortem")),
+)
+
+
 def help_text() -> str:
-    """Return the command reference, generated from the registry."""
-    lines = [f"*`{COMMAND}` commands*"]
-    for sub in SUBCOMMANDS:
-        where = " _(in an incident channel)_" if sub.in_incident_channel else ""
-        lines.append(
-            f"• `{COMMAND} {sub.usage}`: {sub.summary}{where}\n      e.g. `{COMMAND} {sub.example}`"
-        )
+    """Return the command reference on one screen, grouped by moment, from the registry."""
+    lines = [f"*`{COMMAND}` commands* (‡ in an incident channel)"]
+    for moment, names in MOMENTS:
+        lines.append(f"*{moment}*")
+        for name in names:
+            sub = _BY_NAME[name]
+            where = " ‡" if sub.in_incident_channel else ""
+            lines.append(f"• `{COMMAND} {sub.usage}`{where}: {sub.summary}")
     lines.append(
-        "Users are given as @mentions or `me`. Add a message to the timeline by "
-        "reacting to it with :pushpin:."
+        f"`{COMMAND} help` shows this. Users are @mentions or `me`. React with :pushpin: to "
+        "add a message to the timeline; the pinned summary has buttons for the next step."
     )
     return "\n".join(lines)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.domain.milestones import Milestones
@@ -93,6 +93,11 @@ class IncidentState:
     public_name: str | None = None
     uid: str = ""
     milestones: Milestones | None = None
+    cadence: timedelta | None = None  # None: no update reminders
+    next_update_at: datetime | None = None
+    last_update_at: datetime | None = None
+    public: bool = False  # it has published something (known when roles are loaded)
+    statuspage_url: str | None = None  # its Atlassian Statuspage page, once created
 
     @property
     def ref(self) -> str:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import assert_never
 
 from bot.domain import entries as e
+from bot.domain.cadence import spoken
 from bot.domain.components import ComponentStatus
 from bot.domain.milestones import Milestone, Milestones, human
 from bot.domain.model import Role, Severity, Status
@@ -283,5 +284,11 @@ def _describe(entry: e.Entry, name: _Name, md: _Doc, zone: tzinfo) -> str:
             return f"completed follow-up action {number}"
         case e.SummaryPublished():
             return "published the public post-incident summary"
+        case e.CadenceSet(cadence=cadence):
+            return (
+                f"set the update cadence to {spoken(cadence)}"
+                if cadence
+                else ("turned update reminders off")
+            )
         case _:
             assert_never(entry.fact)

@@ -11,13 +11,19 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.clock import Clock
 from bot.domain.deliveries import Delivery, DeliveryKind, Destination
-from bot.domain.model import IncidentState
+from bot.domain.entries import RoleAssigned
+from bot.domain.model import IncidentState, Role
 from bot.publishers.base import DeliveryError, not_mine
 from bot.publishers.slack_calls import SlackCalls, classify
 from bot.publishers.slack_channel import ChannelMaker
 from bot.publishers.slack_postmortem import PostmortemUploader
+from bot.publishers.slack_stakeholders import Stakeholders
 from bot.slack import channel as render
+from bot.slack import direct
+from bot.slack import summary as summaries
+from bot.slack.direct import CatchUp
 from storage import incidents as q
+from storage import postmortem as pm
 from storage import timeline
 from storage.db import Database
 
@@ -50,7 +56,16 @@ class SlackPublisher:
             db=db, calls=self.calls, zone=display_timezone, canvas=postmortem_canvas, clock=clock
         )
         self.status_page_url = status_page_url
-        self.announce_channel = announce_channel.lstrip("#") if announce_channel else None
+        self.stakeholders = (
+            Stakeholders(
+                db=db,
+                calls=self.calls,
+                channel=announce_channel.lstrip("#"),
+                public_url=status_page_url,
+            )
+            if announce_channel
+            else None
+        )
 
     async def deliver(self, delivery: Delivery) -> None:
         """Carry out one Slack row."""
@@ -80,7 +95,7 @@ class SlackPublisher:
                 await self.calls.joined(
                     channel,
                     lambda: self.client.conversations_setTopic(
-                        channel=channel, topic=render.topic(state)
+                        channel=channel, topic=summaries.topic(state)
                     ),
                 )
             case K.SUMMARY_REFRESH:
@@ -88,13 +103,23 @@ class SlackPublisher:
             case K.ENTRY_POST:
                 await self._post_entry(state, delivery)
             case K.ANNOUNCE:
-                await self._announce(state, delivery)
+                if self.stakeholders is not None:
+                    await self.stakeholders.reply(state, delivery)
+            case K.HEADLINE_REFRESH:
+                if self.stakeholders is not None:
+                    await self.stakeholders.refresh(state, delivery)
             case K.USER_NOTIFY:
                 await self._notify(state, delivery)
             case K.NOTICE:
                 await self.calls.post_once(channel, delivery, text=delivery.payload.text or "")
             case K.POSTMORTEM_UPLOAD:
                 await self.postmortems.upload(state)
+            case K.UPDATE_REMINDER:
+                await self._remind(state, delivery)
+            case K.ROLE_NOTIFY:
+                await self._role_message(state, delivery)
+            case K.ENTRY_REFRESH:
+                await self._refresh_entry(state, delivery)
             case K.INCIDENT_SYNC | K.POSTMORTEM_PUBLISH:
                 raise not_mine(delivery)
             case _:
@@ -144,7 +169,7 @@ class SlackPublisher:
             )
 
     async def _summary(self, state: IncidentState, delivery: Delivery) -> None:
-        text, blocks = render.summary(state)
+        text, blocks = summaries.summary(state)
         channel = state.channel_id or ""
         async with self.db.read() as session:
             pinned = await q.summary_ts(session=session, incident_id=state.id)
@@ -171,14 +196,40 @@ class SlackPublisher:
         async with self.db.write(background=True) as session:
             await timeline.set_posted(session=session, entry_id=entry_id, ts=ts)
 
-    async def _announce(self, state: IncidentState, delivery: Delivery) -> None:
-        if self.announce_channel is None or delivery.payload.entry_id is None:
-            return
+    async def _refresh_entry(self, state: IncidentState, delivery: Delivery) -> None:
+        entry_id = delivery.payload.entry_id or 0
         async with self.db.read() as session:
-            entry = await timeline.get_entry(session=session, entry_id=delivery.payload.entry_id)
-        if entry is not None:
-            text = render.announcement(state, entry)
-            await self.calls.post_once(self.announce_channel, delivery, text=text)
+            entry = await timeline.get_entry(session=session, entry_id=entry_id)
+            posted = await timeline.posted_ts(session=session, entry_id=entry_id)
+            mirrored = await timeline.is_mirrored(session=session, entry_id=entry_id)
+        if entry is None or posted is None:
+            return  # never posted (its post died): nothing to edit
+        text = render.entry(state, entry, public_url=self.status_page_url, mirrored=mirrored)
+        channel = state.channel_id or ""
+        await self.client.chat_update(channel=channel, ts=posted, text=text)
+
+    async def _role_message(self, state: IncidentState, delivery: Delivery) -> None:
+        async with self.db.read() as session:
+            entry = await timeline.get_entry(
+                session=session, entry_id=delivery.payload.entry_id or 0
+            )
+            if entry is None or not isinstance(entry.fact, RoleAssigned):
+                return
+            catch_up = None
+            if entry.fact.role is Role.COMMANDER and entry.fact.previous is not None:
+                news = await timeline.last_news(session=session, incident_id=state.id, limit=3)
+                actions = await pm.open_actions(session=session, incident_id=state.id)
+                catch_up = CatchUp(news, actions)
+        text = direct.role_message(state, entry.fact.role, entry.actor_id, catch_up)
+        await self.calls.post_once(entry.fact.user, delivery, text=text)
+
+    async def _remind(self, state: IncidentState, delivery: Delivery) -> None:
+        if state.next_update_at is None or state.cadence is None:
+            return  # resolved, or reminders turned off since it fell due
+        if state.last_update_at is not None and state.last_update_at > delivery.created_at:
+            return  # an update came in since: nothing is due any more
+        text, blocks = render.reminder(state, due_at=delivery.created_at)
+        await self.calls.post_once(state.channel_id or "", delivery, text=text, blocks=blocks)
 
     async def _notify(self, state: IncidentState, delivery: Delivery) -> None:
         user, url = delivery.payload.user or state.declared_by, delivery.payload.response_url

@@ -72,15 +72,19 @@ class SlackCalls:
         await self.client.conversations_join(channel=channel)
         return await call()
 
-    async def post_once(self, channel: str, delivery: Delivery, **message: Any) -> str:
+    async def post_once(
+        self, channel: str, delivery: Delivery, *, part: str = "", **message: Any
+    ) -> str:
         """Post a message stamped with its outbox row; on a retry, first look for it.
 
         A timeout or a crash can lose Slack's answer to a post that did happen: the stamp in
-        the message metadata lets the retry find it instead of posting it twice.
+        the message metadata lets the retry find it instead of posting it twice. `part` tells
+        apart two messages one delivery posts; a thread reply is looked for in its thread.
         """
-        stamp = {"outbox": delivery.id}
+        stamp: dict[str, Any] = {"outbox": delivery.id, **({"part": part} if part else {})}
         if delivery.retrying:
-            found = await self._find_posted(channel, stamp, delivery.created_at.timestamp() - 60)
+            since = delivery.created_at.timestamp() - 60
+            found = await self._find_posted(channel, stamp, since, message.get("thread_ts"))
             if found is not None:
                 return found
         response = await self.joined(
@@ -94,12 +98,21 @@ class SlackCalls:
         )
         return str(response["ts"])
 
-    async def _find_posted(self, channel: str, stamp: dict[str, Any], since: float) -> str | None:
+    async def _find_posted(
+        self, channel: str, stamp: dict[str, Any], since: float, thread_ts: str | None
+    ) -> str | None:
+        # conversations.history lists parent messages only: a reply is found in its thread.
         try:
             response = await self.joined(
                 channel,
-                lambda: self.client.conversations_history(
-                    channel=channel, oldest=f"{since:.6f}", include_all_metadata=True, limit=200
+                lambda: (
+                    self.client.conversations_replies(
+                        channel=channel, ts=thread_ts, include_all_metadata=True, limit=200
+                    )
+                    if thread_ts
+                    else self.client.conversations_history(
+                        channel=channel, oldest=f"{since:.6f}", include_all_metadata=True, limit=200
+                    )
                 ),
             )
         except SlackApiError as error:

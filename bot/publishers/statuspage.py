@@ -27,6 +27,7 @@ from storage.db import Database
 from storage.incidents import set_statuspage_id
 from storage.outbox import enqueue
 from storage.public import load_mirrored, load_records
+from storage.timeline import set_mirrored
 
 log = logging.getLogger(__name__)
 K = DeliveryKind
@@ -71,7 +72,7 @@ class StatuspagePublisher:
             case K.INCIDENT_SYNC:
                 await self._sync(incident, records, delivery.payload.entry_id)
             case K.POSTMORTEM_PUBLISH:
-                await self._publish_postmortem(incident)
+                await self._publish_postmortem(incident, delivery.payload.entry_id)
             case (
                 K.CHANNEL_CREATE
                 | K.CHANNEL_INVITE
@@ -82,6 +83,10 @@ class StatuspagePublisher:
                 | K.USER_NOTIFY
                 | K.NOTICE
                 | K.POSTMORTEM_UPLOAD
+                | K.UPDATE_REMINDER
+                | K.HEADLINE_REFRESH
+                | K.ROLE_NOTIFY
+                | K.ENTRY_REFRESH
             ):
                 raise not_mine(delivery)
             case _:
@@ -112,15 +117,16 @@ class StatuspagePublisher:
             created = await self.client.call("POST", "/incidents", {"incident": {**body, **meta}})
             await self._confirm(incident, created, entry_id)
             return
-        if entry_id is not None and await self._already_there(remote, body, latest.at):
-            await self._confirm(incident, {"id": remote}, entry_id)
+        there = await self._already_there(remote, body, latest.at) if entry_id else None
+        if there is not None:
+            await self._confirm(incident, there, entry_id)
             return
         if entry_id is None:
             body = {"name": body["name"]}
         updated = await self.client.call("PATCH", f"/incidents/{remote}", {"incident": body})
         await self._confirm(incident, updated, entry_id)
 
-    async def _publish_postmortem(self, incident: Mirrored) -> None:
+    async def _publish_postmortem(self, incident: Mirrored, entry_id: int | None) -> None:
         """Attach the public summary to the incident as its postmortem, and publish it."""
         remote = incident.remote_id or await self._find(incident)
         if remote is None:
@@ -131,11 +137,7 @@ class StatuspagePublisher:
         await self.client.call(
             "PUT", f"/incidents/{remote}/postmortem/publish", {"postmortem": quiet}
         )
-        await self._notice(
-            incident.id,
-            ":newspaper: The public summary is published on "
-            "Atlassian Statuspage as the incident's postmortem.",
-        )
+        await self._confirm(incident, {"id": remote}, entry_id)
 
     async def report_failure(self, delivery: Delivery, error: str, *, dead: bool) -> None:
         """Tell the incident channel that a public update has not gone out (yet)."""
@@ -186,28 +188,33 @@ class StatuspagePublisher:
                     return str(row["id"])
         return None
 
-    async def _already_there(self, remote: str, body: dict[str, Any], since: datetime) -> bool:
-        """Return whether this exact update already reached the incident (a retried PATCH)."""
-        current = await self.client.call("GET", f"/incidents/{remote}")
+    async def _already_there(
+        self, remote: str, body: dict[str, Any], since: datetime
+    ) -> dict[str, Any] | None:
+        """Return the remote incident if this exact update already reached it (a retried PATCH,
+        or a create whose answer a crash lost)."""
+        current: dict[str, Any] = await self.client.call("GET", f"/incidents/{remote}")
         for update in current.get("incident_updates") or []:
             if update.get("status") == body["status"] and update.get("body") == body["body"]:
                 at = datetime.fromisoformat(str(update.get("created_at")).replace("Z", "+00:00"))
                 if at >= since - timedelta(minutes=5):
-                    return True
-        return False
+                    return {**current, "id": remote}
+        return None
 
     async def _confirm(
         self, incident: Mirrored, remote: dict[str, Any], entry_id: int | None
     ) -> None:
-        """Store the remote ID and owe the channel a confirmation, in one transaction."""
+        """Store the remote ID and link, and owe the entry's message its edit: one transaction."""
         async with self.db.write(background=True) as session:
             await set_statuspage_id(
-                session=session, incident_id=incident.id, remote_id=str(remote["id"])
+                session=session,
+                incident_id=incident.id,
+                remote_id=str(remote["id"]),
+                url=remote.get("shortlink"),
             )
             if entry_id is not None:
-                link = remote.get("shortlink") or "Statuspage"
-                said = ":globe_with_meridians: Public update published on Atlassian Statuspage: "
-                owed = Owed(K.NOTICE, Payload(text=said + link))
+                await set_mirrored(session=session, entry_id=entry_id)
+                owed = Owed(K.ENTRY_REFRESH, Payload(entry_id=entry_id))
                 enqueue(session=session, incident_id=incident.id, owed=owed, now=self.clock())
 
     async def _notice(self, incident_id: int, text: str) -> None:

@@ -24,7 +24,15 @@ class People(Protocol):
         """Return the user's time zone and whether it is really theirs (else UTC)."""
 
 
-During = c.Declare | c.PostUpdate | c.AssignRole | c.ChangeSeverity | c.ChangeStatus | c.Resolve
+During = (
+    c.Declare
+    | c.PostUpdate
+    | c.AssignRole
+    | c.ChangeSeverity
+    | c.ChangeStatus
+    | c.Resolve
+    | c.SetCadence
+)
 Public = c.SetImpact | c.SetPublicName
 After = c.SetMilestone | c.AddAction | c.CompleteAction | c.RequestPostmortem
 Read = c.ListActions | c.ShowSummary | c.ShowTimeline | c.ListIncidents
@@ -88,6 +96,8 @@ async def _during(call: Call, command: During) -> Reply:
             return await changes.resolve_incident(
                 ctx, channel_id=where, caller=caller, message=message
             )
+        case c.SetCadence(cadence=cadence):
+            return await changes.set_cadence(ctx, channel_id=where, user_id=who, cadence=cadence)
         case _:
             assert_never(command)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from bot.domain.cadence import DEFAULT_CADENCE, Cadences
 from bot.domain.clock import Clock, utc_now
 from bot.domain.model import Severity
 from storage.db import Database
@@ -26,6 +27,7 @@ class Context:
     statuspage: bool = False
     components: Callable[[], Sequence[str]] = _no_components
     responders_group: str | None = None
+    cadences: Cadences = field(default_factory=lambda: dict(DEFAULT_CADENCE))
     clock: Clock = utc_now
     on_commit: Callable[[], None] = field(default=lambda: None)
 

@@ -55,6 +55,8 @@ async def declare_incident(
         )
         current_incident.set(f"INC-{incident.number}")
         work = Work(ctx, session, incident, now)
+        work.set_cadence(ctx.cadences[Severity(incident.severity)], custom=False)
+        work.updated()  # the update clock starts at declare
         declared = await work.record(user_id, Declared(severity or ctx.default_severity), title)
         work.owe(K.CHANNEL_CREATE)
         work.owe(K.CHANNEL_INVITE, payload=Payload(users=(user_id,)))

@@ -96,8 +96,8 @@ async def publish_postmortem(ctx: Context, *, channel_id: str, user_id: str, tex
         if incident.resolved_at is None:
             raise UsageError("Publish the public summary once the incident is resolved.")
         incident.postmortem_public, incident.postmortem_published_at = text, work.now
-        await work.publish(K.POSTMORTEM_PUBLISH)
         entry = await work.record(user_id, SummaryPublished(), text)
+        await work.publish(K.POSTMORTEM_PUBLISH, entry_id=entry.id)
         work.post(entry)
         state = await work.state()
     return Changed(state, entry)

@@ -5,22 +5,27 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain.cadence import next_due
 from bot.domain.deliveries import DeliveryKind, Owed, Payload
 from bot.domain.entries import Entry, Fact, is_public
-from bot.domain.errors import IncidentClosed, NotAllowed, NotAnIncidentChannel
+from bot.domain.errors import AlreadyDone, IncidentClosed, NotAllowed, NotAnIncidentChannel
 from bot.domain.model import IncidentState, Role, Status
 from bot.logs import current_incident
 from bot.service.context import Caller, Context
 from storage import incidents as q
 from storage.counters import PUBLIC_VERSION, bump_counter
+from storage.incidents import cadence_of
 from storage.models import Incident
+from storage.once import claim_once
 from storage.outbox import enqueue
 from storage.roles import current_roles
 from storage.timeline import add_entry
+
+_STAKEHOLDERS = frozenset({DeliveryKind.ANNOUNCE, DeliveryKind.HEADLINE_REFRESH})
 
 
 @dataclass
@@ -32,6 +37,11 @@ class Work:
     incident: Incident
     now: datetime
     owed: list[Owed] = field(default_factory=list)
+
+    @property
+    def ref(self) -> str:
+        """Return the locked incident's reference, `INC-7`."""
+        return f"INC-{self.incident.number}"
 
     @property
     def incident_id(self) -> int:
@@ -68,9 +78,12 @@ class Work:
     def owe(self, *kinds: DeliveryKind, payload: Payload | None = None) -> None:
         """Owe deliveries; announcements only where an announcements channel is set."""
         for kind in kinds:
-            if kind is DeliveryKind.ANNOUNCE and not self.ctx.announce:
+            if kind in _STAKEHOLDERS and not self.ctx.announce:
                 continue
             self.owed.append(Owed(kind, payload or Payload()))
+            if kind is DeliveryKind.SUMMARY_REFRESH and self.ctx.announce:
+                # The stakeholders' headline shows the same state as the pinned summary.
+                self.owed.append(Owed(DeliveryKind.HEADLINE_REFRESH))
 
     def post(self, entry: Entry, *also: DeliveryKind) -> None:
         """Owe the entry's post in the incident channel, then the other deliveries named."""
@@ -93,6 +106,27 @@ class Work:
         if roles.get(Role.COMMANDER) != caller.user_id:
             raise not_allowed(what, self.ctx.responders_group or "")
 
+    def set_cadence(self, cadence: timedelta | None, *, custom: bool) -> None:
+        """Set how often updates are owed; the next is due a cadence after the last update."""
+        incident = self.incident
+        incident.cadence_seconds = int(cadence.total_seconds()) if cadence else None
+        incident.cadence_custom = custom
+        last = incident.last_update_at or incident.created_at
+        incident.next_update_at = next_due(last, cadence) if self._open else None
+        incident.remind_at = incident.next_update_at
+
+    def updated(self) -> None:
+        """Restart the update clock: stakeholders just heard something."""
+        self.incident.last_update_at = self.now
+        self.incident.next_update_at = (
+            next_due(self.now, cadence_of(self.incident)) if self._open else None
+        )
+        self.incident.remind_at = self.incident.next_update_at
+
+    @property
+    def _open(self) -> bool:
+        return Status(self.incident.status).is_open
+
     async def state(self, *, with_roles: bool = False) -> IncidentState:
         """Return the incident as it stands in this transaction."""
         return await q.incident_state(self.session, self.incident, with_roles=with_roles)
@@ -113,9 +147,18 @@ def not_allowed(what: str, group: str) -> NotAllowed:
 
 
 @asynccontextmanager
-async def change(ctx: Context, channel_id: str, *, closed_ok: bool = False) -> AsyncIterator[Work]:
-    """Lock the channel's incident and yield the work; commit it all, then wake the relay."""
+async def change(
+    ctx: Context, channel_id: str, *, closed_ok: bool = False, once_key: str | None = None
+) -> AsyncIterator[Work]:
+    """Lock the channel's incident and yield the work; commit it all, then wake the relay.
+
+    With `once_key` (a form submission), a second delivery of the same key changes nothing.
+    """
     async with ctx.db.write() as session:
+        if once_key is not None and not await claim_once(
+            session=session, key=once_key, now=ctx.clock()
+        ):
+            raise AlreadyDone("That form was already submitted.")
         incident = await incident_in(session, channel_id, for_update=True)
         if not closed_ok and not Status(incident.status).is_open:
             raise IncidentClosed(

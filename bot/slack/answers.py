@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import assert_never
 
 from bot.domain import entries as e
+from bot.domain.cadence import spoken
 from bot.domain.model import IncidentState
 from bot.domain.replies import (
     ActionsListed,
@@ -86,6 +87,11 @@ def _changed(state: IncidentState, entry: e.Entry) -> str:
             return f"Follow-up action {number} added to {ref}."
         case e.ActionCompleted(number=number):
             return f"Action {number} of {ref} is done."
+        case e.CadenceSet(cadence=cadence):
+            if cadence is None:
+                return f"Update reminders are off for {ref}."
+            due = f"; the next is due {when(state.next_update_at)}" if state.next_update_at else ""
+            return f"Updates on {ref} are now due every {spoken(cadence)}{due}."
         case e.SummaryPublished():
             return f"The public summary of {ref} is published."
         case e.Declared() | e.Pinned():

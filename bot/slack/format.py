@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from bot.domain.cadence import spoken
 from bot.domain.model import Status
 from bot.domain.text import neutralize
 
@@ -34,6 +35,13 @@ def escape(text: str) -> str:
 def error_text(message: str, hint: str | None) -> str:
     """Return a user-safe error with its hint (our own text, escaped) for Slack."""
     return f":warning: {neutralize(message)}" + (f"\n{escape(hint)}" if hint else "")
+
+
+def cadence_text(cadence: timedelta | None) -> str:
+    """Return what a cadence change did, after the person's name."""
+    if cadence is None:
+        return "turned update reminders off"
+    return f"set the update cadence to *{spoken(cadence)}*"
 
 
 def who(user_id: str | None) -> str:

@@ -11,19 +11,19 @@ from bot.domain.milestones import Milestones, human
 from bot.domain.model import IncidentState, Role
 from bot.domain.postmortem import Action
 from bot.domain.text import neutralize, one_line, quiet_mentions
-from bot.slack.channel import summary
-from bot.slack.format import when, who
+from bot.slack.format import cadence_text, when, who
+from bot.slack.summary import next_update, summary
 
 
 def summary_reply(state: IncidentState) -> str:
     """Return the `summary` answer."""
     text, _ = summary(state)
-    roles = ", ".join(f"{r.value}: {who(state.held(r))}" for r in Role)
+    roles = ", ".join(f"{r.label}: {who(state.held(r))}" for r in Role)
     last = quiet_mentions(one_line(state.last_update, 300)) if state.last_update else "none yet"
     spans = f"\n{durations_text(state.milestones)}" if state.milestones else ""
     return (
-        f"*{text}*\nStarted {when(state.created_at)} · updated {when(state.updated_at)}\n"
-        f"{roles}\nLast update: {last}{spans}"
+        f"*{text}*\nDeclared {when(state.created_at)} · updated {when(state.updated_at)}"
+        f" · next update due: {next_update(state)}\n{roles}\nLast update: {last}{spans}"
     )
 
 
@@ -47,7 +47,7 @@ def _short(state: IncidentState, item: e.Entry) -> str:
         case e.Updated():
             return f"update: {text}"
         case e.RoleAssigned(role=role, user=user):
-            return f"assigned {role.value} to {who(user)}"
+            return f"made {who(user)} {role.label}"
         case e.SeverityChanged(severity=severity, previous=was):
             return f"changed severity {was.value} → {severity.value}"
         case e.StatusChanged(status=status):
@@ -68,6 +68,8 @@ def _short(state: IncidentState, item: e.Entry) -> str:
             return f"completed action {number}"
         case e.SummaryPublished():
             return "published the public post-incident summary"
+        case e.CadenceSet(cadence=cadence):
+            return cadence_text(cadence).replace("*", "")
         case _:
             assert_never(item.fact)
 

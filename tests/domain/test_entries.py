@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import typing
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -14,6 +14,7 @@ from bot.domain.entries import (
     MAYBE_PUBLIC,
     ActionAdded,
     ActionCompleted,
+    CadenceSet,
     Declared,
     Entry,
     EntryKind,
@@ -70,6 +71,8 @@ PUBLICITY: list[tuple[Fact, str, bool]] = [
     (ActionAdded(1, owner=BOB), "Add a canary", False),
     (ActionCompleted(1), "", False),
     (SummaryPublished(), "We rolled back a bad deploy.", False),
+    (CadenceSet(timedelta(minutes=10)), "", False),
+    (CadenceSet(None), "", False),
 ]
 
 
@@ -137,6 +140,9 @@ ROUND_TRIP: list[Fact] = [
     ActionAdded(3, owner=BOB),
     ActionCompleted(2),
     SummaryPublished(),
+    CadenceSet(timedelta(minutes=10)),
+    CadenceSet(timedelta(hours=1, minutes=30)),
+    CadenceSet(None),
 ]
 
 
@@ -154,6 +160,21 @@ def test_decode_encoded_fact_through_json_gives_it_back(fact: Fact) -> None:
     # Rows hold the encoded object as JSON text: tuples come back as lists, times as strings.
     stored = json.loads(json.dumps(encode(fact)))
     assert decode(fact.kind, stored) == fact
+
+
+@pytest.mark.parametrize(
+    ("fact", "stored"),
+    [
+        (CadenceSet(timedelta(minutes=10)), {"seconds": 600}),
+        (CadenceSet(timedelta(seconds=45)), {"seconds": 45}),
+        (CadenceSet(None), {"seconds": None}),
+    ],
+    ids=["10m", "45s", "off"],
+)
+def test_encode_cadence_is_stored_as_whole_seconds_or_none(
+    fact: CadenceSet, stored: dict[str, object]
+) -> None:
+    assert encode(fact) == stored
 
 
 @pytest.mark.parametrize(

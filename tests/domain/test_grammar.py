@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from bot.domain.commands import (
@@ -20,6 +22,7 @@ from bot.domain.commands import (
     PostUpdate,
     RequestPostmortem,
     Resolve,
+    SetCadence,
     SetImpact,
     SetMilestone,
     SetPublicName,
@@ -29,7 +32,14 @@ from bot.domain.commands import (
 )
 from bot.domain.components import ComponentStatus
 from bot.domain.errors import UsageError
-from bot.domain.grammar import SUBCOMMANDS, Subcommand, find_subcommand, help_text, parse
+from bot.domain.grammar import (
+    MOMENTS,
+    SUBCOMMANDS,
+    Subcommand,
+    find_subcommand,
+    help_text,
+    parse,
+)
 from bot.domain.milestones import Milestone
 from bot.domain.model import Role, Severity, Status
 
@@ -111,6 +121,12 @@ VALID: list[tuple[str, Command]] = [
         "impact API,Checkout\nmajor",
         SetImpact(("API", "Checkout"), ComponentStatus.MAJOR_OUTAGE),
     ),
+    # cadence: a duration, or off
+    ("cadence 15m", SetCadence(timedelta(minutes=15))),
+    ("cadence 1h30m", SetCadence(timedelta(hours=1, minutes=30))),
+    ("cadence  45s ", SetCadence(timedelta(seconds=45))),
+    ("cadence off", SetCadence(None)),
+    ("CADENCE OFF", SetCadence(None)),
     # public-name: kept as typed
     ("public-name Elevated errors\nfor payments", SetPublicName("Elevated errors\nfor payments")),
     ("PUBLIC-NAME Payments slow", SetPublicName("Payments slow")),
@@ -187,6 +203,11 @@ INVALID: list[tuple[str, str, str]] = [
     ("impact major", "Say which components and their state.", "impact"),
     ("impact API", "Say which components and their state.", "impact"),
     ("impact API bogus", "`bogus` is not a component state", "impact"),
+    ("cadence", "Give a cadence like `30m` or `1h`, or `off`.", "cadence"),
+    ("cadence soon", "`soon` is not a cadence.", "cadence"),
+    ("cadence 15m now", "`15m now` is not a cadence.", "cadence"),
+    ("cadence 0m", "A cadence must be between 1s and 7 days (168h).", "cadence"),
+    ("cadence 200h", "A cadence must be between 1s and 7 days (168h).", "cadence"),
     ("public-name", "Give the name the public should see.", "public-name"),
     ("milestone", "Say which milestone", "milestone"),
     ("milestone begun 14:02", "`begun` is not a milestone.", "milestone"),
@@ -246,15 +267,66 @@ def test_parse_repeated_error_keeps_its_own_hint() -> None:
         assert caught.value.hint.count("Usage:") == 1
 
 
-@pytest.mark.parametrize("sub", SUBCOMMANDS, ids=lambda s: s.name)
-def test_help_text_registered_subcommand_lists_usage_and_example(sub: Subcommand) -> None:
-    text = help_text()
-    assert f"`{COMMAND} {sub.usage}`" in text
-    assert f"`{COMMAND} {sub.example}`" in text
-    assert sub.summary in text
+# What `/incident help` shows under each moment of an incident, in order.
+HELP_MOMENTS = [
+    ("Declare", ["declare", "list"]),
+    (
+        "During",
+        ["update", "status", "role", "severity", "cadence", "summary", "timeline", "resolve"],
+    ),
+    ("Public", ["impact", "public-name"]),
+    ("After", ["milestone", "action", "actions", "postmortem"]),
+]
+LISTED = [sub for sub in SUBCOMMANDS if sub.name != "help"]  # help is named in the last line
 
 
-def test_help_text_order_follows_registry() -> None:
+def help_groups(text: str) -> list[tuple[str, list[str]]]:
+    """Return the moments help shows, each with the subcommands listed under it."""
+    groups: list[tuple[str, list[str]]] = []
+    for line in text.splitlines()[1:-1]:
+        if line.startswith("• "):
+            groups[-1][1].append(line.split()[2].rstrip("`:"))
+        else:
+            assert line.startswith("*"), line
+            assert line.endswith("*"), line
+            groups.append((line.strip("*"), []))
+    return groups
+
+
+def test_help_text_fits_22_lines_with_its_heading_and_closing_line() -> None:
+    lines = help_text().splitlines()
+    assert len(lines) == 22
+    assert lines[0] == f"*`{COMMAND}` commands* (‡ in an incident channel)"
+    assert lines[-1] == (
+        f"`{COMMAND} help` shows this. Users are @mentions or `me`. React with :pushpin: to "
+        "add a message to the timeline; the pinned summary has buttons for the next step."
+    )
+
+
+def test_help_text_groups_subcommands_by_moment() -> None:
+    assert help_groups(help_text()) == HELP_MOMENTS
+
+
+def test_help_text_every_subcommand_is_in_exactly_one_moment() -> None:
+    grouped = [name for _, names in MOMENTS for name in names]
+    assert sorted(grouped) == sorted(sub.name for sub in LISTED)
+    assert find_subcommand("help") is not None
+    assert "help" not in grouped
+
+
+@pytest.mark.parametrize("sub", LISTED, ids=lambda s: s.name)
+def test_help_text_registered_subcommand_is_one_line_with_usage_and_summary(
+    sub: Subcommand,
+) -> None:
+    where = " ‡" if sub.in_incident_channel else ""
+    [line] = [x for x in help_text().splitlines() if x.startswith(f"• `{COMMAND} {sub.usage}`")]
+    assert line == f"• `{COMMAND} {sub.usage}`{where}: {sub.summary}"
+
+
+def test_help_text_shows_no_examples() -> None:
     text = help_text()
-    positions = [text.index(f"`{COMMAND} {sub.usage}`") for sub in SUBCOMMANDS]
-    assert positions == sorted(positions)
+    assert "e.g." not in text
+    assert "Example" not in text
+    for sub in LISTED:
+        if sub.example != sub.usage:
+            assert f"`{COMMAND} {sub.example}`" not in text, sub.name

@@ -116,7 +116,7 @@ async def test_same_severity_or_role_holder_is_refused_clearly(bot: Bot) -> None
     assert "INC-1 is already SEV1." in same.text
     await bot.command(ALICE, channel, "role lead me")
     again = await bot.command(ALICE, channel, "role lead me")
-    assert "<@U0ALICE> is already the lead." in again.text
+    assert "<@U0ALICE> is already the Technical lead of INC-1." in again.text
 
 
 @pytest.mark.parametrize(

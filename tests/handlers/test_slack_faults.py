@@ -8,14 +8,19 @@ import sqlite3
 import aiohttp
 
 from sandbox.slack_emulator import EmChannel, SlackEmulator
-from tests.conftest import ALICE, BOB, GENERAL, Bot, bot_settings, start_bot
+from tests.conftest import ALICE, ANNOUNCE, BOB, GENERAL, Bot, bot_settings, start_bot
 from tests.support import wait_until
 
 ACK_BUDGET = 0.5  # well above an uncontended command (~10 ms), well below the default 2 s
 
 
-def texts(slack: SlackEmulator, channel: str) -> list[str]:
-    return [slack.render_text(m.text) for m in slack.history(channel)]
+def texts(slack: SlackEmulator, channel: str, thread: str | None = None) -> list[str]:
+    """Return the channel's messages as people read them; with `thread`, its replies only."""
+    return [
+        slack.render_text(m.text)
+        for m in slack.history(channel)
+        if thread is None or (m.thread_ts == thread and m.ts != thread)
+    ]
 
 
 async def test_ack_comes_before_slack_answers(bot: Bot) -> None:
@@ -119,8 +124,18 @@ async def test_declare_during_outage_is_delivered_after_restart(
         assert reply.text == "Update recorded on INC-1."
         await second.settle()
         assert any("back after restart" in t for t in texts(emulator, payments.id))
-        announced = texts(emulator, "C0ANNOUNCE")
-        assert len(announced) == 2
+        # One headline per incident, each with its declaration in its own thread.
+        headlines = [m for m in emulator.history(ANNOUNCE) if m.thread_ts is None]
+        assert sorted(m.text for m in headlines) == [
+            "INC-1 (SEV1, investigating): Payments down",
+            "INC-2 (SEV2, investigating): Search slow",
+        ]
+        threads = {m.text[:5]: texts(emulator, ANNOUNCE, thread=m.ts) for m in headlines}
+        assert threads == {
+            "INC-1": [":rotating_light: Declared by @alice: Payments down"],
+            "INC-2": [":rotating_light: Declared by @alice: Search slow"],
+        }
+        assert len(emulator.history(ANNOUNCE)) == 4
     finally:
         await second.stop()
 

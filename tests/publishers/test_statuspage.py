@@ -89,9 +89,27 @@ async def test_whole_incident_is_mirrored_on_statuspage(world: World) -> None:
         api = world.sp.component_by_name("API")
         assert api is not None
         assert api["status"] == "operational"
-        posted = [m.text for m in world.slack.history(channel)]
-        notices = [t for t in posted if "published on Atlassian Statuspage" in t]
-        assert len(notices) == 4
+        # Each public entry's own message now says where it went; no notice of its own.
+        page, shortlink = bot.settings.public_url, incident["shortlink"]
+        places = f"<{page}|the status page> and <{shortlink}|Atlassian Statuspage>"
+        posted = world.slack.history(channel)[1:]  # after the pinned summary
+        draft = posted.pop()
+        assert draft.text.startswith(":memo: *Post-mortem draft for INC-1* (SEV1)")
+        globe = f"\n:globe_with_meridians: Published on {places}."
+        assert [(m.text.split("\n")[0], m.text.endswith(globe), m.edited) for m in posted] == [
+            (f":memo: *Update* from <@{BOB}>", False, False),
+            (f":label: <@{ALICE}> set the public name to “Elevated error rates”", False, False),
+            (
+                f":bar_chart: <@{ALICE}> set API, ChatGPT to *Major outage* on the public status",
+                True,
+                True,
+            ),
+            (f":bulb: Status is now *identified* (was investigating), set by <@{BOB}>", True, True),
+            (f":eyes: Status is now *monitoring* (was identified), set by <@{BOB}>", True, True),
+            (f":white_check_mark: *INC-1 resolved* by <@{ALICE}>", True, True),
+        ]
+        assert sum("globe_with_meridians" in m.text for m in posted) == 4  # and no notice
+        assert not [m for m in posted if "Public update published" in m.text]
     finally:
         await bot.stop()
 
@@ -182,7 +200,15 @@ async def test_published_summary_becomes_the_statuspage_postmortem(world: World)
         incident = only_incident(world.sp)
         assert incident["postmortem_body"] == "A bad config broke checkout for 20 minutes."
         assert incident["postmortem_published_at"] is not None
-        told = [m.text for m in world.slack.history(channel) if "postmortem." in m.text]
-        assert told
+        # The summary's own message says where it went; no notice of its own.
+        [told] = [m for m in world.slack.history(channel) if m.text.startswith(":newspaper:")]
+        assert told.edited
+        assert told.text == (
+            f":newspaper: <@{ALICE}> published the public post-incident summary\n"
+            f":globe_with_meridians: Published on <{incident['shortlink']}|Atlassian Statuspage>."
+        )
+        assert not [
+            m for m in world.slack.history(channel) if "as the incident's postmortem" in m.text
+        ]
     finally:
         await bot.stop()

@@ -38,11 +38,28 @@ def channel_texts(slack: SlackEmulator, channel: str) -> list[str]:
     return [slack.render_text(m.text) for m in slack.history(channel)]
 
 
+def headlines(slack: SlackEmulator) -> list[EmMessage]:
+    """Return the top-level messages of the stakeholders' channel: one headline per incident."""
+    return [m for m in slack.history(ANNOUNCE) if m.thread_ts in (None, m.ts)]
+
+
 def stamp_of(message: EmMessage) -> int | None:
     """Return the outbox row a bot message was posted for (its metadata stamp), if any."""
     payload = (message.metadata or {}).get("event_payload") or {}
     row = payload.get("outbox")
     return int(row) if row is not None else None
+
+
+def post_of(message: EmMessage) -> tuple[int, str] | None:
+    """Return the (outbox row, part) a bot message was posted for: one row may post two parts
+    (a thread reply that first had to post its headline)."""
+    row = stamp_of(message)
+    part = str(((message.metadata or {}).get("event_payload") or {}).get("part") or "")
+    return (row, part) if row is not None else None
+
+
+def _is_top_level(message: EmMessage) -> bool:
+    return message.thread_ts in (None, message.ts)
 
 
 async def assert_delivered_once(
@@ -54,17 +71,19 @@ async def assert_delivered_once(
     - no outbox row's message was posted twice (by its metadata stamp);
     - each incident has one channel (the recorded one), its declarer in it, one pinned summary;
     - each timeline entry but the declaration is in the channel once, in timeline order;
-    - each announcement row is in the announcements channel once, and nothing else is there;
+    - each incident has one headline in the announcements channel (its recorded one), each
+      announcement row is a reply in that headline's thread once, and nothing else is there;
     - each notice row is in the channel once; one post-mortem file per upload row;
     - Statuspage holds one incident per public incident, with each public message once.
     """
     rows = await store.outbox()
     assert [(r.id, r.kind, r.status, r.last_error) for r in rows if r.status != "done"] == []
     bot_messages = [m for m in slack.messages if m.user == slack.bot_user_id]
-    stamps = Counter(stamp for m in bot_messages if (stamp := stamp_of(m)) is not None)
-    assert {row: n for row, n in stamps.items() if n > 1} == {}, "a post was doubled"
-    posted_for = {stamp_of(m): m for m in bot_messages if stamp_of(m) is not None}
+    stamps = Counter(post for m in bot_messages if (post := post_of(m)) is not None)
+    assert {post: n for post, n in stamps.items() if n > 1} == {}, "a post was doubled"
+    posted_for = {stamp_of(m): m for m in bot_messages if post_of(m) and not post_of(m)[1]}
     announced: list[int] = []
+    headlines: list[str] = []
     for incident in await store.incidents():
         ref = f"INC-{incident.number}"
         assert incident_channels(slack, incident.number) == [incident.channel_id], ref
@@ -91,12 +110,20 @@ async def assert_delivered_once(
                 assert posted_for[row.id].channel == channel.id
             if row.kind == "announce":
                 announced.append(row.id)
+                reply = posted_for.get(row.id)
+                assert reply is not None, f"{ref} announcement {row.id} missing"
+                assert reply.thread_ts == incident.headline_ts, f"{ref} reply outside its thread"
+        if incident.headline_ts is not None:
+            headlines.append(incident.headline_ts)
         uploads = [r for r in mine if r.kind == "postmortem.upload"]
         files = [m for m in slack.history(channel.id) if m.files]
         assert len(files) == len(uploads), f"{ref} post-mortem files"
         _assert_statuspage_once(statuspage, incident, entries, mine)
-    announcements = Counter(stamp_of(m) for m in slack.history(ANNOUNCE))
-    assert announcements == Counter(announced), "announcements"
+    stakeholders = slack.history(ANNOUNCE)
+    tops = [m.ts for m in stakeholders if _is_top_level(m)]
+    assert sorted(tops) == sorted(headlines), "one headline per incident, nothing else on top"
+    replies = Counter(stamp_of(m) for m in stakeholders if not _is_top_level(m))
+    assert replies == Counter(announced), "announcements"
 
 
 def _assert_statuspage_once(

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import time
 
-from tests.conftest import ALICE, ANNOUNCE, BOB, CAROL, GENERAL
-from tests.reliability.checks import assert_delivered_once, channel_texts, incident_channels
+from tests.conftest import ALICE, BOB, CAROL, GENERAL
+from tests.reliability.checks import (
+    assert_delivered_once,
+    headlines,
+    incident_channels,
+)
 from tests.reliability.process import FixedSlack, FixedStatuspage, Server
 from tests.reliability.steps import (
     assert_in_order_once,
@@ -37,7 +41,7 @@ async def test_server_killed_before_channel_exists_opens_it_once_after_restart(
     [channel] = incident_channels(slack, 1)
     assert ALICE in slack.channels[channel].members
     assert len(slack.pins[channel]) == 1
-    assert sum("INC-1" in t for t in channel_texts(slack, ANNOUNCE)) == 1
+    assert sum("INC-1" in m.text for m in headlines(slack)) == 1
     assert (await store.incident(1)).channel_id == channel
     await assert_delivered_once(slack, statuspage, store)
 
@@ -92,7 +96,8 @@ async def test_server_killed_while_statuspage_creates_incident_publishes_it_once
     [remote] = statuspage.incidents.values()
     bodies = [u["body"] for u in reversed(remote["incident_updates"])]
     assert bodies == ["Uploads fail for some users", "A fix is rolling out"]
-    assert occurrences(slack, channel, "Public update published on Atlassian Statuspage") == 2
+    # Each status message is edited to say where it went, once Statuspage confirmed it.
+    assert occurrences(slack, channel, "Atlassian Statuspage (http") == 2
     await assert_delivered_once(slack, statuspage, store)
 
 

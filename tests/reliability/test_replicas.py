@@ -7,8 +7,13 @@ import asyncio
 
 import pytest
 
-from tests.conftest import ALICE, ANNOUNCE, BOB, CAROL, GENERAL
-from tests.reliability.checks import assert_delivered_once, channel_texts, incident_channels
+from tests.conftest import ALICE, BOB, CAROL, GENERAL
+from tests.reliability.checks import (
+    assert_delivered_once,
+    channel_texts,
+    headlines,
+    incident_channels,
+)
 from tests.reliability.process import FixedSlack, FixedStatuspage, ServerFactory
 from tests.reliability.steps import DECLARING
 from tests.reliability.store import Store
@@ -41,13 +46,13 @@ async def test_replicas_concurrent_declares_and_updates_delivered_once(
     await wait_until(store.settled, 40, "every declare delivered")
     incidents = await store.incidents()
     assert [i.number for i in incidents] == list(range(1, 11))
-    announced = channel_texts(slack, ANNOUNCE)
+    announced = [slack.render_text(m.text) for m in headlines(slack)]
     for incident in incidents:
         ref = f"INC-{incident.number}"
         assert incident_channels(slack, incident.number) == [incident.channel_id], ref
         assert incident.channel_id is not None
         assert len(slack.pins[incident.channel_id]) == 1, ref
-        assert sum(f"*{ref}*" in text for text in announced) == 1, ref
+        assert sum(text.startswith(f"{ref} (") for text in announced) == 1, ref
         assert incident.declared_by in slack.channels[incident.channel_id].members
 
     channels = {i.number: i.channel_id for i in incidents}

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.conftest import ALICE, ANNOUNCE, BOB, GENERAL, Bot
+from tests.conftest import ALICE, BOB, GENERAL, Bot
 from tests.handlers.forms import opened_view, values
-from tests.reliability.checks import incident_channels
+from tests.reliability.checks import headlines, incident_channels
 from tests.reliability.hostile.requests import created_channels
 from tests.reliability.steps import DECLARING
 from tests.reliability.store import Store
@@ -28,7 +28,7 @@ async def test_declare_same_person_same_title_twice_sequentially_opens_one(
     assert f"<#{channel}>" in second.text
     assert len(await store.incidents()) == 1
     assert len(created_channels(bot.slack)) == 1
-    assert len(bot.slack.history(ANNOUNCE)) == 1
+    assert len(headlines(bot.slack)) == 1
 
 
 async def test_declare_same_person_same_title_concurrently_opens_one(
@@ -45,7 +45,7 @@ async def test_declare_same_person_same_title_concurrently_opens_one(
     assert len(await store.incidents()) == 1
     assert len(incident_channels(bot.slack, 1)) == 1
     assert len(created_channels(bot.slack)) == 1
-    assert len(bot.slack.history(ANNOUNCE)) == 1
+    assert len(headlines(bot.slack)) == 1
 
 
 async def test_declare_different_people_or_titles_concurrently_opens_each(
@@ -67,7 +67,7 @@ async def test_declare_different_people_or_titles_concurrently_opens_each(
     ]
     assert [i.number for i in incidents] == [1, 2, 3]
     assert len(created_channels(bot.slack)) == 3
-    assert len(bot.slack.history(ANNOUNCE)) == 3
+    assert len(headlines(bot.slack)) == 3
 
 
 async def test_declare_form_submitted_twice_with_same_view_opens_one(
@@ -87,6 +87,6 @@ async def test_declare_form_submitted_twice_with_same_view_opens_one(
     assert [(r.status, r.body) for r in [*replies, late]] == [(200, "")] * 3
     assert len(await store.incidents()) == 1
     assert len(created_channels(bot.slack)) == 1
-    assert len(bot.slack.history(ANNOUNCE)) == 1
+    assert len(headlines(bot.slack)) == 1
     dms = [m.text for m in bot.slack.messages if m.channel.startswith("D")]
     assert not [t for t in dms if "something went wrong" in t], dms

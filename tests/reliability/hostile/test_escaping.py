@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import ALICE, ANNOUNCE, BOB, GENERAL, Bot
 from tests.handlers.forms import opened_view, values
-from tests.reliability.checks import incident_channels
+from tests.reliability.checks import headlines, incident_channels
 from tests.reliability.hostile.requests import (
     BROADCAST,
     HOSTILE,
@@ -84,7 +84,7 @@ async def test_title_with_broadcasts_never_notifies_and_is_escaped_on_public_pag
     summary = next(m for m in bot.slack.history(channel) if m.ts == pinned)
     assert "Checkout down" in summary.text
     assert not [t for t in markup(summary) if SPECIAL.search(t)]
-    assert bot.slack.channels[channel].topic == "SEV2 | resolved | commander: unassigned"
+    assert bot.slack.channels[channel].topic == "SEV2 | resolved | Incident commander: unassigned"
     drafts = [f for f in bot.slack.files.values() if f["channel"] == channel]
     assert len(drafts) == 1
     draft = drafts[0]["content"].decode()
@@ -135,4 +135,4 @@ async def test_declare_extreme_titles_give_valid_channel_names_and_topics(
     assert len({c.name for c in map(bot.slack.channels.get, channels.values()) if c}) == len(
         LONG_TITLES
     )
-    assert len(bot.slack.history(ANNOUNCE)) == len(LONG_TITLES)
+    assert len(headlines(bot.slack)) == len(LONG_TITLES)

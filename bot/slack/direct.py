@@ -1,0 +1,55 @@
+"""Direct messages: what a new role holder needs, and a new commander's catch-up."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.domain import entries as e
+from bot.domain.model import IncidentState, Role
+from bot.domain.postmortem import Action
+from bot.domain.text import neutralize, one_line
+from bot.slack.format import STATUS_EMOJI, who
+from bot.slack.summary import next_update
+
+
+@dataclass(frozen=True)
+class CatchUp:
+    """What a commander taking over needs first."""
+
+    updates: Sequence[e.Entry]  # the last three, oldest first
+    open_actions: Sequence[Action]
+
+
+def role_message(
+    state: IncidentState, role: Role, assigned_by: str, catch_up: CatchUp | None
+) -> str:
+    """Return the DM to the new holder of `role`, with a catch-up for a commander handoff."""
+    place = f"<#{state.channel_id}>" if state.channel_id else state.ref
+    lines = [
+        f":bust_in_silhouette: {who(assigned_by)} made you *{role.label}* of {state.ref} "
+        f"in {place}.",
+        f"_{role.duty}_",
+    ]
+    if catch_up is not None:
+        lines += _catch_up(state, catch_up)
+    return "\n".join(lines)
+
+
+def _catch_up(state: IncidentState, catch_up: CatchUp) -> list[str]:
+    status = f"{STATUS_EMOJI[state.status]} {state.status.value}"
+    lines = [
+        "",
+        f"*Catch-up:* {state.severity.label} · {status} · next update due: {next_update(state)}",
+    ]
+    if catch_up.updates:
+        lines.append("*Last updates:*")
+        lines += [f"• {neutralize(one_line(u.text, 200))}" for u in catch_up.updates]
+    else:
+        lines.append("*Last updates:* none yet")
+    if catch_up.open_actions:
+        lines.append("*Open actions:*")
+        lines += [
+            f"• {a.number}. {neutralize(one_line(a.text, 150))}" for a in catch_up.open_actions
+        ]
+    return lines
