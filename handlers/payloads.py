@@ -59,25 +59,14 @@ class DeclareForm:
     @classmethod
     def from_view(cls, body: dict[str, Any], blocks: dict[str, tuple[str, str]]) -> DeclareForm:
         """Read the declare modal's values; `blocks` maps field -> (block_id, action_id)."""
-        view = as_object(body.get("view"))
-        values = as_object(as_object(view.get("state")).get("values"))
-
-        def value(field: str) -> str | None:
-            block, action = blocks[field]
-            element = as_object(as_object(values.get(block)).get(action))
-            raw = element.get("value")
-            if raw is None:
-                raw = as_object(element.get("selected_option")).get("value")
-            return str(raw).strip() if raw else None
-
-        metadata = view.get("private_metadata") or None
+        form = Submission.from_body(body)
         return cls(
-            user_id=str(as_object(body.get("user")).get("id", "")),
-            title=value("title") or "",
-            severity=value("severity"),
-            description=value("description"),
-            origin_channel_id=metadata,
-            view_id=view.get("id") or None,
+            user_id=form.user_id,
+            title=form.value(*blocks["title"]),
+            severity=form.value(*blocks["severity"]) or None,
+            description=form.value(*blocks["description"]) or None,
+            origin_channel_id=form.channel_id or None,
+            view_id=form.view_id,
         )
 
 
