@@ -110,14 +110,6 @@ async def list_open_incidents(*, session: AsyncSession) -> Sequence[Incident]:
     return (await session.exec(query)).all()
 
 
-async def numbers_of(*, session: AsyncSession, incident_ids: Sequence[int]) -> dict[int, int]:
-    """Return incident ID -> number for these incidents, in one query."""
-    if not incident_ids:
-        return {}
-    query = select(Incident.id, Incident.number).where(col(Incident.id).in_(set(incident_ids)))
-    return {row_id: number for row_id, number in (await session.exec(query)).all() if row_id}
-
-
 async def set_channel(
     *, session: AsyncSession, incident_id: int, channel_id: str, name: str
 ) -> None:
