@@ -108,20 +108,21 @@ class Work:
 
     def set_cadence(self, cadence: timedelta | None, *, custom: bool) -> None:
         """Set how often updates are owed; the next is due a cadence after the last update."""
-        incident = self.incident
-        incident.cadence_seconds = int(cadence.total_seconds()) if cadence else None
-        incident.cadence_custom = custom
-        last = incident.last_update_at or incident.created_at
-        incident.next_update_at = next_due(last, cadence) if self._open else None
-        incident.remind_at = incident.next_update_at
+        self.incident.cadence_seconds = int(cadence.total_seconds()) if cadence else None
+        self.incident.cadence_custom = custom
+        self._reschedule()
 
     def updated(self) -> None:
         """Restart the update clock: stakeholders just heard something."""
         self.incident.last_update_at = self.now
-        self.incident.next_update_at = (
-            next_due(self.now, cadence_of(self.incident)) if self._open else None
-        )
-        self.incident.remind_at = self.incident.next_update_at
+        self._reschedule()
+
+    def _reschedule(self) -> None:
+        """Derive when the next update is due (and reminded) from the last one and the cadence."""
+        incident = self.incident
+        last = incident.last_update_at or incident.created_at
+        due = next_due(last, cadence_of(incident)) if self._open else None
+        incident.next_update_at = incident.remind_at = due
 
     @property
     def _open(self) -> bool:
