@@ -8,15 +8,18 @@ import json
 import secrets
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
 
+from sandbox.slack.args import SlackError
 from sandbox.slack.chat import message_obj
+from sandbox.slack.driver_events import DriverReply, PeopleEvents
 from sandbox.slack.interactions import FieldKey, find_button, form_state, opened_view
 from sandbox.slack_emulator import APP_ID, SlackEmulator
+
+__all__ = ["DriverReply", "SlackDriver", "slack_escape"]
 
 Json = dict[str, Any]
 
@@ -26,22 +29,7 @@ def slack_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-@dataclass
-class DriverReply:
-    status: int
-    body: str
-    json: dict[str, Any] | None
-    elapsed: float
-
-    @property
-    def text(self) -> str:
-        """Return the ack's visible text: JSON `text`, or a plain-text body as Slack shows it."""
-        if self.json is not None:
-            return str(self.json.get("text") or "")
-        return self.body if self.status == 200 else ""
-
-
-class SlackDriver:
+class SlackDriver(PeopleEvents):
     """Send requests to the bot exactly as Slack would, signed with the signing secret."""
 
     def __init__(
@@ -108,7 +96,7 @@ class SlackDriver:
 
     def _common(self, user_id: str) -> Json:
         return {
-            "team": {"id": self.team_id, "domain": "emulator"},
+            "team": {"id": self.team_id, "domain": self.emulator.team_domain},
             "api_app_id": APP_ID,
             "token": self.verification_token,
             "trigger_id": self.emulator.new_trigger_id(user_id),
@@ -125,7 +113,7 @@ class SlackDriver:
             {
                 "token": self.verification_token,
                 "team_id": self.team_id,
-                "team_domain": "emulator",
+                "team_domain": self.emulator.team_domain,
                 "channel_id": channel_id,
                 "channel_name": self._channel_name(channel_id),
                 "user_id": user_id,
@@ -260,3 +248,24 @@ class SlackDriver:
         if retry_num is not None:
             extra = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"}
         return await self._send(json.dumps(envelope).encode(), "application/json", extra)
+
+    async def message_shortcut(
+        self, user_id: str, channel_id: str, message_ts: str, callback_id: str = "add_to_timeline"
+    ) -> DriverReply:
+        """Use a message shortcut on the message at message_ts (LookupError if it is gone)."""
+        try:
+            message = self.emulator.state.message(channel_id, message_ts)
+        except SlackError as exc:
+            raise LookupError(f"no message {message_ts} in {channel_id}") from exc
+        payload: Json = {
+            **self._common(user_id),
+            "type": "message_action",
+            "callback_id": callback_id,
+            "response_url": self.emulator.new_response_url(),
+            "channel": {"id": channel_id, "name": self._channel_name(channel_id)},
+            "user": self._user(user_id),
+            "action_ts": f"{time.time():.6f}",
+            "message_ts": message_ts,
+            "message": message_obj(self.emulator.state, message, with_metadata=False),
+        }
+        return await self._interaction(payload)

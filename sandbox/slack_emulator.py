@@ -12,7 +12,7 @@ from functools import partial
 from aiohttp import web
 
 from sandbox.server import LocalServer, Shared
-from sandbox.slack import files, interactions, render, response_urls, views, web_api
+from sandbox.slack import files, interactions, people, render, response_urls, views, web_api
 from sandbox.slack.args import Json
 from sandbox.slack.faults import Fault, FaultKind, FaultQueue
 from sandbox.slack.socket_mode import SocketMode
@@ -36,10 +36,15 @@ class SlackEmulator(LocalServer):
     responses = Shared[list[Json]]()
     views = Shared[list[Json]]()
     calls = Shared[list[tuple[str, Json]]]()
+    call_times = Shared[list[float]]()
     files = Shared[dict[str, Json]]()
     canvases = Shared[dict[str, str]]()
     usergroups = Shared[dict[str, set[str]]]()
     trigger_ttl = Shared[float]()
+    team_domain = Shared[str]()
+    scopes = Shared[frozenset[str] | None]()
+    rate_scale = Shared[float]()
+    rate_limited = Shared[list[tuple[str, str | None, float]]]()
 
     def __init__(
         self,
@@ -50,7 +55,17 @@ class SlackEmulator(LocalServer):
         bot_user_id: str = "UWARROOM",
         users: Iterable[EmUser] = (),
         channels: Iterable[tuple[str, str]] = (),
+        team_domain: str = "warroom-emulator",
+        scopes: Iterable[str] | None = None,
+        rate_scale: float = 1.0,
     ) -> None:
+        """Start empty but for these people and channels.
+
+        `scopes`: the bot token's granted scopes (None: all). `rate_scale` multiplies Slack's
+        rate-limit windows (0.01: 100 times faster; 0: no limits); below 1, Retry-After is sent
+        as decimal seconds ("0.013"), since a scaled window can be shorter than a second (see
+        `sandbox.slack.limits`). Every 429 the limits give is in `rate_limited`.
+        """
         self.state = Workspace(
             bot_token=bot_token,
             app_token=app_token,
@@ -59,6 +74,9 @@ class SlackEmulator(LocalServer):
             users=users,
             channels=channels,
             base_url=lambda: self.base_url,
+            team_domain=team_domain,
+            scopes=None if scopes is None else frozenset(scopes),
+            rate_scale=rate_scale,
         )
         self._faults = FaultQueue()
         self._socket = SocketMode()
@@ -113,6 +131,30 @@ class SlackEmulator(LocalServer):
         return self.state.append(
             channel_id, user_id, text, None, thread_ts, None, broadcast=broadcast
         )
+
+    def message_json(self, channel_id: str, ts: str) -> Json:
+        """Return a message as the API shows it now: a snapshot for the driver's events."""
+        return people.message_json(self.state, channel_id, ts)
+
+    def edit_message(self, channel_id: str, ts: str, text: str) -> EmMessage:
+        """Edit a message as its author would, marking it edited at a fresh timestamp."""
+        return people.edit_message(self.state, channel_id, ts, text)
+
+    def delete_message(self, channel_id: str, ts: str) -> EmMessage:
+        """Delete a message as a person would; later reads answer message_not_found."""
+        return people.delete_message(self.state, channel_id, ts)
+
+    def add_reaction(self, channel_id: str, ts: str, user_id: str, name: str) -> EmMessage:
+        """React to a message as a person would."""
+        return people.add_reaction(self.state, channel_id, ts, user_id, name)
+
+    def archive_channel(self, channel_id: str) -> EmChannel:
+        """Archive a channel as a person would."""
+        return people.set_archived(self.state, channel_id, True)
+
+    def unarchive_channel(self, channel_id: str) -> EmChannel:
+        """Unarchive a channel as a person would (the bot's token cannot)."""
+        return people.set_archived(self.state, channel_id, False)
 
     def new_response_url(self) -> str:
         """Issue a response URL whose POSTs are recorded in responses."""

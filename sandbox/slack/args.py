@@ -15,10 +15,13 @@ _ALNUM = string.ascii_uppercase + string.digits
 class SlackError(Exception):
     """A Slack API error: answered as 200 {"ok": false, "error": ...}."""
 
-    def __init__(self, error: str, messages: list[str] | None = None) -> None:
+    def __init__(
+        self, error: str, messages: list[str] | None = None, fields: Json | None = None
+    ) -> None:
         super().__init__(error)
         self.error = error
         self.messages = messages or []
+        self.fields = fields or {}  # more top-level keys, e.g. missing_scope's needed/provided
 
 
 def new_id(prefix: str) -> str:

@@ -1,4 +1,5 @@
-"""chat.*: postMessage, update and postEphemeral, and how a message looks in API answers."""
+"""chat.*: postMessage, update, postEphemeral and getPermalink, and how a message looks in API
+answers."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def message_obj(ws: Workspace, m: EmMessage, with_metadata: bool = True) -> Json
     if m.metadata is not None and with_metadata:
         out["metadata"] = m.metadata
     if m.edited:
-        out["edited"] = {"user": m.user, "ts": m.ts}
+        out["edited"] = {"user": m.user, "ts": m.edited_ts or m.ts}
     if m.reactions:
         out["reactions"] = [
             {"name": n, "users": u, "count": len(u)} for n, u in m.reactions.items()
@@ -102,7 +103,7 @@ def update(ws: Workspace, p: Json) -> Json:
         msg.blocks = blocks or None
     if p.get("metadata"):
         msg.metadata = _metadata(p)
-    msg.edited = True
+    msg.edited, msg.edited_ts = True, ws.next_ts()
     return {"channel": ch.id, "ts": msg.ts, "text": msg.text, "message": message_obj(ws, msg)}
 
 
@@ -116,8 +117,23 @@ def post_ephemeral(ws: Workspace, p: Json) -> Json:
     return {"message_ts": ws.next_ts()}
 
 
+def permalink(ws: Workspace, m: EmMessage) -> str:
+    """Return a message's permalink; a thread reply's names its thread and channel."""
+    url = f"https://{ws.team_domain}.slack.com/archives/{m.channel}/p{m.ts.replace('.', '')}"
+    if m.thread_ts and m.thread_ts != m.ts:
+        url += f"?thread_ts={m.thread_ts}&cid={m.channel}"
+    return url
+
+
+def get_permalink(ws: Workspace, p: Json) -> Json:
+    """Answer chat.getPermalink for any message in a channel the bot can see."""
+    ch = ws.channel(p)
+    return {"channel": ch.id, "permalink": permalink(ws, ws.message(ch.id, arg(p, "message_ts")))}
+
+
 METHODS: dict[str, Method] = {
     "chat.postMessage": post_message,
     "chat.update": update,
     "chat.postEphemeral": post_ephemeral,
+    "chat.getPermalink": get_permalink,
 }

@@ -1,12 +1,13 @@
-"""conversations.*: create, join, invite, topic and purpose, archive, list, history, replies."""
+"""conversations.*: create, join, invite, topic and purpose, archive, list, members, open.
+
+Reading messages (history, replies) is in `history`."""
 
 from __future__ import annotations
 
 import re
 import time
 
-from sandbox.slack.args import Json, SlackError, arg, new_id, truthy, ts_key
-from sandbox.slack.chat import message_obj
+from sandbox.slack.args import Json, SlackError, arg, new_id, truthy
 from sandbox.slack.workspace import EmChannel, Method, Workspace
 
 _NAME_RE = re.compile(r"[a-z0-9_-]+")
@@ -133,6 +134,23 @@ def archive(ws: Workspace, p: Json) -> Json:
     return {}
 
 
+def unarchive(ws: Workspace, p: Json) -> Json:
+    """Refuse: "Bot tokens (xoxb-...) cannot currently be used to unarchive" (API-RULES 1.2)."""
+    raise SlackError("not_allowed_token_type")
+
+
+def open_(ws: Workspace, p: Json) -> Json:
+    """Answer conversations.open for one user: the bot's DM with them (group DMs: no)."""
+    raw = p.get("users")
+    listed = ",".join(map(str, raw)) if isinstance(raw, list) else str(raw or "")
+    ids = [u.strip() for u in listed.split(",") if u.strip()]
+    if not ids:
+        raise SlackError("users_list_not_supplied")
+    if len(ids) > 1:  # mpim:write is for user tokens only (API-RULES 1.2); the error is assumed
+        raise SlackError("not_allowed_token_type")
+    return {"channel": {"id": ws.dm(ws.user(ids[0]).id).id}}
+
+
 def list_(ws: Workspace, p: Json) -> Json:
     skip = truthy(p.get("exclude_archived"))
     chans = [
@@ -149,53 +167,6 @@ def members(ws: Workspace, p: Json) -> Json:
     return {"members": sorted(ws.channel(p).members), "response_metadata": {"next_cursor": ""}}
 
 
-def history(ws: Workspace, p: Json) -> Json:
-    """Answer conversations.history: newest first, within oldest/latest.
-
-    API-RULES 1.5 (not verified, an assumption): history holds thread parents and replies sent
-    with reply_broadcast (subtype thread_broadcast); other replies need conversations.replies.
-    """
-    ch = ws.channel(p)
-    try:
-        limit = int(p.get("limit") or 100)
-    except ValueError as exc:
-        raise SlackError("invalid_limit") from exc
-    oldest, latest = ts_key(p.get("oldest") or 0), ts_key(p.get("latest") or "1e12")
-    inclusive = truthy(p.get("inclusive"))
-    found = [
-        m
-        for m in reversed(ws.history(ch.id))
-        if ws.in_channel(m)
-        and (oldest <= ts_key(m.ts) <= latest if inclusive else oldest < ts_key(m.ts) < latest)
-    ]
-    meta = truthy(p.get("include_all_metadata"))
-    return {
-        "messages": [message_obj(ws, m, meta) for m in found[:limit]],
-        "has_more": len(found) > limit,
-        "pin_count": len(ws.pins.get(ch.id, [])),
-        "response_metadata": {"next_cursor": ""},
-    }
-
-
-def replies(ws: Workspace, p: Json) -> Json:
-    """Answer conversations.replies: the parent, then all its replies (broadcast ones too).
-
-    include_all_metadata works as in conversations.history: the bot finds its stamped messages
-    in a thread this way.
-    """
-    ch, ts = ws.channel(p), arg(p, "ts")
-    try:
-        parent = ws.message(ch.id, ts)
-    except SlackError as exc:
-        raise SlackError("thread_not_found") from exc
-    if parent.thread_ts not in (None, ts):  # ts may name a reply: answer its whole thread
-        ts = parent.thread_ts
-        parent = ws.message(ch.id, ts)
-    thread = [parent, *(m for m in ws.history(ch.id) if m.thread_ts == ts and m.ts != ts)]
-    meta = truthy(p.get("include_all_metadata"))
-    return {"messages": [message_obj(ws, m, meta) for m in thread], "has_more": False}
-
-
 METHODS: dict[str, Method] = {
     "conversations.create": create,
     "conversations.invite": invite,
@@ -203,9 +174,9 @@ METHODS: dict[str, Method] = {
     "conversations.setTopic": set_topic,
     "conversations.setPurpose": set_purpose,
     "conversations.info": info,
-    "conversations.history": history,
-    "conversations.replies": replies,
     "conversations.archive": archive,
+    "conversations.unarchive": unarchive,
+    "conversations.open": open_,
     "conversations.list": list_,
     "conversations.members": members,
 }

@@ -1,4 +1,4 @@
-"""pins.add, pins.list and reactions.add, done as the bot."""
+"""pins.add, pins.list, reactions.add and reactions.get, done as the bot."""
 
 from __future__ import annotations
 
@@ -42,8 +42,16 @@ def reactions_add(ws: Workspace, p: Json) -> Json:
     return {}
 
 
+def reactions_get(ws: Workspace, p: Json) -> Json:
+    """Answer reactions.get for any message in the channel, thread replies included."""
+    ch = ws.channel(p)
+    msg = ws.message(ch.id, arg(p, "timestamp"))
+    return {"type": "message", "channel": ch.id, "message": message_obj(ws, msg)}
+
+
 METHODS: dict[str, Method] = {
     "pins.add": pins_add,
     "pins.list": pins_list,
     "reactions.add": reactions_add,
+    "reactions.get": reactions_get,
 }

@@ -1,17 +1,31 @@
-"""The Web API endpoint: read arguments, check the token, play queued faults, call the method."""
+"""The Web API endpoint: read arguments, check the token and the rate limits, play queued
+faults, check the scope, call the method."""
 
 from __future__ import annotations
 
+import time
+
 from aiohttp import web
 
-from sandbox.slack import chat, conversations, files, pins_reactions, users, views
+from sandbox.slack import (
+    chat,
+    conversations,
+    files,
+    history,
+    limits,
+    pins_reactions,
+    users,
+    views,
+)
 from sandbox.slack.args import Json, SlackError
 from sandbox.slack.faults import FaultQueue, act
+from sandbox.slack.scopes import check_scope
 from sandbox.slack.workspace import Method, Workspace
 
 METHODS: dict[str, Method] = {
     **users.METHODS,
     **conversations.METHODS,
+    **history.METHODS,
     **chat.METHODS,
     **pins_reactions.METHODS,
     **views.METHODS,
@@ -27,12 +41,17 @@ async def answer(ws: Workspace, faults: FaultQueue, request: web.Request) -> web
     token = auth.removeprefix("Bearer ").strip() or params.pop("token", None)
     params.pop("token", None)
     ws.calls.append((method, params))
+    ws.call_times.append(time.monotonic())
     if not token:
         return web.json_response({"ok": False, "error": "not_authed"})
-    if method == "apps.connections.open":
-        return _open_connection(ws, token)
-    if token != ws.bot_token:
+    app_level = method == "apps.connections.open"
+    if token != (ws.app_token if app_level else ws.bot_token):
         return web.json_response({"ok": False, "error": "invalid_auth"})
+    refused = limits.limited(ws, method, params)
+    if refused is not None:
+        return refused
+    if app_level:
+        return _open_connection(ws)
     fault = faults.take(method)
     if fault is not None:
         faulty = await act(fault)
@@ -56,9 +75,7 @@ async def _params(request: web.Request) -> Json:
     return params
 
 
-def _open_connection(ws: Workspace, token: str) -> web.StreamResponse:
-    if token != ws.app_token:
-        return web.json_response({"ok": False, "error": "invalid_auth"})
+def _open_connection(ws: Workspace) -> web.StreamResponse:
     ws_url = ws.base_url().replace("http://", "ws://") + "/socket"
     return web.json_response({"ok": True, "url": ws_url})
 
@@ -68,9 +85,10 @@ def _call(ws: Workspace, method: str, params: Json) -> web.StreamResponse:
     if handler is None:
         return web.json_response({"ok": False, "error": "unknown_method", "req_method": method})
     try:
+        check_scope(ws, method, params)
         result = handler(ws, params)
     except SlackError as exc:
-        failure: Json = {"ok": False, "error": exc.error}
+        failure: Json = {"ok": False, "error": exc.error, **exc.fields}
         if exc.messages:
             failure["response_metadata"] = {"messages": exc.messages}
         return web.json_response(failure)

@@ -4,52 +4,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import Any
 
 from sandbox.slack.args import Json, SlackError, arg, new_id
+from sandbox.slack.records import APP_ID, BOT_ID, Bucket, EmChannel, EmMessage, EmUser
 
-BOT_ID = "B0WARROOM"
-APP_ID = "A0WARROOM"
-
-
-@dataclass
-class EmUser:
-    id: str
-    name: str
-    real_name: str
-    tz: str = "UTC"
-    tz_offset: int = 0
-    is_bot: bool = False
-
-
-@dataclass
-class EmChannel:
-    id: str
-    name: str
-    creator: str
-    created: int
-    topic: str = ""
-    purpose: str = ""
-    members: set[str] = field(default_factory=set)
-    is_archived: bool = False
-    is_private: bool = False
-    is_im: bool = False
-
-
-@dataclass
-class EmMessage:
-    channel: str
-    ts: str
-    user: str
-    text: str
-    blocks: list[dict[str, Any]] | None
-    thread_ts: str | None
-    metadata: dict[str, Any] | None
-    edited: bool = False
-    broadcast: bool = False  # a thread reply also sent to the channel (reply_broadcast)
-    reactions: dict[str, list[str]] = field(default_factory=dict)
-    files: list[dict[str, Any]] = field(default_factory=list)
+__all__ = ["APP_ID", "BOT_ID", "Bucket", "EmChannel", "EmMessage", "EmUser", "Method", "Workspace"]
 
 
 class Workspace:
@@ -65,9 +24,14 @@ class Workspace:
         users: Iterable[EmUser],
         channels: Iterable[tuple[str, str]],
         base_url: Callable[[], str],
+        team_domain: str = "warroom-emulator",
+        scopes: frozenset[str] | None = None,
+        rate_scale: float = 1.0,
     ) -> None:
         self.bot_token, self.app_token = bot_token, app_token
         self.team_id, self.bot_user_id = team_id, bot_user_id
+        self.team_domain = team_domain
+        self.scopes = scopes  # the bot token's granted scopes; None: every scope
         self.base_url = base_url
         self.users: dict[str, EmUser] = {bot_user_id: EmUser(bot_user_id, "warroom", "Warroom")}
         self.users[bot_user_id].is_bot = True
@@ -83,6 +47,10 @@ class Workspace:
         self.responses: list[Json] = []  # bodies POSTed to response URLs
         self.views: list[Json] = []  # views.open/push: {"trigger_id", "view", "user_id"}
         self.calls: list[tuple[str, Json]] = []  # every Web API call: (method, arguments)
+        self.call_times: list[float] = []  # time.monotonic() each call in `calls` arrived
+        self.rate_scale = rate_scale  # multiplies every rate-limit window; 0: no limits
+        self.rate_limited: list[tuple[str, str | None, float]] = []  # 429s: method, channel, when
+        self.buckets: dict[tuple[str, str | None], Bucket] = {}  # rate-limit token buckets
         self.files: dict[str, Json] = {}
         self.canvases: dict[str, str] = {}  # channel id -> the channel canvas's markdown
         self.usergroups: dict[str, set[str]] = {}  # user group id (S...) -> member user ids
@@ -131,12 +99,19 @@ class Workspace:
 
     def target(self, ref: str) -> EmChannel:
         """Return where a post to `ref` (channel id, name, or user id for a DM) goes."""
+        return self.writable(self.channel({"channel": self.resolve(ref)}))
+
+    def resolve(self, ref: str) -> str:
+        """Return the channel id `ref` (id, name, or user id for a DM) names; ref if none."""
         ch = self.channels.get(ref) or self.channel_by_name(ref)
         if ch is None and ref[:1] in "UW" and ref in self.users:
-            ch = next((c for c in self.channels.values() if c.is_im and ref in c.members), None)
-            if ch is None:
-                ch = self._open_dm(ref)
-        return self.writable(self.channel({"channel": ch.id if ch else ref}))
+            ch = self.dm(ref)
+        return ch.id if ch else ref
+
+    def dm(self, user_id: str) -> EmChannel:
+        """Return the bot's DM with a user, opening it if it is not open yet."""
+        found = next((c for c in self.channels.values() if c.is_im and user_id in c.members), None)
+        return found or self._open_dm(user_id)
 
     def _open_dm(self, user_id: str) -> EmChannel:
         ch = EmChannel(
