@@ -197,10 +197,12 @@ async def _history_incident(
             ),
         ]
     assert incident.id is not None
-    for minutes, fact, text in plan:
+    incident.entry_count = len(plan)  # the places its entries take below
+    for seq, (minutes, fact, text) in enumerate(plan, start=1):
         await add_entry(
             session=session,
             incident_id=incident.id,
+            seq=seq,
             at=created + minutes * minute,
             actor_id=PEOPLE[(k + minutes) % 4],
             fact=fact,

@@ -164,6 +164,7 @@ async def serve(*, slack_port: int, statuspage_port: int, control_port: int) -> 
         bot_token=BOT_TOKEN,
         users=USERS,
         channels=[(GENERAL, "general"), (ANNOUNCE, "incidents")],
+        rate_scale=0,  # the benchmark measures warroom, not Slack's rate limits
     )
     statuspage = StatuspageEmulator(
         api_key=STATUSPAGE_KEY,

@@ -69,6 +69,7 @@ class Servers:
             "SLACK_BOT_TOKEN": BOT_TOKEN,
             "SLACK_SIGNING_SECRET": self.secret,
             "SLACK_API_URL": self.emulators.slack_api,
+            "SLACK_POST_INTERVAL": "0.001",
         }
         argv = [sys.executable, "-m", "bench.floor_app", f"--port={port}"]
         child = self.children.start("floor", argv, child_env(env))
@@ -83,6 +84,7 @@ class Servers:
             "SLACK_BOT_TOKEN": BOT_TOKEN,
             "SLACK_SIGNING_SECRET": self.secret,
             "SLACK_API_URL": emulators.slack_api,
+            "SLACK_POST_INTERVAL": "0.001",
             "DATABASE_URL": f"sqlite:///{db_path}",
             "PORT": str(port),
             "HOST": "127.0.0.1",

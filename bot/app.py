@@ -12,16 +12,21 @@ from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
+from bot.domain.capture import Captured
 from bot.domain.clock import Clock, utc_now
 from bot.domain.deliveries import Destination
 from bot.identity import Catalog, Identity, build_bolt, connect_socket_mode
 from bot.keys import BOLT, CLOCK, CONTEXT, DATABASE, PAGES, RELAY, REMINDERS, SETTINGS
 from bot.outbox import Relay
 from bot.publishers.base import Publisher
+from bot.publishers.pace import Pace
 from bot.publishers.slack import SlackPublisher
+from bot.publishers.slack_capture import Capturer, Record
+from bot.publishers.slack_paced import PacedClient
 from bot.publishers.statuspage import StatuspagePublisher
 from bot.publishers.statuspage_client import StatuspageClient
 from bot.reminders import Reminders
+from bot.service import pins
 from bot.service.context import Context
 from bot.status_page.cache import PublicPages
 from bot.tasks import Background
@@ -62,12 +67,26 @@ def _statuspage(
     return StatuspagePublisher(db=db, client=client, impact_of=settings.status_impact, clock=clock)
 
 
+def _paced_client(settings: Settings, http: aiohttp.ClientSession) -> PacedClient:
+    """Return the deliverers' client: one pace for Slack's limits, shared by every delivery."""
+    return PacedClient(
+        pace=Pace(),
+        post_interval=settings.slack_post_interval,
+        token=settings.slack_bot_token.reveal(),
+        base_url=settings.slack_api_url,
+        session=http,
+        timeout=max(1, round(settings.slack_timeout)),
+        retry_handlers=[],
+    )
+
+
 def _publishers(
-    settings: Settings, db: Database, http: aiohttp.ClientSession, clock: Clock
+    settings: Settings, db: Database, http: aiohttp.ClientSession, clock: Clock, record: Record
 ) -> tuple[dict[Destination, Publisher], StatuspagePublisher | None]:
+    client = _paced_client(settings, http)
     slack = SlackPublisher(
         db=db,
-        client=_slack_client(settings, http, token=True),
+        client=client,
         http=http,
         channel_prefix=settings.channel_prefix,
         announce_channel=settings.announce_channel,
@@ -76,7 +95,10 @@ def _publishers(
         postmortem_canvas=settings.postmortem_canvas,
         clock=clock,
     )
-    publishers: dict[Destination, Publisher] = {Destination.SLACK: slack}
+    publishers: dict[Destination, Publisher] = {
+        Destination.SLACK: slack,
+        Destination.SLACK_READ: Capturer(db=db, client=client, record=record),
+    }
     statuspage = _statuspage(settings, db, http, clock)
     if statuspage is not None:
         publishers[Destination.STATUSPAGE] = statuspage
@@ -95,6 +117,27 @@ def _deps(settings: Settings, ctx: Context, http: aiohttp.ClientSession) -> Deps
     )
 
 
+async def _start_relay(
+    stack: AsyncExitStack,
+    settings: Settings,
+    db: Database,
+    publishers: dict[Destination, Publisher],
+    clock: Clock,
+) -> Relay:
+    """Start delivering the outbox; the stack stops it gracefully."""
+    relay = Relay(
+        db=db,
+        publishers=publishers,
+        clock=clock,
+        dead_after=settings.outbox_dead_after,
+        retry_base=settings.outbox_retry_base,
+        lease=settings.outbox_lease,
+    )
+    relay_task = asyncio.create_task(relay.run(), name="outbox relay")
+    stack.push_async_callback(relay.stop, relay_task, 5.0)
+    return relay
+
+
 async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     settings, clock = app[SETTINGS], app[CLOCK]
     async with AsyncExitStack() as stack:
@@ -104,17 +147,13 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         db = Database(settings.database_url.reveal())
         stack.push_async_callback(db.dispose)
         await migrate(db)
-        publishers, statuspage = _publishers(settings, db, http, clock)
-        relay = Relay(
-            db=db,
-            publishers=publishers,
-            clock=clock,
-            dead_after=settings.outbox_dead_after,
-            retry_base=settings.outbox_retry_base,
-            lease=settings.outbox_lease,
-        )
-        relay_task = asyncio.create_task(relay.run(), name="outbox relay")
-        stack.push_async_callback(relay.stop, relay_task, 5.0)
+
+        async def record(incident_id: int, message: Captured) -> bool:
+            # A captured message becomes an entry through its use case (ctx is built below).
+            return await pins.record_captured(ctx, incident_id=incident_id, message=message)
+
+        publishers, statuspage = _publishers(settings, db, http, clock, record)
+        relay = await _start_relay(stack, settings, db, publishers, clock)
         reminders = Reminders(db=db, clock=clock, wake=relay.wake, poll=settings.reminder_poll)
         reminders_task = asyncio.create_task(reminders.run(), name="update reminders")
         stack.push_async_callback(reminders.stop, reminders_task)

@@ -220,6 +220,9 @@ class Settings(BaseSettings):
     ack_budget: float = _number("ACK_BUDGET", 2.0, low=0.05, high=2.5)
     # How often the update clock looks for overdue incidents, in seconds.
     reminder_poll: float = _number("REMINDER_POLL", 1.0, low=0.05, high=60)
+    # Slack allows about one message per second per channel: the pace of posts per channel.
+    # Lower only against an emulator that runs Slack's clock faster.
+    slack_post_interval: float = _number("SLACK_POST_INTERVAL", 1.0, low=0.001, high=10)
 
     @model_validator(mode="after")
     def _check_together(self) -> Settings:

@@ -177,6 +177,11 @@ class Relay:
         self, delivery: Delivery, publisher: Publisher | None, attempts: int, error: DeliveryError
     ) -> None:
         now = self.clock()
+        if error.deferred:  # it waited for its turn and never reached the peer: not a try
+            log.debug("outbox row %s (%s) deferred: %s", delivery.id, delivery.kind, error)
+            later = now + timedelta(seconds=error.retry_after or self.retry_base)
+            await self._settle(delivery, q.PENDING, delivery.attempts, None, next_attempt_at=later)
+            return
         if error.permanent or now - delivery.created_at >= self.dead_after:
             log.error("outbox row %s (%s) is dead: %s", delivery.id, delivery.kind, error)
             # Report first: a report that owes a notice queues it while this row still counts

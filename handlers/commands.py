@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -14,6 +16,7 @@ from bot.domain import commands as c
 from bot.domain import grammar as g
 from bot.domain.errors import BotError
 from bot.logs import current_incident
+from bot.service import queries
 from bot.service.commands import Call, execute
 from bot.service.context import Caller
 from bot.slack.answers import LATE, answer
@@ -24,6 +27,7 @@ from handlers.modals import open_declare_modal, open_publish_modal
 from handlers.payloads import SlashCommand
 
 log = logging.getLogger(__name__)
+Opener = Callable[[Deps, AsyncWebClient, AsyncRespond, SlashCommand], Awaitable[None]]
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
@@ -34,8 +38,9 @@ def register(app: AsyncApp, deps: Deps) -> None:
         ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
         started, cmd = time.perf_counter(), SlashCommand.from_payload(body)
+        number, text = g.addressed(cmd.text)
         try:
-            parsed = g.parse(cmd.text, cmd.user_id)
+            parsed = g.parse(text, cmd.user_id)
         except BotError as error:
             await ack(text=error_text(error.message, error.hint))
             _log(cmd, started, Outcome.REFUSED)
@@ -48,9 +53,10 @@ def register(app: AsyncApp, deps: Deps) -> None:
             opener = (
                 open_declare_modal if isinstance(parsed, c.OpenDeclareModal) else open_publish_modal
             )
-            deps.background.spawn(opener(deps, client, respond, cmd), name="views.open")
+            opened = _open(deps, client, respond, cmd, number, opener)
+            deps.background.spawn(opened, name="views.open")
             return
-        work = deps.background.spawn(_answer(deps, cmd, parsed, started), name="command")
+        work = deps.background.spawn(_answer(deps, cmd, number, parsed, started), name="command")
         done, _ = await asyncio.wait({work}, timeout=deps.ack_budget)
         if work in done:
             await ack(text=work.result().text)
@@ -76,13 +82,39 @@ def _log(cmd: SlashCommand, started: float, outcome: Outcome) -> None:
     )
 
 
-async def _answer(deps: Deps, cmd: SlashCommand, parsed: c.Command, started: float) -> Answer:
-    result = await answered(_run(deps, cmd, parsed))
+async def _answer(
+    deps: Deps, cmd: SlashCommand, number: int | None, parsed: c.Command, started: float
+) -> Answer:
+    result = await answered(_run(deps, cmd, number, parsed))
     _log(cmd, started, result.outcome)
     return result
 
 
-async def _run(deps: Deps, cmd: SlashCommand, parsed: c.Command) -> str:
+async def _at(deps: Deps, cmd: SlashCommand, number: int | None) -> SlashCommand:
+    """Return the command as if run in the channel of the incident it names, if it names one."""
+    if number is None:
+        return cmd
+    return replace(cmd, channel_id=await queries.channel_of(deps.ctx, number=number))
+
+
+async def _open(
+    deps: Deps,
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    cmd: SlashCommand,
+    number: int | None,
+    opener: Opener,
+) -> None:
+    try:
+        cmd = await _at(deps, cmd, number)
+    except BotError as error:
+        await respond(text=error_text(error.message, error.hint), response_type="ephemeral")
+        return
+    await opener(deps, client, respond, cmd)
+
+
+async def _run(deps: Deps, cmd: SlashCommand, number: int | None, parsed: c.Command) -> str:
+    cmd = await _at(deps, cmd, number)
     responder = None
     if deps.responders is not None and c.needs_responder(parsed, deps.ctx.default_severity):
         responder = await deps.responders.includes(cmd.user_id)

@@ -1,19 +1,28 @@
-"""Events: a :pushpin: reaction adds the message to the incident's timeline."""
+"""Events: a :pushpin: keeps a message; edits and deletions of kept messages are followed;
+an unarchived incident channel gets what it missed while archived.
+
+Bolt acknowledges events before the listener runs, so each listener records what it learnt
+at once, in one transaction keyed by the event ID (a redelivery changes nothing).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
-from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.service import pins, queries
+from bot.domain.errors import TryAgain
+from bot.service import archive, pins
 from handlers.context import Deps
+from handlers.message_payloads import MessageDeleted, MessageEdited
 from handlers.payloads import Reaction
 
 log = logging.getLogger(__name__)
 PIN_REACTIONS = frozenset({"pushpin", "round_pushpin"})
+_FOLLOWED = ("message_changed", "message_deleted")
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
@@ -21,39 +30,65 @@ def register(app: AsyncApp, deps: Deps) -> None:
 
     @app.event("reaction_added")
     async def handle_reaction_added_event(
-        ack: AsyncAck, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
+        ack: AsyncAck, body: dict[str, Any], event: dict[str, Any]
     ) -> None:
-        await ack()  # Slack redelivers events not answered within 3 seconds: answer first.
+        await ack()
         reaction = Reaction.from_event(event)
         if reaction is None or reaction.reaction not in PIN_REACTIONS:
             return
-        event_id = str(body.get("event_id") or "") or None
-        deps.background.spawn(_record(deps, client, reaction, event_id), name="pushpin")
+        _record(
+            deps,
+            lambda: pins.keep_pinned(
+                deps.ctx,
+                channel_id=reaction.channel_id,
+                message_ts=reaction.message_ts,
+                by=reaction.user_id,
+                event_id=_event_id(body),
+            ),
+        )
+
+    @app.event({"type": "message", "subtype": _FOLLOWED})
+    async def handle_message_changed_event(
+        ack: AsyncAck, body: dict[str, Any], event: dict[str, Any]
+    ) -> None:
+        await ack()
+        edited, deleted = MessageEdited.from_event(event), MessageDeleted.from_event(event)
+        event_id = _event_id(body)
+        if event.get("subtype") == "message_changed" and edited is not None:
+            _record(deps, lambda: pins.follow_edit(deps.ctx, **vars(edited), event_id=event_id))
+        elif event.get("subtype") == "message_deleted" and deleted is not None:
+            _record(deps, lambda: pins.follow_delete(deps.ctx, **vars(deleted), event_id=event_id))
+
+    @app.event("message")
+    async def handle_message_event(ack: AsyncAck) -> None:
+        await ack()  # other messages are not ours to keep: only kept ones are followed
+
+    @app.event("channel_unarchive")
+    async def handle_channel_unarchive_event(ack: AsyncAck, event: dict[str, Any]) -> None:
+        await ack()
+        channel = str(event.get("channel") or "")
+        _record(deps, lambda: archive.follow_unarchive(deps.ctx, channel_id=channel))
 
     @app.event("reaction_removed")
     async def handle_reaction_removed_event(ack: AsyncAck) -> None:
         await ack()
 
 
-async def _record(
-    deps: Deps, client: AsyncWebClient, reaction: Reaction, event_id: str | None
-) -> None:
-    if not await queries.is_incident_channel(deps.ctx, channel_id=reaction.channel_id):
-        return
-    response = await client.conversations_history(
-        channel=reaction.channel_id, latest=reaction.message_ts, inclusive=True, limit=1
-    )
-    messages = response.get("messages") or []
-    message = next((m for m in messages if m.get("ts") == reaction.message_ts), None)
-    if message is None:
-        log.info("pinned message %s not found", reaction.message_ts)
-        return
-    await pins.record_pinned_message(
-        deps.ctx,
-        channel_id=reaction.channel_id,
-        message_ts=reaction.message_ts,
-        author_id=str(message.get("user") or message.get("bot_id") or "unknown"),
-        text=str(message.get("text") or ""),
-        pinned_by=reaction.user_id,
-        event_id=event_id,
-    )
+def _event_id(body: dict[str, Any]) -> str | None:
+    return str(body.get("event_id") or "") or None
+
+
+def _record(deps: Deps, work: Callable[[], Awaitable[object]]) -> None:
+    """Record what the event says at once; while the database is away, keep trying."""
+    deps.background.spawn(_persist(work), name="event")
+
+
+async def _persist(work: Callable[[], Awaitable[object]], tries: int = 8) -> None:
+    # Slack never redelivers an acknowledged event: this process is the only copy of it.
+    for attempt in range(tries):
+        try:
+            await work()
+            return
+        except TryAgain:
+            await asyncio.sleep(min(30.0, 0.5 * 2**attempt))
+    log.error("an event could not be recorded: the database stayed unavailable")

@@ -31,6 +31,8 @@ PEOPLE = [
     EmUser(DAVE, "dave", "Dave Kim", tz="Asia/Seoul", tz_offset=32400),
 ]
 COMPONENTS = ("Checkout", "API", "Dashboard")
+# Slack's limits, enforced by the emulator on a clock 20x faster (the bot paces to match).
+DEMO_RATE_SCALE = 0.05
 
 
 def _free_port() -> int:
@@ -93,6 +95,7 @@ class Demo:
             "Payment gateway p99 went from 200ms to 9s right after config push 4512",
             by=DAVE,
         )
+        await self.keep_from_elsewhere(channel)
         return channel
 
     async def respond(self, channel: str) -> None:
@@ -179,6 +182,7 @@ class Demo:
         await self.say(DAVE, channel, "milestone mitigated yesterday-ish")
         await self.say(DAVE, channel, "impact Billing major")
         await self.say(DAVE, GENERAL, "update typed in the wrong channel")
+        await self.say(DAVE, GENERAL, "INC-1 update Support macros updated for failed payments")
 
     async def close(self, channel: str) -> None:
         """Summarise, resolve, follow up, publish the public summary, and list incidents."""
@@ -207,23 +211,46 @@ class Demo:
         await self.settle()
 
     async def pin(self, channel: str, author: str, text: str, *, by: str) -> None:
-        """Post a message as `author` and have `by` react with :pushpin:, delivered twice."""
-        note = self.slack.add_message(channel, author, text)
+        """Reply in a thread as `author`, have `by` pin it (delivered twice), then fix a typo."""
+        parent = self.slack.add_message(channel, BOB, "Looking at the gateway dashboards")
+        note = self.slack.add_message(channel, author, text, parent.ts)
+        who, pinner = self.slack.users[author].name, self.slack.users[by].name
         out(
-            f"  {self.slack.users[author].name} posts in the channel; "
-            f"{self.slack.users[by].name} reacts with :pushpin: (Slack delivers it twice)"
+            f"  {who} replies in a thread; {pinner} reacts with :pushpin: (Slack delivers it twice)"
         )
-        event = {
-            "type": "reaction_added",
-            "user": by,
-            "reaction": "pushpin",
-            "item": {"type": "message", "channel": channel, "ts": note.ts},
-            "item_user": author,
-            "event_ts": note.ts,
-        }
         for retry in (None, 1):
-            await self.driver.event(event, event_id="Ev0DEMOPIN", retry_num=retry)
-        await asyncio.sleep(0.2)
+            await self.driver.reaction_added(
+                by, channel, note.ts, event_id="Ev0DEMOPIN", retry_num=retry
+            )
+        await self.settle()
+        before = self.slack.message_json(channel, note.ts)
+        self.slack.edit_message(channel, note.ts, text + " (eu-west only)")
+        out(f"  {who} edits the pinned reply: the timeline follows")
+        after = self.slack.message_json(channel, note.ts)
+        await self.driver.message_changed(channel, before, after, event_id="Ev0DEMOEDIT")
+        await self.settle()
+
+    async def keep_from_elsewhere(self, channel: str) -> None:
+        """Add a message from #general with the message shortcut, picking the incident."""
+        note = self.slack.add_message(GENERAL, DAVE, "Support: customers report failed payments")
+        out("  dave uses the message shortcut “Add to incident timeline” on a post in #general")
+        await self.driver.message_shortcut(
+            DAVE, GENERAL, note.ts, callback_id=ids.ADD_TO_TIMELINE_SHORTCUT
+        )
+        for _ in range(100):
+            if any(
+                v["view"].get("callback_id") == ids.PICK_INCIDENT_CALLBACK for v in self.slack.views
+            ):
+                break
+            await asyncio.sleep(0.02)
+        view = self.slack.opened_view(callback_id=ids.PICK_INCIDENT_CALLBACK, user_id=DAVE)
+        number = str(view["blocks"][0]["element"]["options"][0]["value"])
+        out(f"      a form asks which open incident; dave picks INC-{number}")
+        await self.driver.view_submission(
+            user_id=DAVE,
+            view=view,
+            fill={(ids.PICK_INCIDENT_BLOCK, ids.PICK_INCIDENT_ACTION): number},
+        )
         await self.settle()
 
 
@@ -253,12 +280,17 @@ def _settings(
         statuspage_rate=20.0,
         display_timezone="America/New_York",
         reminder_poll=0.2,
+        slack_post_interval=DEMO_RATE_SCALE,
     )
 
 
 async def run_demo(*, port: int, once: bool) -> None:
     """Start emulators and server, play the incident, print it, then serve until Ctrl-C."""
-    slack = SlackEmulator(users=PEOPLE, channels=[(GENERAL, "general"), (ANNOUNCE, "incidents")])
+    slack = SlackEmulator(
+        users=PEOPLE,
+        channels=[(GENERAL, "general"), (ANNOUNCE, "incidents")],
+        rate_scale=DEMO_RATE_SCALE,
+    )
     statuspage = StatuspageEmulator(components=COMPONENTS, page_name="Example Status")
     await slack.start()
     await statuspage.start()

@@ -248,3 +248,33 @@ async def take_due_reminders(
         session.add(incident)
         due.append(incident.id)
     return due
+
+
+async def mark_archived(*, session: AsyncSession, incident_id: int) -> bool:
+    """Record that the incident's channel is archived; return whether that is news."""
+    incident = await get_incident(session=session, incident_id=incident_id, for_update=True)
+    if incident is None or incident.channel_archived:
+        return False
+    incident.channel_archived = True
+    session.add(incident)
+    return True
+
+
+async def set_archived_by_channel(
+    *, session: AsyncSession, channel_id: str, archived: bool
+) -> int | None:
+    """Follow a channel being archived or unarchived; return its incident's ID, if any."""
+    incident = await get_incident_by_channel(
+        session=session, channel_id=channel_id, for_update=True
+    )
+    if incident is None or incident.id is None:
+        return None
+    incident.channel_archived = archived
+    session.add(incident)
+    return incident.id
+
+
+async def is_archived(*, session: AsyncSession, incident_id: int) -> bool:
+    """Return whether the incident's channel is known to be archived."""
+    incident = await session.get(Incident, incident_id)
+    return incident is not None and incident.channel_archived

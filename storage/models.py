@@ -77,13 +77,22 @@ class Incident(SQLModel, table=True):
     remind_at: datetime | None = Field(
         default=None, sa_column=Column(UTCDateTime(), nullable=True, index=True)
     )
+    # The incident's own order: each entry takes the next place while the incident is locked.
+    entry_count: int = 0
+    # Someone archived the channel: what could not be posted is told once, and posted again
+    # when the channel is unarchived.
+    channel_archived: bool = False
 
 
 class TimelineEntry(SQLModel, table=True):
     """An append-only record of what happened in an incident."""
 
     __tablename__ = "timeline_entry"
-    __table_args__ = (UniqueConstraint("incident_id", "source_ts", name="uq_entry_source"),)
+    __table_args__ = (
+        UniqueConstraint("incident_id", "source_ts", name="uq_entry_source"),
+        UniqueConstraint("incident_id", "seq", name="uq_entry_seq"),
+        Index("ix_entry_source_message", "source_channel", "source_ts"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     incident_id: int = Field(foreign_key="incident.id", index=True)
@@ -92,7 +101,12 @@ class TimelineEntry(SQLModel, table=True):
     kind: str = Field(max_length=20)
     text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     data: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
+    seq: int = 0  # its place in the incident's order, given under the incident's lock
     source_ts: str | None = Field(default=None, max_length=32)
+    source_channel: str | None = Field(default=None, max_length=32)
+    # A captured message followed in Slack: the ts of its latest edit applied, and deletion.
+    edited_ts: str | None = Field(default=None, max_length=32)
+    deleted: bool = False
     slack_ts: str | None = Field(default=None, max_length=32)
     mirrored: bool = False  # confirmed on Atlassian Statuspage
 

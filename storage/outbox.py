@@ -196,3 +196,23 @@ async def release(*, session: AsyncSession, row_ids: Sequence[int]) -> None:
         .where(col(OutboxRow.id).in_(row_ids), col(OutboxRow.status) == PENDING)
         .values(locked_until=None, attempts=OutboxRow.attempts + 1)
     )
+
+
+async def dead_with(*, session: AsyncSession, incident_id: int, error: str) -> list[Delivery]:
+    """Return the incident's dead rows that failed with `error`, oldest first."""
+    query = (
+        select(OutboxRow)
+        .where(
+            OutboxRow.status == DEAD,
+            OutboxRow.incident_id == incident_id,
+            OutboxRow.last_error == error,
+        )
+        .order_by(col(OutboxRow.id))
+    )
+    return [to_delivery(row) for row in (await session.exec(query)).all()]
+
+
+async def revive_with(*, session: AsyncSession, incident_id: int, error: str, now: datetime) -> int:
+    """Queue again the incident's dead rows that failed with `error`; return how many."""
+    rows = [d.id for d in await dead_with(session=session, incident_id=incident_id, error=error)]
+    return await revive(session=session, row_ids=rows, now=now) if rows else 0

@@ -38,7 +38,7 @@ async def load_records(*, session: AsyncSession, since: datetime) -> list[Incide
                 col(TimelineEntry.incident_id).in_(ids[start : start + 500]),
                 col(TimelineEntry.kind).in_(_KINDS),
             )
-            .order_by(col(TimelineEntry.at), col(TimelineEntry.id))
+            .order_by(col(TimelineEntry.incident_id), col(TimelineEntry.seq))
         )
         for row in (await session.exec(query)).all():
             by_incident[row.incident_id].append(row)

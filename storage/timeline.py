@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any, assert_never
 
 from sqlmodel import col, select
@@ -31,8 +32,8 @@ def encode(fact: e.Fact) -> dict[str, Any]:
             return {"status": status.value, "previous": previous.value}
         case e.Resolved(previous=previous, public=public):
             return {"status": Status.RESOLVED.value, "previous": previous.value, "public": public}
-        case e.Pinned(pinned_by=pinned_by):
-            return {"pinned_by": pinned_by}
+        case e.Pinned(pinned_by=pinned_by, channel=channel, permalink=permalink):
+            return {"pinned_by": pinned_by, "channel": channel, "permalink": permalink}
         case e.ImpactSet(components=components, status=status):
             return {"components": list(components), "status": status.value}
         case e.PublicNameSet(previous=previous):
@@ -65,7 +66,9 @@ def decode(kind: e.EntryKind, data: dict[str, Any]) -> e.Fact:
         case e.EntryKind.RESOLVED:
             return e.Resolved(Status(data["previous"]), bool(data.get("public")))
         case e.EntryKind.PINNED:
-            return e.Pinned(str(data.get("pinned_by") or ""))
+            return e.Pinned(
+                str(data.get("pinned_by") or ""), data.get("channel"), data.get("permalink")
+            )
         case e.EntryKind.IMPACT:
             return e.ImpactSet(tuple(data["components"]), ComponentStatus(data["status"]))
         case e.EntryKind.PUBLIC_NAME:
@@ -89,33 +92,45 @@ def to_entry(row: TimelineEntry) -> e.Entry:
     """Return a timeline row as a domain entry."""
     assert row.id is not None
     fact = decode(e.EntryKind(row.kind), json.loads(row.data))
-    return e.Entry(id=row.id, at=row.at, actor_id=row.actor_id, text=row.text, fact=fact)
+    return e.Entry(
+        id=row.id,
+        at=row.at,
+        actor_id=row.actor_id,
+        text="" if row.deleted else row.text,
+        fact=fact,
+        seq=row.seq,
+        edited=row.edited_ts is not None,
+        deleted=row.deleted,
+    )
 
 
 async def add_entry(
     *,
     session: AsyncSession,
     incident_id: int,
+    seq: int,
     at: datetime,
     actor_id: str,
     fact: e.Fact,
     text: str = "",
-    source_ts: str | None = None,
+    source: tuple[str, str] | None = None,
 ) -> e.Entry:
-    """Append an entry to the incident's timeline."""
+    """Append an entry at place `seq` of the incident's order; `source` is (channel, ts)."""
     row = TimelineEntry(
         incident_id=incident_id,
+        seq=seq,
         at=at,
         actor_id=actor_id,
         kind=fact.kind.value,
         text=text,
         data=json.dumps(encode(fact)),
-        source_ts=source_ts,
+        source_channel=source[0] if source else None,
+        source_ts=source[1] if source else None,
     )
     session.add(row)
     await session.flush()
     assert row.id is not None
-    return e.Entry(id=row.id, at=at, actor_id=actor_id, text=text, fact=fact)
+    return e.Entry(id=row.id, at=at, actor_id=actor_id, text=text, fact=fact, seq=seq)
 
 
 async def has_entry_from(*, session: AsyncSession, incident_id: int, source_ts: str) -> bool:
@@ -127,11 +142,11 @@ async def has_entry_from(*, session: AsyncSession, incident_id: int, source_ts: 
 
 
 async def list_entries(*, session: AsyncSession, incident_id: int) -> list[e.Entry]:
-    """Return the incident's timeline in the order it happened."""
+    """Return the incident's timeline in its one order (the order the channel shows)."""
     query = (
         select(TimelineEntry)
         .where(TimelineEntry.incident_id == incident_id)
-        .order_by(col(TimelineEntry.at), col(TimelineEntry.id))
+        .order_by(col(TimelineEntry.seq))
     )
     return [to_entry(row) for row in (await session.exec(query)).all()]
 
@@ -187,8 +202,9 @@ async def last_text(*, session: AsyncSession, incident_id: int) -> str | None:
             TimelineEntry.incident_id == incident_id,
             col(TimelineEntry.kind).in_([kind.value for kind in e.NEWS]),
             TimelineEntry.text != "",
+            col(TimelineEntry.deleted).is_(False),
         )
-        .order_by(col(TimelineEntry.at).desc(), col(TimelineEntry.id).desc())
+        .order_by(col(TimelineEntry.seq).desc())
         .limit(1)
     )
     return (await session.exec(query)).first() or None
@@ -202,8 +218,47 @@ async def last_news(*, session: AsyncSession, incident_id: int, limit: int) -> l
             TimelineEntry.incident_id == incident_id,
             col(TimelineEntry.kind).in_([kind.value for kind in e.NEWS]),
             TimelineEntry.text != "",
+            col(TimelineEntry.deleted).is_(False),
         )
-        .order_by(col(TimelineEntry.at).desc(), col(TimelineEntry.id).desc())
+        .order_by(col(TimelineEntry.seq).desc())
         .limit(limit)
     )
     return [to_entry(row) for row in reversed((await session.exec(query)).all())]
+
+
+def _kept(source: tuple[str, str]) -> Any:
+    channel, ts = source
+    return select(TimelineEntry).where(
+        TimelineEntry.source_channel == channel, TimelineEntry.source_ts == ts
+    )
+
+
+async def apply_edit(
+    *, session: AsyncSession, source: tuple[str, str], text: str, edited_ts: str
+) -> list[tuple[int, int]]:
+    """Give kept copies of a message its edited text, unless deleted or already newer.
+
+    Slack may deliver edits late, twice or out of order: only a newer edit wins, and a
+    deletion is final. Return the (incident id, entry id) of each entry that changed.
+    """
+    changed = []
+    for row in (await session.exec(_kept(source))).all():
+        newer = row.edited_ts is None or Decimal(edited_ts) > Decimal(row.edited_ts)
+        if row.deleted or not newer:
+            continue
+        row.text, row.edited_ts = text, edited_ts
+        session.add(row)
+        changed.append((row.incident_id, row.id or 0))
+    return changed
+
+
+async def apply_delete(*, session: AsyncSession, source: tuple[str, str]) -> list[tuple[int, int]]:
+    """Mark kept copies of a message deleted by its author; its text leaves every document."""
+    changed = []
+    for row in (await session.exec(_kept(source))).all():
+        if row.deleted:
+            continue
+        row.deleted, row.text = True, ""
+        session.add(row)
+        changed.append((row.incident_id, row.id or 0))
+    return changed

@@ -26,8 +26,10 @@ from storage.migrate import migrate
 from tests.support import (
     BACKENDS,
     PG_URL,
+    RATE_SCALE,
     bot_work,
     drop_database,
+    manifest_scopes,
     private_database,
     reset_postgres,
     wait_until,
@@ -78,7 +80,12 @@ async def db(database_url: str) -> AsyncIterator[Database]:
 @pytest.fixture
 async def emulator() -> AsyncIterator[SlackEmulator]:
     """A running Slack Web API emulator with three people and two channels."""
-    slack = SlackEmulator(users=USERS, channels=[(GENERAL, "general"), (ANNOUNCE, "incidents")])
+    slack = SlackEmulator(
+        users=USERS,
+        channels=[(GENERAL, "general"), (ANNOUNCE, "incidents")],
+        rate_scale=RATE_SCALE,
+        scopes=manifest_scopes(),  # the token has exactly what slack-manifest.yml asks for
+    )
     await slack.start()
     yield slack
     await slack.stop()
@@ -157,6 +164,7 @@ def bot_settings(slack: SlackEmulator, database_url: str, **overrides: Any) -> S
         announce_channel=ANNOUNCE,
         outbox_retry_base=0.05,
         outbox_lease=4.0,
+        slack_post_interval=RATE_SCALE,
     )
     unknown = overrides.keys() - Settings.model_fields.keys()
     assert not unknown, f"not settings: {sorted(unknown)}"  # model_copy would accept a typo

@@ -11,10 +11,12 @@ import socket
 import time
 from collections.abc import Awaitable, Callable, Collection, Coroutine
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
+import yaml
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -24,6 +26,19 @@ from storage.db import async_url
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
 POLL = 0.02
+
+
+# Slack's clock in tests: the emulator's rate-limit windows run this much faster than Slack's,
+# and the bot paces its posts to match (SLACK_POST_INTERVAL), so the limits stay enforced.
+RATE_SCALE = 0.02
+
+MANIFEST = Path(__file__).resolve().parent.parent / "slack-manifest.yml"
+
+
+def manifest_scopes() -> frozenset[str]:
+    """Return the bot scopes the app manifest asks for: the emulated token gets exactly these."""
+    manifest = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
+    return frozenset(manifest["oauth_config"]["scopes"]["bot"])
 
 
 def free_port() -> int:

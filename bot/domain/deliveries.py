@@ -14,6 +14,9 @@ from typing import Any
 
 class Destination(StrEnum):
     SLACK = "slack"
+    # Reading Slack (a pinned message's text and link) is its own queue per incident: a
+    # lookup waiting out a rate limit never holds up the channel's posts, nor they it.
+    SLACK_READ = "slack.read"
     STATUSPAGE = "statuspage"
 
 
@@ -31,6 +34,8 @@ class DeliveryKind(StrEnum):
     HEADLINE_REFRESH = "headline.refresh"
     ROLE_NOTIFY = "role.notify"
     ENTRY_REFRESH = "entry.refresh"
+    ARCHIVED_NOTICE = "archived.notice"
+    MESSAGE_CAPTURE = "message.capture"
     INCIDENT_SYNC = "incident.sync"
     POSTMORTEM_PUBLISH = "postmortem.publish"
 
@@ -82,7 +87,13 @@ KINDS: dict[DeliveryKind, KindSpec] = {
     DeliveryKind.ROLE_NOTIFY: KindSpec(
         _SLACK, "tell the new role holder what the role is", needs_roles=True
     ),
-    DeliveryKind.ENTRY_REFRESH: KindSpec(_SLACK, "add where an update went to its message"),
+    DeliveryKind.ENTRY_REFRESH: KindSpec(_SLACK, "update a timeline entry's message"),
+    DeliveryKind.ARCHIVED_NOTICE: KindSpec(
+        _SLACK, "tell the commander what the archived channel missed", needs_roles=True
+    ),
+    DeliveryKind.MESSAGE_CAPTURE: KindSpec(
+        Destination.SLACK_READ, "add a Slack message to the timeline"
+    ),
     DeliveryKind.INCIDENT_SYNC: KindSpec(_STATUSPAGE, "publish the update on Statuspage"),
     DeliveryKind.POSTMORTEM_PUBLISH: KindSpec(_STATUSPAGE, "publish the summary on Statuspage"),
 }
@@ -97,10 +108,18 @@ class Payload:
     user: str | None = None
     response_url: str | None = None
     text: str | None = None
+    # A Slack message to capture: where and when it was written, and by whom (when known).
+    channel: str | None = None
+    ts: str | None = None
+    author: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Return the stored form: only the fields that are set."""
-        return {k: list(v) if k == "users" else v for k, v in asdict(self).items() if v}
+        return {
+            k: list(v) if k == "users" else v
+            for k, v in asdict(self).items()
+            if v or (k == "text" and v is not None)  # a captured message's text may be ""
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Payload:
@@ -111,7 +130,10 @@ class Payload:
             users=tuple(str(u) for u in data.get("users") or ()),
             user=data.get("user") or None,
             response_url=data.get("response_url") or None,
-            text=data.get("text") or None,
+            text=data.get("text"),
+            channel=data.get("channel") or None,
+            ts=data.get("ts") or None,
+            author=data.get("author") or None,
         )
 
 

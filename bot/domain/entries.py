@@ -84,10 +84,16 @@ class Resolved:
 
 @dataclass(frozen=True)
 class Pinned:
-    """A Slack message added to the timeline; the actor is its author, the text its text."""
+    """A Slack message added to the timeline (a :pushpin: or the message shortcut).
+
+    The actor is its author, the entry's time when it was written, the text its text (kept
+    in step with edits in Slack); `channel` is where it was written, `permalink` its link.
+    """
 
     kind: ClassVar[EntryKind] = EntryKind.PINNED
     pinned_by: str
+    channel: str | None = None
+    permalink: str | None = None
 
 
 @dataclass(frozen=True)
@@ -169,6 +175,9 @@ class Entry:
     actor_id: str
     text: str
     fact: Fact
+    seq: int = 0  # its place in the incident's one order
+    edited: bool = False  # a captured message its author edited in Slack since
+    deleted: bool = False  # a captured message its author deleted: its text is gone
 
     @property
     def kind(self) -> EntryKind:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -179,6 +180,22 @@ _BY_NAME = {sub.name: sub for sub in SUBCOMMANDS}
 def find_subcommand(name: str) -> Subcommand | None:
     """Return the subcommand registered under `name`, if any."""
     return _BY_NAME.get(name.lower())
+
+
+_REF = re.compile(r"(?i)inc-?(\d{1,9})")
+
+
+def addressed(text: str) -> tuple[int | None, str]:
+    """Split off a leading incident reference: `INC-12 resolve fixed` -> (12, "resolve fixed").
+
+    Any command can name its incident and run from anywhere (even when its channel was
+    archived); `/incident INC-12` alone shows that incident's summary.
+    """
+    first, rest = _split(text)
+    found = _REF.fullmatch(first)
+    if found is None:
+        return None, text
+    return int(found.group(1)), rest or "summary"
 
 
 def parse(text: str, caller_id: str) -> Command:

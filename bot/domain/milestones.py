@@ -5,8 +5,9 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from bot.domain.errors import UsageError
 
@@ -35,7 +36,11 @@ TIME_FORMS = "`HH:MM` (your time zone), `YYYY-MM-DD HH:MM`, ISO 8601 with offset
 
 
 def parse_time(text: str, *, now: datetime, zone: tzinfo) -> datetime:
-    """Parse a typed time in the reader's zone: HH:MM, date and time, ISO 8601, or -25m/-2h."""
+    """Parse a typed time in the reader's zone: HH:MM, date and time, ISO 8601, or -25m/-2h.
+
+    A local time the zone skipped (clocks went forward) is refused; one it repeated (clocks
+    went back) is read as its first occurrence, and `repeated_note` says so.
+    """
     raw = text.strip()
     relative = _RELATIVE.match(raw)
     if relative and any(relative.groups()):
@@ -47,11 +52,11 @@ def parse_time(text: str, *, now: datetime, zone: tzinfo) -> datetime:
         hour, minute = int(clock.group(1)), int(clock.group(2))
         at = _local(local_now.year, local_now.month, local_now.day, hour, minute, zone, raw)
         # `HH:MM` means the most recent such moment: 23:50 typed at 00:10 is yesterday.
-        return at - timedelta(days=1) if at > now else at
+        return _existing(at - timedelta(days=1) if _after(at, local_now) else at)
     dated = _DATE_CLOCK.match(raw)
     if dated:
         y, mo, d, h, mi = (int(g) for g in dated.groups())
-        return _local(y, mo, d, h, mi, zone, raw)
+        return _existing(_local(y, mo, d, h, mi, zone, raw))
     try:
         parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
@@ -61,11 +66,76 @@ def parse_time(text: str, *, now: datetime, zone: tzinfo) -> datetime:
     raise UsageError(f"I can't read `{raw}` as a time. Use {TIME_FORMS}.")
 
 
+def repeated_note(at: datetime) -> str | None:
+    """Return what to tell the reader when `at` is a local time its zone had twice."""
+    if at.tzinfo is None or at.fold or not _exists(at):
+        return None
+    second = at.replace(fold=1)
+    if second.utcoffset() == at.utcoffset():
+        return None
+    return (
+        f"{at:%H:%M} happened twice on {at:%Y-%m-%d} in {_zone_name(at)}; I took the first "
+        f"({at:%H:%M %Z}, {at.astimezone(UTC):%H:%M} UTC). For the second, type "
+        f"`{second.isoformat(timespec='minutes')}`."
+    )
+
+
 def _local(y: int, mo: int, d: int, h: int, mi: int, zone: tzinfo, raw: str) -> datetime:
     try:
         return datetime(y, mo, d, h, mi, tzinfo=zone)
     except ValueError:
         raise UsageError(f"`{raw}` is not a real date or time. Use {TIME_FORMS}.") from None
+
+
+def _exists(at: datetime) -> bool:
+    # Through UTC and back: a local time the clocks skipped comes back as another one.
+    back = at.astimezone(UTC).astimezone(at.tzinfo)
+    return back.replace(tzinfo=None) == at.replace(tzinfo=None)
+
+
+def _after(at: datetime, local_now: datetime) -> bool:
+    # A skipped time has no instant; by the wall clock, 02:30 is past once clocks read 03:10.
+    if _exists(at):
+        return at > local_now
+    return at.replace(tzinfo=None) > local_now.replace(tzinfo=None)
+
+
+def _existing(at: datetime) -> datetime:
+    """Return `at`, or refuse it if its zone skipped that local time (clocks went forward)."""
+    if _exists(at):
+        return at
+    before, after = _jump(at)
+    utc = at.astimezone(UTC)
+    raise UsageError(
+        f"{at:%H:%M} did not exist on {at:%Y-%m-%d} in {_zone_name(at)}: "
+        f"clocks went from {before} to {after}.",
+        hint=(
+            f"Write it in UTC or ISO 8601 with an offset, e.g. `{utc:%Y-%m-%dT%H:%MZ}` or "
+            f"`{at.isoformat(timespec='minutes')}` ({at:%H:%M %Z}, "
+            f"{utc.astimezone(at.tzinfo):%H:%M %Z})."
+        ),
+    )
+
+
+def _jump(at: datetime) -> tuple[str, str]:
+    """Return the wall clock's reading just before and just after the jump that skipped `at`."""
+    zone = at.tzinfo
+    # The jump lies between `at` read with the offset after it and with the offset before it.
+    lo, hi = int(at.replace(fold=1).timestamp()), int(at.replace(fold=0).timestamp())
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if datetime.fromtimestamp(mid, zone).utcoffset() == at.utcoffset():
+            lo = mid
+        else:
+            hi = mid
+    before = datetime.fromtimestamp(hi, UTC) + (at.utcoffset() or timedelta(0))
+    after = datetime.fromtimestamp(hi, zone)
+    shape = "%H:%M" if before.date() == after.date() else "%Y-%m-%d %H:%M"
+    return before.strftime(shape), after.strftime(shape)
+
+
+def _zone_name(at: datetime) -> str:
+    return at.tzinfo.key if isinstance(at.tzinfo, ZoneInfo) else at.tzname() or "your time zone"
 
 
 @dataclass(frozen=True)

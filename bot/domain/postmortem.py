@@ -228,6 +228,7 @@ def _severity_history(data: PostmortemData) -> list[Severity]:
 def _participants(data: PostmortemData) -> set[str]:
     people = {data.declared_by, *(t.user_id for t in data.roles)}
     people.update(x.actor_id for x in data.timeline if x.actor_id.startswith(("U", "W")))
+    people.update(x.fact.pinned_by for x in data.timeline if isinstance(x.fact, e.Pinned))
     people.update(a.owner_id for a in data.actions if a.owner_id)
     return people
 
@@ -270,8 +271,12 @@ def _describe(entry: e.Entry, name: _Name, md: _Doc, zone: tzinfo) -> str:
             return f"set status **{status.value}** (public): {text}"
         case e.Resolved():
             return f"resolved the incident{': ' + text if text else ''}"
-        case e.Pinned(pinned_by=pinned_by):
-            return f"(message pinned by {name(pinned_by)}) {text}"
+        case e.Pinned(pinned_by=pinned_by, permalink=link):
+            message = f"[message]({link})" if link else "message"
+            if entry.deleted:
+                return f"({message} added by {name(pinned_by)}, since deleted by its author)"
+            edited = ", edited since" if entry.edited else ""
+            return f"({message} added by {name(pinned_by)}{edited}) {text}"
         case e.ImpactSet(components=components, status=state):
             return f"set {', '.join(components)} to {state.label.lower()} (public)"
         case e.PublicNameSet():

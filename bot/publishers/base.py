@@ -8,14 +8,24 @@ from bot.domain.deliveries import Delivery, DeliveryKind
 
 
 class DeliveryError(Exception):
-    """A delivery failed; `permanent` ones are not retried, `retry_after` is the peer's ask."""
+    """A delivery failed; `permanent` ones are not retried, `retry_after` is the peer's ask.
+
+    `deferred`: it never reached the peer (it waited its turn under a rate limit), so it is
+    put off without counting as a try.
+    """
 
     def __init__(
-        self, message: str, *, permanent: bool = False, retry_after: float | None = None
+        self,
+        message: str,
+        *,
+        permanent: bool = False,
+        retry_after: float | None = None,
+        deferred: bool = False,
     ) -> None:
         super().__init__(message)
         self.permanent = permanent
         self.retry_after = retry_after
+        self.deferred = deferred
 
 
 class Publisher(Protocol):

@@ -14,7 +14,9 @@ from bot.domain.deliveries import Delivery, DeliveryKind, Destination
 from bot.domain.entries import RoleAssigned
 from bot.domain.model import IncidentState, Role
 from bot.publishers.base import DeliveryError, not_mine
-from bot.publishers.slack_calls import SlackCalls, classify
+from bot.publishers.pace import Busy
+from bot.publishers.slack_archived import ARCHIVED, ArchivedChannel
+from bot.publishers.slack_calls import SlackCalls, guarded
 from bot.publishers.slack_channel import ChannelMaker
 from bot.publishers.slack_postmortem import PostmortemUploader
 from bot.publishers.slack_stakeholders import Stakeholders
@@ -49,8 +51,9 @@ class SlackPublisher:
         postmortem_canvas: bool = False,
         clock: Clock,
     ) -> None:
-        self.db, self.client, self.http = db, client, http
+        self.db, self.client, self.http, self.clock = db, client, http, clock
         self.calls = SlackCalls(client)
+        self.archived = ArchivedChannel(db=db, calls=self.calls)
         self.channels = ChannelMaker(client, channel_prefix)
         self.postmortems = PostmortemUploader(
             db=db, calls=self.calls, zone=display_timezone, canvas=postmortem_canvas, clock=clock
@@ -74,12 +77,7 @@ class SlackPublisher:
         state = await self._state(delivery.incident_id, roles=delivery.kind.spec.needs_roles)
         if delivery.kind is not K.CHANNEL_CREATE and state.channel_id is None:
             raise DeliveryError("the incident channel does not exist yet")
-        try:
-            await self._dispatch(state, delivery)
-        except SlackApiError as error:
-            raise classify(error) from error
-        except (aiohttp.ClientError, TimeoutError) as error:
-            raise DeliveryError(f"Slack unreachable: {type(error).__name__}") from error
+        await guarded(self._dispatch(state, delivery))
 
     async def _dispatch(self, state: IncidentState, delivery: Delivery) -> None:
         channel = state.channel_id or ""
@@ -120,7 +118,9 @@ class SlackPublisher:
                 await self._role_message(state, delivery)
             case K.ENTRY_REFRESH:
                 await self._refresh_entry(state, delivery)
-            case K.INCIDENT_SYNC | K.POSTMORTEM_PUBLISH:
+            case K.ARCHIVED_NOTICE:
+                await self.archived.notice(state, delivery)
+            case K.INCIDENT_SYNC | K.POSTMORTEM_PUBLISH | K.MESSAGE_CAPTURE:
                 raise not_mine(delivery)
             case _:
                 assert_never(delivery.kind)
@@ -129,6 +129,9 @@ class SlackPublisher:
         """Say in the incident channel (or to the declarer) what could not be delivered."""
         if delivery.incident_id is None or not dead:
             return  # a first Slack failure is retried; telling Slack about it would fail too
+        if error == ARCHIVED and delivery.kind is not K.CHANNEL_CREATE:
+            await self.archived.failed(delivery, self.clock())
+            return
         state = await self._state(delivery.incident_id, roles=False)
         text = (
             f":warning: I could not {delivery.kind.spec.what} for {state.ref}"
@@ -141,7 +144,7 @@ class SlackPublisher:
             try:
                 await self.client.chat_postMessage(channel=target, text=text)
                 return
-            except (SlackApiError, aiohttp.ClientError, TimeoutError) as failure:
+            except (SlackApiError, aiohttp.ClientError, TimeoutError, Busy) as failure:
                 log.warning(
                     "could not report dead delivery %s to %s: %s",
                     delivery.id,

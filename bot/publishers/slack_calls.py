@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.deliveries import Delivery
 from bot.publishers.base import DeliveryError
+from bot.publishers.pace import Busy, fresh_attempt
+
+T = TypeVar("T")
 
 # Errors that no retry will fix: give up at once and tell people.
 PERMANENT = frozenset(
@@ -36,6 +40,9 @@ PERMANENT = frozenset(
         "too_long",
         "ekm_access_denied",
         "team_access_not_granted",
+        "message_not_found",
+        "thread_not_found",
+        "cant_update_message",
     }
 )
 # Errors that mean the wanted state already holds.
@@ -51,6 +58,25 @@ def classify(error: SlackApiError) -> DeliveryError:
         retry_after = response.headers.get("Retry-After") or response.headers.get("retry-after")
         return DeliveryError(code, retry_after=float(retry_after or 1))
     return DeliveryError(code, permanent=code in PERMANENT)
+
+
+async def guarded(work: Awaitable[T]) -> T:
+    """Run one delivery's Slack calls; return failures as delivery errors.
+
+    A delivery that waited its turn under a rate limit and never reached Slack is deferred:
+    put off without counting as a try, so it does not need to look for an earlier post.
+    """
+    tracker = fresh_attempt()
+    try:
+        return await work
+    except SlackApiError as error:
+        raise classify(error) from error
+    except Busy as busy:
+        raise DeliveryError(
+            str(busy), retry_after=busy.retry_after, deferred=not tracker[0]
+        ) from busy
+    except (aiohttp.ClientError, TimeoutError) as error:
+        raise DeliveryError(f"Slack unreachable: {type(error).__name__}") from error
 
 
 class SlackCalls:

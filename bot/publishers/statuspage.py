@@ -87,6 +87,8 @@ class StatuspagePublisher:
                 | K.HEADLINE_REFRESH
                 | K.ROLE_NOTIFY
                 | K.ENTRY_REFRESH
+                | K.ARCHIVED_NOTICE
+                | K.MESSAGE_CAPTURE
             ):
                 raise not_mine(delivery)
             case _:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from typing import Any
 
 import aiohttp
 
 from bot.config import Secret
 from bot.publishers.base import DeliveryError
+from bot.publishers.pace import Busy, Pace, Rate
+
+_KEY = "statuspage"
 
 
 class NotFound(DeliveryError):
@@ -30,17 +31,15 @@ class StatuspageClient:
     ) -> None:
         self.http, self.base_url, self.page_id = http, base_url.rstrip("/"), page_id
         self._auth = {"Authorization": f"OAuth {api_key.reveal()}"}
-        self._interval = 1.0 / rate
-        self._next = 0.0
-        self._pace = asyncio.Lock()
+        # One key, one limit: a 429 to any delivery pauses them all for the time asked.
+        self.pace, self._rate = Pace(max_wait=5.0), Rate(1.0 / rate)
 
     async def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         """Send one request under /pages/{page_id}; map failures to DeliveryError."""
-        async with self._pace:
-            wait = self._next - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            self._next = time.monotonic() + self._interval
+        try:
+            await self.pace.take([_KEY], {_KEY: self._rate})
+        except Busy as busy:
+            raise DeliveryError(str(busy), retry_after=busy.retry_after) from busy
         url = f"{self.base_url}/pages/{self.page_id}{path}"
         try:
             async with self.http.request(
@@ -48,9 +47,10 @@ class StatuspageClient:
             ) as response:
                 if response.status in (420, 429):
                     after = response.headers.get("Retry-After", "")
+                    seconds = float(after) if after.isdigit() else 5.0
+                    self.pace.pause(_KEY, seconds)
                     raise DeliveryError(
-                        f"Statuspage rate limit ({response.status})",
-                        retry_after=float(after) if after.isdigit() else 5.0,
+                        f"Statuspage rate limit ({response.status})", retry_after=seconds
                     )
                 if response.status in (401, 403):
                     raise DeliveryError(

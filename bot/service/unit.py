@@ -56,20 +56,24 @@ class Work:
         text: str = "",
         *,
         at: datetime | None = None,
-        source_ts: str | None = None,
+        source: tuple[str, str] | None = None,
     ) -> Entry:
-        """Append a timeline entry; a public one is owed to the status pages."""
-        if source_ts is None:  # a pinned message is no change to the incident itself
+        """Append a timeline entry at the incident's next place; a public one is owed to the
+        status pages. `source` is the (channel, ts) of a Slack message added to the timeline."""
+        if source is None:  # a captured message is no change to the incident itself
             self.incident.updated_at = self.now
-            self.session.add(self.incident)
+        # The incident row is locked: the next place is ours, in commit order on every replica.
+        self.incident.entry_count += 1
+        self.session.add(self.incident)
         entry = await add_entry(
             session=self.session,
             incident_id=self.incident_id,
+            seq=self.incident.entry_count,
             at=at or self.now,
             actor_id=actor_id,
             fact=fact,
             text=text,
-            source_ts=source_ts,
+            source=source,
         )
         if is_public(entry):
             await self.publish(DeliveryKind.INCIDENT_SYNC, entry_id=entry.id)

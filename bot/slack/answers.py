@@ -6,6 +6,7 @@ from typing import assert_never
 
 from bot.domain import entries as e
 from bot.domain.cadence import spoken
+from bot.domain.milestones import repeated_note
 from bot.domain.model import IncidentState
 from bot.domain.replies import (
     ActionsListed,
@@ -48,8 +49,10 @@ def answer(reply: Reply) -> str:
             return _changed(state, entry)
         case MilestoneMoved(incident=state, milestone=milestone, at=at, zone_known=known):
             note = "" if known else " (read as UTC: I couldn't get your time zone from Slack)"
+            twice = repeated_note(at)
             spans = durations_text(state.milestones) if state.milestones else ""
-            return f"{milestone.label} set to {when(at)}{note}.\n{spans}"
+            said = f"{milestone.label} set to {when(at)}{note}." + (f" {twice}" if twice else "")
+            return f"{said}\n{spans}"
         case ActionsListed(incident=state, actions=actions):
             return actions_reply(state, actions)
         case PostmortemRequested(incident=state):

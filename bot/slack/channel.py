@@ -78,11 +78,13 @@ def _entry(state: IncidentState, item: e.Entry) -> str:
             return f":newspaper: {by} published the public post-incident summary"
         case e.CadenceSet(cadence=cadence):
             return f":stopwatch: {by} {cadence_text(cadence)}"
-        case e.Pinned(pinned_by=pinned_by):
-            return (
-                f":pushpin: Added to the timeline by {who(pinned_by)}: "
-                f"{by}'s message from {when(item.at)}\n{quote(item.text)}"
-            )
+        case e.Pinned(pinned_by=pinned_by, permalink=link):
+            message = f"<{link}|message>" if link else "message"
+            head = f":pushpin: Added to the timeline by {who(pinned_by)}: {by}'s {message}"
+            if item.deleted:
+                return f"{head} (deleted by its author)"
+            edited = " (edited)" if item.edited else ""
+            return f"{head} from {when(item.at)}{edited}\n{quote(item.text)}"
         case _:
             assert_never(item.fact)
 

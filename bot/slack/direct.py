@@ -1,4 +1,5 @@
-"""Direct messages: what a new role holder needs, and a new commander's catch-up."""
+"""Direct messages: a new role holder's duties and a commander's catch-up, a lost pin, and
+what an archived channel missed."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.domain import entries as e
+from bot.domain.capture import Unreadable
 from bot.domain.model import IncidentState, Role
 from bot.domain.postmortem import Action
 from bot.domain.text import neutralize, one_line
@@ -53,3 +55,37 @@ def _catch_up(state: IncidentState, catch_up: CatchUp) -> list[str]:
             f"• {a.number}. {neutralize(one_line(a.text, 150))}" for a in catch_up.open_actions
         ]
     return lines
+
+
+_UNREADABLE = {
+    Unreadable.DELETED: "it was deleted before I could read it",
+    Unreadable.NO_ACCESS: "I can't read that channel (invite me to it, then pin it again)",
+}
+
+
+def capture_failed(ref: str, channel: str, why: Unreadable, error: str) -> str:
+    """Return the private note to someone whose pinned message could not be kept."""
+    place = f" in <#{channel}>" if channel else ""
+    reason = _UNREADABLE.get(why, f"Slack said `{neutralize(error)}`")
+    return (
+        f":warning: I could not add the message you pinned{place} to {ref}'s timeline: "
+        f"{reason}. Nothing was recorded; post what matters with `/incident {ref} update <text>`."
+    )
+
+
+def archived_notice(state: IncidentState, missed: Sequence[str]) -> str:
+    """Return the DM telling the commander what an archived channel could not show."""
+    place = f"<#{state.channel_id}>" if state.channel_id else "the incident channel"
+    still = " while the incident is still open" if state.status.is_open else ""
+    lines = [f":file_cabinet: Someone archived {place}{still}, so I could not post these there:"]
+    lines += [f"• {item}" for item in missed] or ["• (nothing yet)"]
+    lines.append(
+        "Slack does not let apps unarchive a channel. Unarchive it (open the channel, then "
+        "*Unarchive*) and I will post all of this there at once."
+    )
+    if state.status.is_open:
+        lines.append(
+            f"Meanwhile any command works from any channel: `/incident {state.ref} update "
+            f"<text>`, `/incident {state.ref} resolve <message>`."
+        )
+    return "\n".join(lines)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.domain.cadence import spoken
 from bot.domain.model import Status
@@ -17,9 +17,10 @@ STATUS_EMOJI = {
 
 
 def when(at: datetime) -> str:
-    """Return Slack's date token: each reader sees their own time zone."""
-    fallback = at.strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+    """Return Slack's date token: each reader sees their own time zone (naive means UTC)."""
+    utc = at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC)
+    fallback = utc.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(utc.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
 
 
 def quote(text: str) -> str:

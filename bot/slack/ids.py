@@ -19,3 +19,6 @@ STATUS_FORM_CALLBACK = "warroom.status"
 STATUS_BLOCK, STATUS_ACTION = "status", "status_select"
 MESSAGE_BLOCK, MESSAGE_ACTION = "message", "message_input"
 RESOLVE_FORM_CALLBACK = "warroom.resolve_form"
+ADD_TO_TIMELINE_SHORTCUT = "warroom.add_to_timeline"  # the message shortcut's callback_id
+PICK_INCIDENT_CALLBACK = "warroom.pick_incident"
+PICK_INCIDENT_BLOCK, PICK_INCIDENT_ACTION = "incident", "incident_select"

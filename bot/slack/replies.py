@@ -35,11 +35,12 @@ def timeline_reply(state: IncidentState, entries: Sequence[e.Entry], limit: int 
     if len(entries) > len(shown):
         lines.append(f"_…{len(entries) - len(shown)} earlier entries not shown_")
     for item in shown:
-        lines.append(f"• {when(item.at)} {who(item.actor_id)} {_short(state, item)}")
+        lines.append(f"• {when(item.at)} {who(item.actor_id)} {short_line(state, item)}")
     return "\n".join(lines)
 
 
-def _short(state: IncidentState, item: e.Entry) -> str:
+def short_line(state: IncidentState, item: e.Entry) -> str:
+    """Return what an entry recorded, in one line after the person's name."""
     text = neutralize(one_line(item.text, 300))
     match item.fact:
         case e.Declared():
@@ -55,7 +56,9 @@ def _short(state: IncidentState, item: e.Entry) -> str:
         case e.Resolved():
             return f"resolved the incident{': ' + text if text else ''}"
         case e.Pinned():
-            return f"(pinned): {text}"
+            if item.deleted:
+                return "(pinned message, deleted by its author)"
+            return f"(pinned{', edited' if item.edited else ''}): {text}"
         case e.ImpactSet(components=components, status=status):
             return f"set {', '.join(components)} to {status.label}"
         case e.PublicNameSet():

@@ -10,11 +10,13 @@ from hypothesis import strategies as st
 
 from bot.domain.deliveries import KINDS, DeliveryKind, Destination, KindSpec, Payload
 from bot.publishers.slack import SlackPublisher
+from bot.publishers.slack_capture import Capturer
 from bot.publishers.statuspage import StatuspagePublisher
 
 # The kinds each destination's publisher delivers.
 DELIVERED: dict[Destination, frozenset[DeliveryKind]] = {
     Destination.SLACK: SlackPublisher.kinds,
+    Destination.SLACK_READ: Capturer.kinds,
     Destination.STATUSPAGE: StatuspagePublisher.kinds,
 }
 
@@ -31,9 +33,11 @@ def test_kinds_table_lists_only_delivery_kinds() -> None:
 
 
 def test_every_delivery_kind_is_delivered_by_exactly_one_publisher() -> None:
-    slack, statuspage = SlackPublisher.kinds, StatuspagePublisher.kinds
-    assert slack.isdisjoint(statuspage), slack & statuspage
-    assert slack | statuspage == set(DeliveryKind)
+    kinds = list(DELIVERED.values())
+    for i, mine in enumerate(kinds):
+        for theirs in kinds[i + 1 :]:
+            assert mine.isdisjoint(theirs), mine & theirs
+    assert frozenset().union(*kinds) == set(DeliveryKind)
 
 
 @pytest.mark.parametrize("kind", list(DeliveryKind), ids=str)
@@ -58,6 +62,9 @@ PAYLOADS = [
         user="U0ALICE",
         response_url="https://hooks.slack.com/commands/T1/2/abc",
         text="Checkout 🔥 down",
+        channel="C0INCIDENT",
+        ts="1700000000.000100",
+        author="U0BOB",
     ),
 ]
 

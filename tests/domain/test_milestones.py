@@ -8,9 +8,17 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.domain.errors import UsageError
-from bot.domain.milestones import TIME_FORMS, Milestone, Milestones, human, parse_time
+from bot.domain.milestones import (
+    TIME_FORMS,
+    Milestone,
+    Milestones,
+    human,
+    parse_time,
+    repeated_note,
+)
 
 NEW_YORK = ZoneInfo("America/New_York")
+LOS_ANGELES = ZoneInfo("America/Los_Angeles")
 PARIS = ZoneInfo("Europe/Paris")
 KOLKATA = ZoneInfo("Asia/Kolkata")
 # 2026-01-15 14:30 UTC is 09:30 EST in New York, 15:30 CET in Paris and 20:00 IST in Kolkata.
@@ -68,9 +76,8 @@ PARSED: list[tuple[str, ZoneInfo, datetime, datetime]] = [
     # DST, spring forward in New York: 02:00 EST jumps to 03:00 EDT
     ("2026-03-08 01:30", NEW_YORK, NOW, utc(2026, 3, 8, 6, 30)),
     ("2026-03-08 03:30", NEW_YORK, NOW, utc(2026, 3, 8, 7, 30)),
-    # 02:30 never happened; it is read with the offset before the jump (fold=0), as 03:30 EDT
-    ("2026-03-08 02:30", NEW_YORK, NOW, utc(2026, 3, 8, 7, 30)),
-    # DST, fall back in New York: 01:30 happens twice; Python picks the first (EDT, fold=0)
+    # (02:30 never happened: refused, see SKIPPED below)
+    # DST, fall back in New York: 01:30 happens twice; the first (EDT) is taken
     ("2026-11-01 01:30", NEW_YORK, NOW, utc(2026, 11, 1, 5, 30)),
     ("2026-11-01 00:30", NEW_YORK, NOW, utc(2026, 11, 1, 4, 30)),
     ("2026-11-01 02:30", NEW_YORK, NOW, utc(2026, 11, 1, 7, 30)),
@@ -124,6 +131,103 @@ def test_parse_time_unreadable_input_raises_usage_error_naming_input_and_forms(
     assert message.endswith(f"Use {TIME_FORMS}.")
     for form in ("`HH:MM`", "`YYYY-MM-DD HH:MM`", "ISO 8601 with offset", "`-25m`"):
         assert form in message
+
+
+# Daylight saving in Los Angeles, 2026: clocks go 02:00 PST -> 03:00 PDT on 03-08 and
+# 02:00 PDT -> 01:00 PST on 11-01.
+AFTER_2026 = utc(2026, 12, 1, 12, 0)
+
+# (typed, now): a local time the clocks skipped, typed as a date and time or as `HH:MM`
+SKIPPED: list[tuple[str, datetime]] = [
+    ("2026-03-08 02:30", AFTER_2026),
+    ("2026-03-08T02:30", AFTER_2026),
+    # `HH:MM` just after the jump (03:10 PDT): by the wall clock, today's 02:30 is past
+    ("02:30", utc(2026, 3, 8, 10, 10)),
+    # `HH:MM` the next night at 01:00 PDT: the most recent 02:30 is yesterday's, which was skipped
+    ("02:30", utc(2026, 3, 9, 8, 0)),
+]
+
+
+@pytest.mark.parametrize(("typed", "now"), SKIPPED)
+def test_parse_time_skipped_local_time_is_refused_with_the_jump_and_a_way_to_write_it(
+    typed: str, now: datetime
+) -> None:
+    with pytest.raises(UsageError) as caught:
+        parse_time(typed, now=now, zone=LOS_ANGELES)
+    assert caught.value.message == (
+        "02:30 did not exist on 2026-03-08 in America/Los_Angeles: clocks went from 02:00 to 03:00."
+    )
+    assert caught.value.hint == (
+        "Write it in UTC or ISO 8601 with an offset, e.g. `2026-03-08T10:30Z` or "
+        "`2026-03-08T02:30-08:00` (02:30 PST, 03:30 PDT)."
+    )
+
+
+def test_parse_time_skipped_half_hour_names_the_half_hour_jump() -> None:
+    # Lord Howe Island moves its clocks by 30 minutes: 02:00 -> 02:30 on 2026-10-04.
+    with pytest.raises(UsageError) as caught:
+        parse_time("2026-10-04 02:15", now=AFTER_2026, zone=ZoneInfo("Australia/Lord_Howe"))
+    assert caught.value.message.endswith("clocks went from 02:00 to 02:30.")
+
+
+def test_parse_time_clock_before_the_jump_means_yesterday_not_the_skipped_time() -> None:
+    # 01:45 PST on 03-08: today's 02:30 is still ahead, so `02:30` is 03-07 02:30 PST.
+    parsed = parse_time("02:30", now=utc(2026, 3, 8, 9, 45), zone=LOS_ANGELES)
+    assert parsed.astimezone(UTC) == utc(2026, 3, 7, 10, 30)
+    assert repeated_note(parsed) is None
+
+
+# (typed, now): 01:30 on 2026-11-01 in Los Angeles, which happened twice
+REPEATED: list[tuple[str, datetime]] = [
+    ("2026-11-01 01:30", AFTER_2026),
+    ("2026-11-01T01:30", AFTER_2026),
+    # `HH:MM` at 01:45 PST, during the second 01:xx hour: still the first occurrence
+    ("01:30", utc(2026, 11, 1, 9, 45)),
+    # `HH:MM` at 03:00 PST, after both
+    ("01:30", utc(2026, 11, 1, 11, 0)),
+]
+
+
+@pytest.mark.parametrize(("typed", "now"), REPEATED)
+def test_parse_time_repeated_local_time_is_the_first_and_the_note_says_so(
+    typed: str, now: datetime
+) -> None:
+    parsed = parse_time(typed, now=now, zone=LOS_ANGELES)
+    assert parsed.astimezone(UTC) == utc(2026, 11, 1, 8, 30)
+    assert parsed.strftime("%H:%M %Z") == "01:30 PDT"
+    assert repeated_note(parsed) == (
+        "01:30 happened twice on 2026-11-01 in America/Los_Angeles; I took the first "
+        "(01:30 PDT, 08:30 UTC). For the second, type `2026-11-01T01:30-08:00`."
+    )
+
+
+# (typed, the UTC instant): ordinary times around both changes read as before, with no note
+ORDINARY: list[tuple[str, datetime]] = [
+    ("2026-03-08 01:59", utc(2026, 3, 8, 9, 59)),
+    ("2026-03-08 03:00", utc(2026, 3, 8, 10, 0)),
+    ("2026-11-01 00:59", utc(2026, 11, 1, 7, 59)),
+    ("2026-11-01 02:00", utc(2026, 11, 1, 10, 0)),
+    ("2026-07-01 12:00", utc(2026, 7, 1, 19, 0)),
+    ("2026-11-01T01:30-08:00", utc(2026, 11, 1, 9, 30)),  # the second 01:30, by its offset
+    ("2026-03-08T10:30Z", utc(2026, 3, 8, 10, 30)),
+    ("-25m", AFTER_2026 - timedelta(minutes=25)),
+]
+
+
+@pytest.mark.parametrize(("typed", "expected"), ORDINARY)
+def test_parse_time_ordinary_time_near_a_change_is_unchanged_without_note(
+    typed: str, expected: datetime
+) -> None:
+    parsed = parse_time(typed, now=AFTER_2026, zone=LOS_ANGELES)
+    assert parsed.astimezone(UTC) == expected
+    assert repeated_note(parsed) is None
+
+
+def test_repeated_note_second_occurrence_or_fixed_offset_says_nothing() -> None:
+    first = datetime(2026, 11, 1, 1, 30, tzinfo=LOS_ANGELES)
+    assert repeated_note(first.replace(fold=1)) is None
+    assert repeated_note(first.astimezone(UTC)) is None
+    assert repeated_note(datetime(2026, 11, 1, 1, 30)) is None
 
 
 # 2026-01-15: impact 09:00, detected 09:10, mitigated 10:00, resolved 11:00 (UTC).

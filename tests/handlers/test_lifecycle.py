@@ -136,8 +136,9 @@ async def test_pinned_message_shows_when_it_was_written_in_readers_time_zone(bot
     await bot.driver.event(pin)
     await bot.settle()
     raw = bot.slack.history(channel)[-1].text
+    link = f"https://warroom-emulator.slack.com/archives/{channel}/p{note.ts.replace('.', '')}"
     assert raw.startswith(
-        f":pushpin: Added to the timeline by <@U0CAROL>: <@U0BOB>'s message from "
+        f":pushpin: Added to the timeline by <@U0CAROL>: <@U0BOB>'s <{link}|message> from "
         f"<!date^{note.ts.split('.')[0]}^{{date_short_pretty}} {{time}}|"
     )
     assert raw.endswith(" UTC>\n>p99 went to 9s")

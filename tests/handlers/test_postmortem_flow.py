@@ -6,6 +6,7 @@ import asyncio
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
@@ -106,6 +107,30 @@ async def test_milestone_in_callers_time_zone_and_out_of_order_refused(pm_bot: B
     assert "I can't read `at noon` as a time." in unreadable.text
     not_yet = await pm_bot.command(ALICE, channel, "milestone resolved -1m")
     assert "The incident is not resolved yet" in not_yet.text
+
+
+async def test_milestone_across_daylight_saving_says_which_time_it_took(
+    emulator: SlackEmulator, database_url: str, http: aiohttp.ClientSession
+) -> None:
+    # 2026-11-01 08:00 UTC is 03:00 EST in New York (Alice's zone), after 01:xx happened twice.
+    fixed = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+    bot = await start_bot(bot_settings(emulator, database_url), emulator, http, clock=lambda: fixed)
+    try:
+        channel = await bot.declare()
+        twice = await bot.command(ALICE, channel, "milestone started 01:30")
+        assert "Impact started set to <!date^1793511000^" in twice.text  # 05:30 UTC
+        assert (
+            "01:30 happened twice on 2026-11-01 in America/New_York; I took the first "
+            "(01:30 EDT, 05:30 UTC). For the second, type `2026-11-01T01:30-05:00`."
+        ) in twice.text
+        skipped = await bot.command(ALICE, channel, "milestone started 2026-03-08 02:30")
+        assert (
+            "02:30 did not exist on 2026-03-08 in America/New_York: "
+            "clocks went from 02:00 to 03:00."
+        ) in skipped.text
+        assert "`2026-03-08T07:30Z`" in skipped.text
+    finally:
+        await bot.stop()
 
 
 async def test_actions_listed_completed_and_refused_clearly(pm_bot: Bot) -> None:

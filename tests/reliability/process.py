@@ -21,7 +21,7 @@ from sandbox.slack_driver import DriverReply, SlackDriver
 from sandbox.slack_emulator import SlackEmulator
 from sandbox.statuspage_emulator import StatuspageEmulator
 from tests.conftest import ANNOUNCE
-from tests.support import free_port, wait_until
+from tests.support import RATE_SCALE, free_port, manifest_scopes, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 START_LIMIT = 30.0
@@ -31,7 +31,8 @@ class FixedSlack(SlackEmulator):
     """A Slack emulator that always serves on the same port, so it can be stopped and restarted."""
 
     def __init__(self, port: int, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+        # Slack's limits (sped up), and exactly the scopes the manifest asks for.
+        super().__init__(**{"rate_scale": RATE_SCALE, "scopes": manifest_scopes(), **kwargs})
         self.port = port
 
     async def up(self) -> None:
@@ -48,7 +49,8 @@ class FixedStatuspage(StatuspageEmulator):
     """A Statuspage emulator that always serves on the same port."""
 
     def __init__(self, port: int, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+        # Slack's limits (sped up), and exactly the scopes the manifest asks for.
+        super().__init__(**{"rate_scale": RATE_SCALE, "scopes": manifest_scopes(), **kwargs})
         self.port = port
 
     async def up(self) -> None:
@@ -89,6 +91,7 @@ class Server:
             "SLACK_BOT_TOKEN": slack.bot_token,
             "SLACK_SIGNING_SECRET": signing_secret,
             "SLACK_API_URL": f"http://127.0.0.1:{slack.port}/api/",
+            "SLACK_POST_INTERVAL": str(RATE_SCALE),
             "DATABASE_URL": database_url,
             "HOST": "127.0.0.1",
             "PORT": str(self.port),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -54,3 +55,15 @@ def test_when_gives_date_token_with_utc_fallback() -> None:
     assert when(AT) == (
         f"<!date^{int(AT.timestamp())}^{{date_short_pretty}} {{time}}|2024-03-05 14:02 UTC>"
     )
+
+
+def test_when_non_utc_time_falls_back_to_its_utc_reading() -> None:
+    # 02:30 PST in Los Angeles is 10:30 UTC: the fallback must not read "02:30 UTC".
+    typed = datetime(2026, 3, 7, 2, 30, tzinfo=ZoneInfo("America/Los_Angeles"))
+    stamp = int(datetime(2026, 3, 7, 10, 30, tzinfo=UTC).timestamp())
+    assert when(typed) == f"<!date^{stamp}^{{date_short_pretty}} {{time}}|2026-03-07 10:30 UTC>"
+
+
+def test_when_naive_time_is_read_as_utc() -> None:
+    naive = AT.replace(tzinfo=None)
+    assert when(naive) == when(AT)

@@ -16,11 +16,12 @@ from bot.domain import entries as e
 from bot.domain.model import Role, Severity
 from storage import incidents, roles, timeline
 from storage.db import Database
-from storage.models import Incident
+from storage.models import Incident, TimelineEntry
 
 T0 = datetime(2030, 3, 1, 12, 0, tzinfo=UTC)
 ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"
 UPDATED = e.Updated()
+SOURCE_CHANNEL = "C0SOURCE"
 
 
 async def declare(
@@ -81,15 +82,20 @@ async def add_entry(
     text: str = "",
     source_ts: str | None = None,
 ) -> e.Entry:
-    """Append an entry (by default Bob's update) in the session's transaction."""
+    """Append an entry (by default Bob's update) at the incident's next place."""
+    places = select(func.coalesce(func.max(TimelineEntry.seq), 0)).where(
+        TimelineEntry.incident_id == id_of(incident)
+    )
+    last = int((await session.exec(places)).one())
     return await timeline.add_entry(
         session=session,
         incident_id=id_of(incident),
+        seq=last + 1,
         at=at,
         actor_id=actor,
         fact=fact,
         text=text,
-        source_ts=source_ts,
+        source=(SOURCE_CHANNEL, source_ts) if source_ts else None,
     )
 
 

@@ -20,6 +20,7 @@ import aiohttp
 from sandbox.slack_driver import DriverReply
 from sandbox.slack_emulator import APP_ID, EmMessage, SlackEmulator
 from tests.conftest import ALICE, ANNOUNCE, GENERAL, USERS, Bot, bot_settings, start_bot
+from tests.support import RATE_SCALE
 
 FORM = "application/x-www-form-urlencoded"
 # Any Slack special token but a date (<!date^...>) notifies or links someone when posted.
@@ -116,7 +117,11 @@ def fuzz_target(database_url: str) -> Iterator[FuzzTarget]:
     `random` for retry jitter) runs while an example is generated.
     """
     with asyncio.Runner(loop_factory=asyncio.new_event_loop) as runner:
-        slack = SlackEmulator(users=USERS, channels=[(GENERAL, "general"), (ANNOUNCE, "incidents")])
+        slack = SlackEmulator(
+            users=USERS,
+            channels=[(GENERAL, "general"), (ANNOUNCE, "incidents")],
+            rate_scale=RATE_SCALE,
+        )
         runner.run(slack.start())
         http = runner.run(_session())
         bot = runner.run(start_bot(bot_settings(slack, database_url), slack, http))

@@ -1,0 +1,84 @@
+"""One pace per peer: a rate limit answered to one delivery slows every delivery down.
+
+A key names what a limit applies to (a Slack method, a channel's posts, a Statuspage key).
+A 429 pauses its key for the time the peer asked; paced keys also keep a steady rate with a
+short burst, so a burst of work produces few 429s at all. Waits are reserved in call order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+
+class Busy(Exception):
+    """The key is paused or paced for longer than a delivery should wait: come back later."""
+
+    def __init__(self, key: str, retry_after: float) -> None:
+        super().__init__(f"waiting out the rate limit on {key} ({retry_after:.1f}s)")
+        self.key, self.retry_after = key, retry_after
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A steady rate: one call per `interval` seconds, with up to `burst` at once."""
+
+    interval: float
+    burst: int = 1
+
+
+# Whether the current delivery has called its peer yet: one that has not can be put off
+# without counting as a try (nothing can have reached the peer).
+called: ContextVar[list[bool]] = ContextVar("called")
+
+
+def fresh_attempt() -> list[bool]:
+    """Start tracking whether the current delivery reaches its peer; return the tracker."""
+    tracker = [False]
+    called.set(tracker)
+    return tracker
+
+
+class Pace:
+    """Pauses and steady rates per key, shared by every delivery of one process."""
+
+    def __init__(
+        self, *, max_wait: float = 1.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.max_wait, self.clock = max_wait, clock
+        self._paused: dict[str, float] = {}  # key -> monotonic time the pause ends
+        self._next: dict[str, float] = {}  # paced key -> theoretical time of the next call
+
+    def pause(self, key: str, seconds: float) -> None:
+        """Stop calls on `key` for `seconds`: the peer said so."""
+        until = self.clock() + max(0.0, seconds)
+        self._paused[key] = max(self._paused.get(key, 0.0), until)
+
+    async def take(self, keys: Sequence[str], rates: dict[str, Rate]) -> None:
+        """Wait for a turn on every key (a paused key, a paced key), or raise Busy."""
+        now = self.clock()
+        wait, worst = 0.0, ""
+        for key in keys:
+            ahead = max(self._paused.get(key, 0.0) - now, self._turn(key, rates.get(key), now))
+            if ahead > wait:
+                wait, worst = ahead, key
+        if wait > self.max_wait:
+            raise Busy(worst, wait)
+        for key in keys:  # the turn is ours: reserve it before sleeping
+            rate = rates.get(key)
+            if rate is not None:
+                self._next[key] = max(self._next.get(key, now), now) + rate.interval
+        tracker = called.get(None)
+        if tracker is not None:
+            tracker[0] = True
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+    def _turn(self, key: str, rate: Rate | None, now: float) -> float:
+        if rate is None:
+            return 0.0
+        tolerance = (rate.burst - 1) * rate.interval
+        return max(0.0, self._next.get(key, now) - tolerance - now)
