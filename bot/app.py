@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -40,16 +41,21 @@ log = logging.getLogger(__name__)
 
 
 def _slack_client(
-    settings: Settings, http: aiohttp.ClientSession, *, token: bool
+    settings: Settings, http: aiohttp.ClientSession, *, token: bool, paced: bool = False
 ) -> AsyncWebClient:
+    """Return a Web API client; the deliverers' one is paced under Slack's limits (one pace
+    shared by every delivery), the listeners' ones never wait (acks come first)."""
     # slack_sdk applies its own timeout only to file uploads it sends itself; whole seconds.
-    return AsyncWebClient(
-        token=settings.slack_bot_token.reveal() if token else None,
-        base_url=settings.slack_api_url,
-        session=http,
-        timeout=max(1, round(settings.slack_timeout)),
-        retry_handlers=[],
-    )
+    options: dict[str, Any] = {
+        "token": settings.slack_bot_token.reveal() if token else None,
+        "base_url": settings.slack_api_url,
+        "session": http,
+        "timeout": max(1, round(settings.slack_timeout)),
+        "retry_handlers": [],
+    }
+    if paced:
+        return PacedClient(pace=Pace(), post_interval=settings.slack_post_interval, **options)
+    return AsyncWebClient(**options)
 
 
 def _statuspage(
@@ -67,23 +73,10 @@ def _statuspage(
     return StatuspagePublisher(db=db, client=client, impact_of=settings.status_impact, clock=clock)
 
 
-def _paced_client(settings: Settings, http: aiohttp.ClientSession) -> PacedClient:
-    """Return the deliverers' client: one pace for Slack's limits, shared by every delivery."""
-    return PacedClient(
-        pace=Pace(),
-        post_interval=settings.slack_post_interval,
-        token=settings.slack_bot_token.reveal(),
-        base_url=settings.slack_api_url,
-        session=http,
-        timeout=max(1, round(settings.slack_timeout)),
-        retry_handlers=[],
-    )
-
-
 def _publishers(
     settings: Settings, db: Database, http: aiohttp.ClientSession, clock: Clock, record: Record
 ) -> tuple[dict[Destination, Publisher], StatuspagePublisher | None]:
-    client = _paced_client(settings, http)
+    client = _slack_client(settings, http, token=True, paced=True)
     slack = SlackPublisher(
         db=db,
         client=client,

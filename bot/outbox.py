@@ -227,16 +227,21 @@ class Relay:
         error: str | None,
         next_attempt_at: datetime | None = None,
     ) -> None:
+        now = self.clock()
         async with self.db.write(background=True) as session:
             await q.settle(
                 session=session,
                 row_id=delivery.id,
                 status=status,
                 attempts=attempts,
-                now=self.clock(),
+                now=now,
                 error=error,
                 next_attempt_at=next_attempt_at,
             )
+        if next_attempt_at is not None:  # a short wait (a paced post) should not last a poll
+            delay = (next_attempt_at - now).total_seconds()
+            if delay < self.poll:
+                asyncio.get_running_loop().call_later(max(0.0, delay), self.wake)
 
     async def _superseded(self, delivery: Delivery) -> bool:
         async with self.db.read() as session:

@@ -36,6 +36,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
         reaction = Reaction.from_event(event)
         if reaction is None or reaction.reaction not in PIN_REACTIONS:
             return
+        if event.get("item_user") and event.get("item_user") == _bot_user(body):
+            return  # warroom's own posts are the timeline already
         _record(
             deps,
             lambda: pins.keep_pinned(
@@ -72,6 +74,11 @@ def register(app: AsyncApp, deps: Deps) -> None:
     @app.event("reaction_removed")
     async def handle_reaction_removed_event(ack: AsyncAck) -> None:
         await ack()
+
+
+def _bot_user(body: dict[str, Any]) -> str | None:
+    authorizations = body.get("authorizations") or [{}]
+    return str(authorizations[0].get("user_id") or "") or None
 
 
 def _event_id(body: dict[str, Any]) -> str | None:

@@ -30,14 +30,14 @@ class Rate:
     burst: int = 1
 
 
-# Whether the current delivery has called its peer yet: one that has not can be put off
-# without counting as a try (nothing can have reached the peer).
-called: ContextVar[list[bool]] = ContextVar("called")
+# How many calls the current delivery has made to its peer: one that made none (or whose
+# only call was refused with a 429) can be put off without counting as a try.
+called: ContextVar[list[int]] = ContextVar("called")
 
 
-def fresh_attempt() -> list[bool]:
-    """Start tracking whether the current delivery reaches its peer; return the tracker."""
-    tracker = [False]
+def fresh_attempt() -> list[int]:
+    """Start counting the current delivery's calls to its peer; return the counter."""
+    tracker = [0]
     called.set(tracker)
     return tracker
 
@@ -73,7 +73,7 @@ class Pace:
                 self._next[key] = max(self._next.get(key, now), now) + rate.interval
         tracker = called.get(None)
         if tracker is not None:
-            tracker[0] = True
+            tracker[0] += 1
         if wait > 0:
             await asyncio.sleep(wait)
 

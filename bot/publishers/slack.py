@@ -53,7 +53,7 @@ class SlackPublisher:
     ) -> None:
         self.db, self.client, self.http, self.clock = db, client, http, clock
         self.calls = SlackCalls(client)
-        self.archived = ArchivedChannel(db=db, calls=self.calls)
+        self.archived = ArchivedChannel(db=db, calls=self.calls, clock=clock)
         self.channels = ChannelMaker(client, channel_prefix)
         self.postmortems = PostmortemUploader(
             db=db, calls=self.calls, zone=display_timezone, canvas=postmortem_canvas, clock=clock

@@ -3,7 +3,8 @@
 Slack answers `is_archived` to every post; no retry can succeed and a bot cannot unarchive.
 The first such failure owes one notice to the commander (else the declarer), sent after the
 rest of the queue has failed too, so it quotes everything missed. Unarchiving the channel
-(the `channel_unarchive` event) queues it all again.
+(the `channel_unarchive` event) queues it all again; so does the notice, if it finds the
+channel unarchived already (the event can overtake the refusals being recorded).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain.clock import Clock
 from bot.domain.deliveries import Delivery, DeliveryKind, Owed
 from bot.domain.model import IncidentState, Role
 from bot.domain.text import one_line
@@ -29,8 +31,8 @@ ARCHIVED = "is_archived"
 class ArchivedChannel:
     """Turns `is_archived` failures into one notice, and what it lists."""
 
-    def __init__(self, *, db: Database, calls: SlackCalls) -> None:
-        self.db, self.calls = db, calls
+    def __init__(self, *, db: Database, calls: SlackCalls, clock: Clock) -> None:
+        self.db, self.calls, self.clock = db, calls, clock
 
     async def failed(self, delivery: Delivery, now: datetime) -> None:
         """Note a post lost to an archived channel; the first one owes the notice."""
@@ -43,10 +45,22 @@ class ArchivedChannel:
                 )
 
     async def notice(self, state: IncidentState, delivery: Delivery) -> None:
-        """DM the commander (else the declarer) what could not be posted, if still archived."""
-        async with self.db.read() as session:
-            if not await q.is_archived(session=session, incident_id=state.id):
-                return  # unarchived meanwhile: everything is on its way again
+        """DM the commander (else the declarer) what could not be posted, if still archived.
+
+        Unarchived meanwhile (the event may have come before the refusals were recorded):
+        what was refused is queued again instead, so nothing waits for a second unarchive.
+        """
+        info = await self.calls.client.conversations_info(channel=state.channel_id or "")
+        still = bool((info.get("channel") or {}).get("is_archived"))
+        async with self.db.write(background=True) as session:
+            if not still or not await q.is_archived(session=session, incident_id=state.id):
+                await q.set_archived_by_channel(
+                    session=session, channel_id=state.channel_id or "", archived=False
+                )
+                await outbox.revive_with(
+                    session=session, incident_id=state.id, error=ARCHIVED, now=self.clock()
+                )
+                return
             lost = await outbox.dead_with(session=session, incident_id=state.id, error=ARCHIVED)
             missed = [await self._describe(session, state, row) for row in lost]
         target = (state.roles or {}).get(Role.COMMANDER) or state.declared_by

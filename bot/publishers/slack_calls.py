@@ -70,10 +70,13 @@ async def guarded(work: Awaitable[T]) -> T:
     try:
         return await work
     except SlackApiError as error:
-        raise classify(error) from error
+        failure = classify(error)
+        # A 429 to the delivery's first call: Slack did nothing, so it is not a try either.
+        failure.deferred = failure.retry_after is not None and tracker[0] == 1
+        raise failure from error
     except Busy as busy:
         raise DeliveryError(
-            str(busy), retry_after=busy.retry_after, deferred=not tracker[0]
+            str(busy), retry_after=busy.retry_after, deferred=tracker[0] == 0
         ) from busy
     except (aiohttp.ClientError, TimeoutError) as error:
         raise DeliveryError(f"Slack unreachable: {type(error).__name__}") from error

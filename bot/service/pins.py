@@ -33,11 +33,11 @@ async def keep_pinned(
 ) -> bool:
     """Owe the capture of a message :pushpin:-ed in an incident channel; return if new."""
     async with ctx.db.write() as session:
-        if not await _first(ctx, session, event_id and f"event:{event_id}"):
-            return False  # Slack redelivered an event that already took effect
         incident = await q.get_incident_by_channel(session=session, channel_id=channel_id)
         if incident is None:
             return False  # a pin anywhere else is none of ours
+        if not await _first(ctx, session, event_id and f"event:{event_id}"):
+            return False  # Slack redelivered an event that already took effect
         payload = Payload(user=by, channel=channel_id, ts=message_ts)
         new = await _owe_capture(ctx, session, incident, payload)
     ctx.on_commit()

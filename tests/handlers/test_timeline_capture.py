@@ -176,3 +176,14 @@ async def test_postmortem_names_who_kept_a_message_and_counts_them_in(bot: Bot) 
     participants = next(line for line in draft.splitlines() if line.startswith("Participants"))
     assert "Carol Díaz" in participants
     assert "U0" not in draft
+
+
+async def test_pin_on_warroom_own_post_adds_nothing(bot: Bot) -> None:
+    channel = await bot.declare()
+    await bot.command(ALICE, channel, "update db failover started")
+    await bot.settle()
+    own = next(m for m in bot.slack.history(channel) if "db failover started" in m.text)
+    await bot.driver.reaction_added(CAROL, channel, own.ts, event_id="EvOwn")
+    await bot.settle()
+    assert (await timeline(bot, channel)).count("db failover started") == 1
+    assert kept_posts(bot, channel) == []

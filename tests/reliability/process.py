@@ -49,8 +49,7 @@ class FixedStatuspage(StatuspageEmulator):
     """A Statuspage emulator that always serves on the same port."""
 
     def __init__(self, port: int, **kwargs: Any) -> None:
-        # Slack's limits (sped up), and exactly the scopes the manifest asks for.
-        super().__init__(**{"rate_scale": RATE_SCALE, "scopes": manifest_scopes(), **kwargs})
+        super().__init__(**kwargs)
         self.port = port
 
     async def up(self) -> None:
