@@ -55,6 +55,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
     ) -> None:
         await ack()
         edited, deleted = MessageEdited.from_event(event), MessageDeleted.from_event(event)
+        if (event.get("message") or {}).get("user") == _bot_user(body):
+            return  # warroom editing its own posts (the summary, entries): never kept
         event_id = _event_id(body)
         if event.get("subtype") == "message_changed" and edited is not None:
             _record(deps, lambda: pins.follow_edit(deps.ctx, **vars(edited), event_id=event_id))

@@ -58,6 +58,7 @@ class StatuspageEmulator(LocalServer):
     page_name = Shared[str]()
     rate_limit_per_second = Shared[float | None]()
     requests = Shared[list[tuple[str, str, Json | None]]]()
+    request_times = Shared[list[float]]()
     incidents = Shared[dict[str, Json]]()
     components = Shared[dict[str, Json]]()
 

@@ -233,6 +233,11 @@ def _kept(source: tuple[str, str]) -> Any:
     )
 
 
+async def is_kept(*, session: AsyncSession, source: tuple[str, str]) -> bool:
+    """Return whether a Slack message (channel, ts) is on any incident's timeline."""
+    return (await session.exec(_kept(source).limit(1))).first() is not None
+
+
 async def apply_edit(
     *, session: AsyncSession, source: tuple[str, str], text: str, edited_ts: str
 ) -> list[tuple[int, int]]:

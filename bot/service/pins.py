@@ -114,6 +114,8 @@ async def follow_edit(
     event_id: str | None,
 ) -> int:
     """Bring kept copies of an edited message up to date; return how many changed."""
+    if not await _is_kept(ctx, (channel_id, message_ts)):
+        return 0  # most edits are of messages nobody kept: no write at all
     async with ctx.db.write() as session:
         if not await _first(ctx, session, event_id and f"event:{event_id}"):
             return 0
@@ -129,6 +131,8 @@ async def follow_delete(
     ctx: Context, *, channel_id: str, message_ts: str, event_id: str | None
 ) -> int:
     """Mark kept copies of a deleted message as deleted by its author; return how many."""
+    if not await _is_kept(ctx, (channel_id, message_ts)):
+        return 0
     async with ctx.db.write() as session:
         if not await _first(ctx, session, event_id and f"event:{event_id}"):
             return 0
@@ -136,6 +140,11 @@ async def follow_delete(
         _refresh(ctx, session, changed)
     ctx.on_commit()
     return len(changed)
+
+
+async def _is_kept(ctx: Context, source: tuple[str, str]) -> bool:
+    async with ctx.db.read() as session:
+        return await timeline.is_kept(session=session, source=source)
 
 
 def _refresh(ctx: Context, session: AsyncSession, changed: list[tuple[int, int]]) -> None:

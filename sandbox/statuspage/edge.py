@@ -68,6 +68,7 @@ class Edge:
         self.page.requests.append(
             (request.method, request.path, body if isinstance(body, dict) else None)
         )
+        self.page.request_times.append(time.monotonic())
 
     def _take_fault(self, request: web.Request) -> Fault | None:
         fault = next((f for f in self.faults if f.matches(request)), None)

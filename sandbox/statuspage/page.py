@@ -58,6 +58,7 @@ class Page:
         self.api_key, self.page_id, self.page_name = api_key, page_id, page_name
         self.rate_limit_per_second: float | None = None
         self.requests: list[tuple[str, str, Json | None]] = []  # (method, path, JSON body)
+        self.request_times: list[float] = []  # time.monotonic() of each request, in order
         self.incidents: dict[str, Json] = {}
         self.components: dict[str, Json] = {}
         self.clock = clock

@@ -212,3 +212,24 @@ async def test_published_summary_becomes_the_statuspage_postmortem(world: World)
         ]
     finally:
         await bot.stop()
+
+
+async def test_rate_limit_pauses_every_delivery_for_the_time_asked(world: World) -> None:
+    bot = await world.start()
+    try:
+        first = await bot.declare("declare sev2 Checkout errors")
+        second = await bot.declare("declare sev2 Search slow")
+        await bot.settle()
+        before = len(world.sp.requests)
+        world.sp.fail(429, retry_after=1)  # the key's limit: one answer for everyone
+        await bot.command(BOB, first, "status investigating Checkout note")
+        await bot.command(BOB, second, "status investigating Search note")
+        await bot.settle()
+        times = world.sp.request_times[before:]
+        refused_at = times[0]
+        # Both incidents' deliveries waited out the one 429: nothing came within its second.
+        assert all(t - refused_at >= 0.95 for t in times[1:]), [t - refused_at for t in times]
+        notes = {u["body"] for i in world.sp.incidents.values() for u in i["incident_updates"]}
+        assert {"Checkout note", "Search note"} <= notes
+    finally:
+        await bot.stop()
