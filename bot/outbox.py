@@ -179,8 +179,11 @@ class Relay:
         now = self.clock()
         if error.deferred:  # it waited for its turn and never reached the peer: not a try
             log.debug("outbox row %s (%s) deferred: %s", delivery.id, delivery.kind, error)
-            later = now + timedelta(seconds=error.retry_after or self.retry_base)
+            wait = error.retry_after or self.retry_base
+            later = now + timedelta(seconds=wait)
             await self._settle(delivery, q.PENDING, delivery.attempts, None, next_attempt_at=later)
+            if wait < self.poll:  # its turn comes before the next poll: be there for it
+                asyncio.get_running_loop().call_later(wait, self.wake)
             return
         if error.permanent or now - delivery.created_at >= self.dead_after:
             log.error("outbox row %s (%s) is dead: %s", delivery.id, delivery.kind, error)
@@ -227,21 +230,17 @@ class Relay:
         error: str | None,
         next_attempt_at: datetime | None = None,
     ) -> None:
-        now = self.clock()
         async with self.db.write(background=True) as session:
             await q.settle(
                 session=session,
                 row_id=delivery.id,
                 status=status,
                 attempts=attempts,
-                now=now,
+                now=self.clock(),
                 error=error,
                 next_attempt_at=next_attempt_at,
             )
-        if next_attempt_at is not None:  # a short wait (a paced post) should not last a poll
-            delay = (next_attempt_at - now).total_seconds()
-            if delay < self.poll:
-                asyncio.get_running_loop().call_later(max(0.0, delay), self.wake)
+
 
     async def _superseded(self, delivery: Delivery) -> bool:
         async with self.db.read() as session:

@@ -247,7 +247,8 @@ async def apply_edit(
     deletion is final. Return the (incident id, entry id) of each entry that changed.
     """
     changed = []
-    for row in (await session.exec(_kept(source))).all():
+    # Locked: two edits handled at once must compare against each other, not a stale read.
+    for row in (await session.exec(_kept(source).with_for_update())).all():
         newer = row.edited_ts is None or Decimal(edited_ts) > Decimal(row.edited_ts)
         if row.deleted or not newer:
             continue
@@ -260,7 +261,7 @@ async def apply_edit(
 async def apply_delete(*, session: AsyncSession, source: tuple[str, str]) -> list[tuple[int, int]]:
     """Mark kept copies of a message deleted by its author; its text leaves every document."""
     changed = []
-    for row in (await session.exec(_kept(source))).all():
+    for row in (await session.exec(_kept(source).with_for_update())).all():
         if row.deleted:
             continue
         row.deleted, row.text = True, ""
