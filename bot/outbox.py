@@ -241,7 +241,6 @@ class Relay:
                 next_attempt_at=next_attempt_at,
             )
 
-
     async def _superseded(self, delivery: Delivery) -> bool:
         async with self.db.read() as session:
             return await q.is_superseded(session=session, row_id=delivery.id)
