@@ -178,10 +178,16 @@ class SlackPublisher:
             pinned = await q.summary_ts(session=session, incident_id=state.id)
         if pinned is not None:
             await self.client.chat_update(channel=channel, ts=pinned, text=text, blocks=blocks)
+            if delivery.retrying:  # an earlier try may have stopped between posting and pinning
+                await self._pin(channel, pinned)
             return
         ts = await self.calls.post_once(channel, delivery, text=text, blocks=blocks)
         async with self.db.write(background=True) as session:
             await q.set_summary_ts(session=session, incident_id=state.id, ts=ts)
+        await self._pin(channel, ts)
+
+    async def _pin(self, channel: str, ts: str) -> None:
+        """Pin a message; already pinned is pinned."""
         await self.calls.joined(
             channel, lambda: self.client.pins_add(channel=channel, timestamp=ts)
         )

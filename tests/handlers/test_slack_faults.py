@@ -155,6 +155,16 @@ async def test_simultaneous_declares_get_distinct_numbers_and_channels(bot: Bot)
     assert len({c.name for c in channels}) == 12
 
 
+async def test_summary_pin_refused_once_is_pinned_on_retry(bot: Bot) -> None:
+    bot.slack.rate_limit("pins.add", retry_after=1)
+    channel = await bot.declare()
+    await bot.settle()
+    [summary] = [
+        m for m in bot.slack.history(channel) if m.blocks and "Take command" in str(m.blocks)
+    ]
+    assert bot.slack.pins.get(channel) == [summary.ts]
+
+
 async def test_slow_database_gets_an_ack_and_the_answer_follows(
     emulator: SlackEmulator, tmp_path: object, http: aiohttp.ClientSession
 ) -> None:
