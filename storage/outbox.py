@@ -57,19 +57,24 @@ async def claim_due(
     other relays (other replicas) off a row while it is being delivered.
     """
     # The oldest pending row of each group, in one pass over the pending-rows index (GROUP BY
-    # puts rows without an incident in one group of their own).
+    # puts rows without an incident in one group of their own). Computed once: as an IN
+    # subquery, PostgreSQL with stale statistics (a backlog that grew since the last ANALYZE)
+    # re-ran it for every pending row, and a claim took 130 ms at 900 rows, quadratically more
+    # with the backlog.
     heads = (
-        select(func.min(OutboxRow.id))
+        select(func.min(OutboxRow.id).label("head_id"))
         .where(OutboxRow.status == PENDING)
         .group_by(col(OutboxRow.destination), col(OutboxRow.incident_id))
+        .cte("heads")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
     )
     query = (
         select(OutboxRow)
+        .join(heads, col(OutboxRow.id) == heads.c.head_id)
         .where(
             OutboxRow.status == PENDING,
             col(OutboxRow.next_attempt_at) <= now,
             (col(OutboxRow.locked_until).is_(None)) | (col(OutboxRow.locked_until) < now),
-            col(OutboxRow.id).in_(heads),
         )
         .order_by(col(OutboxRow.id))
         .limit(limit)
