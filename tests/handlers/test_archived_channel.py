@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 
-import aiohttp
 import pytest
 from aiohttp import web
 
@@ -15,7 +13,7 @@ from sandbox.slack import web_api
 from sandbox.slack.faults import FaultQueue
 from sandbox.slack.workspace import Workspace
 from sandbox.slack_emulator import SlackEmulator
-from tests.conftest import ALICE, BOB, CAROL, GENERAL, Bot, bot_settings, start_bot
+from tests.conftest import ALICE, BOB, CAROL, GENERAL, Bot
 from tests.support import wait_until
 
 NOTICE = ":file_cabinet: Someone archived"
@@ -212,18 +210,6 @@ async def test_unknown_incident_number_is_answered_privately_with_a_hint(bot: Bo
         ), answer.text
         assert (answer.json or {}).get("response_type") != "in_channel"  # only they see it
     assert len(bot.slack.messages) == before  # nothing posted anywhere
-
-
-@pytest.fixture
-async def guarded(
-    emulator: SlackEmulator, database_url: str, http: aiohttp.ClientSession
-) -> AsyncIterator[Bot]:
-    """A bot with RESPONDERS_USERGROUP=S0ONCALL, whose only member is Alice."""
-    emulator.usergroups["S0ONCALL"] = {ALICE}
-    settings = bot_settings(emulator, database_url, responders_usergroup="S0ONCALL")
-    running = await start_bot(settings, emulator, http)
-    yield running
-    await running.stop()
 
 
 async def test_resolve_naming_its_incident_by_non_responder_is_refused_as_in_channel(

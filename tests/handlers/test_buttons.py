@@ -7,18 +7,16 @@ import copy
 import json
 import re
 import time
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-import aiohttp
 import pytest
 
 from bot.slack import ids
 from sandbox.slack_driver import DriverReply
 from sandbox.slack_emulator import APP_ID, EmMessage, SlackEmulator
-from tests.conftest import ALICE, BOB, CAROL, Bot, bot_settings, start_bot
+from tests.conftest import ALICE, BOB, CAROL, Bot
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -159,18 +157,6 @@ def privately(answer: dict[str, Any]) -> str:
 async def timeline(bot: Bot, channel: str) -> str:
     """Return the incident's timeline as `/incident timeline` shows it."""
     return (await bot.command(CAROL, channel, "timeline")).text
-
-
-@pytest.fixture
-async def guarded(
-    emulator: SlackEmulator, database_url: str, http: aiohttp.ClientSession
-) -> AsyncIterator[Bot]:
-    """A bot with RESPONDERS_USERGROUP=S0ONCALL, whose only member is Alice."""
-    emulator.usergroups["S0ONCALL"] = {ALICE}
-    settings = bot_settings(emulator, database_url, responders_usergroup="S0ONCALL")
-    running = await start_bot(settings, emulator, http)
-    yield running
-    await running.stop()
 
 
 # ----- the summary's buttons ----------------------------------------------------------------

@@ -92,18 +92,6 @@ async def still(
     await running.stop()
 
 
-@pytest.fixture
-async def guarded(
-    emulator: SlackEmulator, database_url: str, http: aiohttp.ClientSession
-) -> AsyncIterator[Bot]:
-    """A bot with RESPONDERS_USERGROUP=S0ONCALL, whose only member is Alice."""
-    emulator.usergroups["S0ONCALL"] = {ALICE}
-    settings = bot_settings(emulator, database_url, responders_usergroup="S0ONCALL")
-    running = await start_bot(settings, emulator, http)
-    yield running
-    await running.stop()
-
-
 # ----- the forms as Slack shows them ---------------------------------------------------------
 
 

@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import aiohttp
 import pytest
 
 from sandbox.slack_driver import DriverReply
-from sandbox.slack_emulator import SlackEmulator
-from tests.conftest import ALICE, BOB, GENERAL, Bot, bot_settings, start_bot
+from tests.conftest import ALICE, BOB, GENERAL, Bot
 from tests.reliability.hostile.requests import created_channels
 from tests.reliability.store import Store
-
-
-@pytest.fixture
-async def guarded(
-    emulator: SlackEmulator, database_url: str, http: aiohttp.ClientSession
-) -> AsyncIterator[Bot]:
-    """A bot with RESPONDERS_USERGROUP=S0ONCALL, whose only member is Alice."""
-    emulator.usergroups["S0ONCALL"] = {ALICE}
-    settings = bot_settings(emulator, database_url, responders_usergroup="S0ONCALL")
-    running = await start_bot(settings, emulator, http)
-    yield running
-    await running.stop()
 
 
 def refused(reply: DriverReply, what: str) -> bool:
