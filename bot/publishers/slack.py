@@ -51,7 +51,7 @@ class SlackPublisher:
         postmortem_canvas: bool = False,
         clock: Clock,
     ) -> None:
-        self.db, self.client, self.http, self.clock = db, client, http, clock
+        self.db, self.client, self.http = db, client, http
         self.calls = SlackCalls(client)
         self.archived = ArchivedChannel(db=db, calls=self.calls, clock=clock)
         self.channels = ChannelMaker(client, channel_prefix)
@@ -130,7 +130,7 @@ class SlackPublisher:
         if delivery.incident_id is None or not dead:
             return  # a first Slack failure is retried; telling Slack about it would fail too
         if error == ARCHIVED and delivery.kind is not K.CHANNEL_CREATE:
-            await self.archived.failed(delivery, self.clock())
+            await self.archived.failed(delivery)
             return
         state = await self._state(delivery.incident_id, roles=False)
         text = (

@@ -9,8 +9,6 @@ channel unarchived already (the event can overtake the refusals being recorded).
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.clock import Clock
@@ -34,14 +32,14 @@ class ArchivedChannel:
     def __init__(self, *, db: Database, calls: SlackCalls, clock: Clock) -> None:
         self.db, self.calls, self.clock = db, calls, clock
 
-    async def failed(self, delivery: Delivery, now: datetime) -> None:
+    async def failed(self, delivery: Delivery) -> None:
         """Note a post lost to an archived channel; the first one owes the notice."""
         assert delivery.incident_id is not None
         async with self.db.write(background=True) as session:
             if await q.mark_archived(session=session, incident_id=delivery.incident_id):
                 owed = Owed(DeliveryKind.ARCHIVED_NOTICE)
                 outbox.enqueue(
-                    session=session, incident_id=delivery.incident_id, owed=owed, now=now
+                    session=session, incident_id=delivery.incident_id, owed=owed, now=self.clock()
                 )
 
     async def notice(self, state: IncidentState, delivery: Delivery) -> None:

@@ -10,9 +10,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.domain.capture import Captured
 from bot.domain.deliveries import DeliveryKind, Owed, Payload
 from bot.domain.entries import Pinned
-from bot.domain.errors import IncidentNotFound
 from bot.service.context import Context
-from bot.service.unit import Work, incident_in
+from bot.service.unit import Work, incident_in, incident_numbered
 from storage import incidents as q
 from storage import timeline
 from storage.models import Incident
@@ -60,10 +59,7 @@ async def keep_message(
         if number is None:
             incident = await incident_in(session, channel_id)
         else:
-            found = await q.get_incident_by_number(session=session, number=number)
-            if found is None:
-                raise IncidentNotFound(f"There is no INC-{number}.")
-            incident = found
+            incident = await incident_numbered(session, number)
         payload = Payload(user=by, channel=channel_id, ts=message_ts, author=author, text=text)
         new = await _owe_capture(ctx, session, incident, payload)
     ctx.on_commit()

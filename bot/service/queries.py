@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.domain.errors import IncidentNotFound, TryAgain
+from bot.domain.errors import TryAgain
 from bot.domain.replies import IncidentsListed, SummaryShown, TimelineShown
 from bot.service.context import Context
-from bot.service.unit import incident_in
+from bot.service.unit import incident_in, incident_numbered
 from storage import incidents as q
 from storage.timeline import list_entries
 
@@ -20,11 +20,7 @@ async def is_incident_channel(ctx: Context, *, channel_id: str) -> bool:
 async def channel_of(ctx: Context, *, number: int) -> str:
     """Return the channel of INC-<number>, for a command that names its incident."""
     async with ctx.db.read() as session:
-        incident = await q.get_incident_by_number(session=session, number=number)
-    if incident is None:
-        raise IncidentNotFound(
-            f"There is no INC-{number}.", hint="`/incident list` shows the open incidents."
-        )
+        incident = await incident_numbered(session, number)
     if incident.channel_id is None:
         raise TryAgain(f"INC-{number}'s channel is still being created.", hint="Try again soon.")
     return incident.channel_id

@@ -12,7 +12,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.domain.cadence import next_due
 from bot.domain.deliveries import DeliveryKind, Owed, Payload
 from bot.domain.entries import Entry, Fact, is_public
-from bot.domain.errors import AlreadyDone, IncidentClosed, NotAllowed, NotAnIncidentChannel
+from bot.domain.errors import (
+    AlreadyDone,
+    IncidentClosed,
+    IncidentNotFound,
+    NotAllowed,
+    NotAnIncidentChannel,
+)
 from bot.domain.model import IncidentState, Role, Status
 from bot.logs import current_incident
 from bot.service.context import Caller, Context
@@ -190,4 +196,14 @@ async def incident_in(
             "or declare one with `/incident declare <title>`.",
         )
     current_incident.set(f"INC-{incident.number}")
+    return incident
+
+
+async def incident_numbered(session: AsyncSession, number: int) -> Incident:
+    """Return INC-<number>, or say there is none."""
+    incident = await q.get_incident_by_number(session=session, number=number)
+    if incident is None:
+        raise IncidentNotFound(
+            f"There is no INC-{number}.", hint="`/incident list` shows the open incidents."
+        )
     return incident
