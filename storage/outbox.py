@@ -1,14 +1,16 @@
-"""Queries on the outbox: enqueue in the caller's transaction, claim heads, settle."""
+"""Queries on the outbox: enqueue in the caller's transaction, and what operators see and do.
+
+The relay's side (claiming runs, recording outcomes) is storage/claims.py.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import func, insert, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -34,6 +36,30 @@ def enqueue(
     return row
 
 
+async def enqueue_all(
+    *, session: AsyncSession, incident_id: int | None, owed: Sequence[Owed], now: datetime
+) -> None:
+    """Add deliveries to the current transaction in one statement, in the order given."""
+    if not owed:
+        return
+    rows = [
+        {
+            "incident_id": incident_id,
+            "destination": each.kind.spec.destination.value,
+            "kind": each.kind.value,
+            "payload": json.dumps(each.payload.to_json()),
+            "status": PENDING,
+            "attempts": 0,
+            "created_at": now,
+            "next_attempt_at": now,
+        }
+        for each in owed
+    ]
+    table = OutboxRow.__table__  # type: ignore[attr-defined]
+    # executemany: one cached statement, sent as one multi-row INSERT (insertmanyvalues)
+    await (await session.connection()).execute(insert(table), rows)
+
+
 def to_delivery(row: OutboxRow) -> Delivery:
     """Return a claimed row as a typed delivery."""
     assert row.id is not None
@@ -46,90 +72,6 @@ def to_delivery(row: OutboxRow) -> Delivery:
         created_at=row.created_at,
         retrying=row.attempts > 0,
     )
-
-
-async def claim_due(
-    *, session: AsyncSession, now: datetime, lease: timedelta, limit: int, skip_locked: bool
-) -> Sequence[OutboxRow]:
-    """Lease the oldest pending row of each (incident, destination) group that is due.
-
-    Only a group's head is eligible, so each group is delivered in order; the lease keeps
-    other relays (other replicas) off a row while it is being delivered.
-    """
-    # The oldest pending row of each group, in one pass over the pending-rows index (GROUP BY
-    # puts rows without an incident in one group of their own). Computed once: as an IN
-    # subquery, PostgreSQL with stale statistics (a backlog that grew since the last ANALYZE)
-    # re-ran it for every pending row, and a claim took 130 ms at 900 rows, quadratically more
-    # with the backlog.
-    heads = (
-        select(func.min(OutboxRow.id).label("head_id"))
-        .where(OutboxRow.status == PENDING)
-        .group_by(col(OutboxRow.destination), col(OutboxRow.incident_id))
-        .cte("heads")
-        .prefix_with("MATERIALIZED", dialect="postgresql")
-    )
-    query = (
-        select(OutboxRow)
-        .join(heads, col(OutboxRow.id) == heads.c.head_id)
-        .where(
-            OutboxRow.status == PENDING,
-            col(OutboxRow.next_attempt_at) <= now,
-            (col(OutboxRow.locked_until).is_(None)) | (col(OutboxRow.locked_until) < now),
-        )
-        .order_by(col(OutboxRow.id))
-        .limit(limit)
-    )
-    if skip_locked:
-        query = query.with_for_update(skip_locked=True, of=OutboxRow)
-    rows = (await session.exec(query)).all()
-    for row in rows:
-        if row.locked_until is not None:
-            # Leased before and never settled: that try died mid-delivery (a crash), and it
-            # may have reached the peer. Count it, so the delivery checks before repeating.
-            row.attempts += 1
-        row.locked_until = now + lease
-        session.add(row)
-    return rows
-
-
-async def is_superseded(*, session: AsyncSession, row_id: int) -> bool:
-    """Return whether a later pending row of the same kind exists for the same incident."""
-    row = await session.get(OutboxRow, row_id)
-    if row is None:
-        return False
-    query = select(OutboxRow.id).where(
-        OutboxRow.status == PENDING,
-        OutboxRow.incident_id == row.incident_id,
-        OutboxRow.destination == row.destination,
-        OutboxRow.kind == row.kind,
-        OutboxRow.payload == row.payload,
-        col(OutboxRow.id) > row.id,
-    )
-    return (await session.exec(query.limit(1))).first() is not None
-
-
-async def settle(
-    *,
-    session: AsyncSession,
-    row_id: int,
-    status: str,
-    attempts: int,
-    now: datetime,
-    error: str | None = None,
-    next_attempt_at: datetime | None = None,
-) -> None:
-    """Record a delivery's outcome: done, dead, or pending again at `next_attempt_at`."""
-    values: dict[str, Any] = {
-        "status": status,
-        "locked_until": None,
-        "last_error": error,
-        "attempts": attempts,
-    }
-    if status == DONE:
-        values["delivered_at"] = now
-    if next_attempt_at is not None:
-        values["next_attempt_at"] = next_attempt_at
-    await session.exec(update(OutboxRow).where(col(OutboxRow.id) == row_id).values(**values))
 
 
 @dataclass(frozen=True)
@@ -187,20 +129,6 @@ async def count_pending(*, session: AsyncSession) -> int:
     """Return how many rows are still to deliver."""
     query = select(func.count()).select_from(OutboxRow).where(OutboxRow.status == PENDING)
     return int((await session.exec(query)).one())
-
-
-async def release(*, session: AsyncSession, row_ids: Sequence[int]) -> None:
-    """Give back rows whose delivery was interrupted (shutdown), counted as an attempt.
-
-    Counting it makes the next try check whether the interrupted one got through.
-    """
-    if not row_ids:
-        return
-    await session.exec(
-        update(OutboxRow)
-        .where(col(OutboxRow.id).in_(row_ids), col(OutboxRow.status) == PENDING)
-        .values(locked_until=None, attempts=OutboxRow.attempts + 1)
-    )
 
 
 async def dead_with(*, session: AsyncSession, incident_id: int, error: str) -> list[Delivery]:

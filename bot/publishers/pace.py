@@ -46,11 +46,24 @@ class Pace:
     """Pauses and steady rates per key, shared by every delivery of one process."""
 
     def __init__(
-        self, *, max_wait: float = 1.0, clock: Callable[[], float] = time.monotonic
+        self,
+        *,
+        max_wait: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+        in_flight: int = 4,
     ) -> None:
         self.max_wait, self.clock = max_wait, clock
         self._paused: dict[str, float] = {}  # key -> monotonic time the pause ends
         self._next: dict[str, float] = {}  # paced key -> theoretical time of the next call
+        self._in_flight = in_flight
+        self._slots: dict[str, asyncio.Semaphore] = {}
+
+    def slot(self, key: str) -> asyncio.Semaphore:
+        """Return the key's calls in flight, `in_flight` at most: when a 429 comes back, only
+        those already sent meet it too, not every delivery under way in the process."""
+        if key not in self._slots:
+            self._slots[key] = asyncio.Semaphore(self._in_flight)
+        return self._slots[key]
 
     def pause(self, key: str, seconds: float) -> None:
         """Stop calls on `key` for `seconds`: the peer said so."""

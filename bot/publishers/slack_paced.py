@@ -43,9 +43,10 @@ class PacedClient(AsyncWebClient):
         channel = _channel(json, params, data)
         if api_method == _POST and channel:
             key = f"slack:post:{channel}"  # Slack's posting limit is per channel
-        await self.pace.take([key], {key: self.post_rate} if api_method == _POST else {})
-        try:
-            return await super().api_call(
+        async with self.pace.slot(key):
+            await self.pace.take([key], {key: self.post_rate} if api_method == _POST else {})
+            return await self._call(
+                key,
                 api_method,
                 http_verb=http_verb,
                 files=files,
@@ -55,6 +56,10 @@ class PacedClient(AsyncWebClient):
                 headers=headers,
                 auth=auth,
             )
+
+    async def _call(self, key: str, api_method: str, **kwargs: Any) -> AsyncSlackResponse:
+        try:
+            return await super().api_call(api_method, **kwargs)
         except SlackApiError as error:
             if error.response.status_code == 429:
                 self.pace.pause(key, retry_after(error))

@@ -10,10 +10,11 @@ from pathlib import Path
 
 from bot.domain.deliveries import DeliveryKind, Owed
 from bot.domain.model import Severity
+from storage.claims import settle
 from storage.db import Database
 from storage.incidents import create_incident
 from storage.migrate import migrate
-from storage.outbox import DEAD, PENDING, enqueue, list_undelivered, settle
+from storage.outbox import DEAD, PENDING, enqueue, list_undelivered
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -44,6 +44,8 @@ async def test_archived_channel_updates_from_general_notice_once_then_posted_on_
     await bot.settle()
     posted_before, dms_before = len(bot.slack.history(channel)), len(dms(bot.slack, BOB))
     bot.slack.archive_channel(channel)  # the app does not subscribe to channel_archive
+    # Slack is slow to refuse the first post: both updates are in before anything failed.
+    bot.slack.delay("chat.postMessage", 2.0)
 
     first = await bot.command(CAROL, GENERAL, "INC-1 update gateway restarted")
     second = await bot.command(ALICE, GENERAL, "INC-1 update error rate back to 0.1%")

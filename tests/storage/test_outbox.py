@@ -11,6 +11,7 @@ from sqlmodel import col, select
 
 from bot.domain.deliveries import DeliveryKind, Owed, Payload
 from bot.domain.model import Severity
+from storage import claims
 from storage import outbox as q
 from storage.db import Database
 from storage.incidents import create_incident
@@ -70,7 +71,7 @@ async def claim(
 ) -> list[int]:
     """Claim due rows in one transaction and return their IDs."""
     async with db.write() as session:
-        rows = await q.claim_due(
+        rows = await claims.claim_due(
             session=session, now=now, lease=lease, limit=limit, skip_locked=not db.is_sqlite
         )
         return [row.id for row in rows if row.id is not None]
@@ -88,7 +89,7 @@ async def settle(
 ) -> None:
     """Settle one row in its own transaction."""
     async with db.write() as session:
-        await q.settle(
+        await claims.settle(
             session=session,
             row_id=row_id,
             status=status,
@@ -119,7 +120,7 @@ async def rows(db: Database, statuses: Sequence[str]) -> list[int]:
 async def superseded(db: Database, row_id: int) -> bool:
     """Return whether the row is superseded, read in its own transaction."""
     async with db.read() as session:
-        return await q.is_superseded(session=session, row_id=row_id)
+        return await claims.is_superseded(session=session, row_id=row_id)
 
 
 async def enqueue_then_fail(db: Database, incident_id: int) -> None:
@@ -459,7 +460,7 @@ async def test_claim_due_two_open_claimers_skip_each_others_rows(db: Database) -
 
     async def first() -> list[int]:
         async with db.write() as session:
-            rows = await q.claim_due(
+            rows = await claims.claim_due(
                 session=session, now=T0, lease=LEASE, limit=2, skip_locked=True
             )
             await session.flush()
@@ -471,7 +472,7 @@ async def test_claim_due_two_open_claimers_skip_each_others_rows(db: Database) -
         await first_has_claimed.wait()
         try:
             async with db.write() as session:
-                rows = await q.claim_due(
+                rows = await claims.claim_due(
                     session=session, now=T0, lease=LEASE, limit=50, skip_locked=True
                 )
                 return [r.id for r in rows if r.id]
@@ -493,7 +494,7 @@ async def test_claim_due_many_concurrent_claimers_never_share_a_row(db: Database
 
     async def claimer() -> list[int]:
         async with db.write() as session:
-            rows = await q.claim_due(
+            rows = await claims.claim_due(
                 session=session, now=T0, lease=LEASE, limit=4, skip_locked=True
             )
             return [r.id for r in rows if r.id]
