@@ -6,15 +6,16 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.errors import TryAgain
+from storage import sqlite
+from storage.group_commit import GroupCommit
 
 _TRY_AGAIN = (
     "The incident database is not answering right now. Nothing was recorded: try again in a moment."
@@ -32,24 +33,6 @@ def async_url(url: str) -> str:
     raise ValueError(f"unsupported database {backend!r}: use sqlite:/// or postgresql://")
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # Let SQLAlchemy's begin event own transactions, so writers can BEGIN IMMEDIATE.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
-
-
-def _sqlite_engine(url: str, *, begin: str, pool_size: int) -> AsyncEngine:
-    engine = create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_timeout=30)
-    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-    event.listen(engine.sync_engine, "begin", lambda conn: conn.exec_driver_sql(begin))
-    return engine
-
-
 class Database:
     """Sessions for reads and for writes; each `write()` block is one transaction."""
 
@@ -59,14 +42,18 @@ class Database:
         if self.is_sqlite:
             # One writer connection is the one writer path: no "database is locked" between
             # our own writers, and BEGIN IMMEDIATE takes the lock up front.
-            self.write_engine = _sqlite_engine(self.url, begin="BEGIN IMMEDIATE", pool_size=1)
-            self.read_engine = _sqlite_engine(self.url, begin="BEGIN", pool_size=4)
+            self.write_engine = sqlite.engine(self.url, begin="BEGIN IMMEDIATE", pool_size=1)
+            self.read_engine = sqlite.engine(self.url, begin="BEGIN", pool_size=4)
         else:
             self.write_engine = create_async_engine(
                 self.url, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_timeout=10
             )
             self.read_engine = self.write_engine
-        self._urgent = 0  # commands waiting for or holding the SQLite writer
+        self._group = GroupCommit(self.write)
+        self._checkpoints = sqlite.Checkpoints(self.url) if self.is_sqlite else None
+        self._urgent = (
+            0  # people's changes in progress (on SQLite: waiting for or holding the writer)
+        )
         self._no_urgent = asyncio.Event()
         self._no_urgent.set()
         self._writes = async_sessionmaker(
@@ -77,34 +64,54 @@ class Database:
         )
 
     @asynccontextmanager
-    async def write(self, *, background: bool = False) -> AsyncIterator[AsyncSession]:
+    async def write(
+        self, *, background: bool = False, batch: str | None = None
+    ) -> AsyncIterator[AsyncSession]:
         """Open one transaction that commits at the end of the block, or rolls back.
 
         On SQLite there is one writer; `background` writers (the outbox relay) step aside
         while a person's command is waiting for it, so acks never queue behind deliveries.
+        With `batch` (a key, such as an incident's channel), blocks that run at the same time
+        for the same key share one transaction, each in its own savepoint (group commit):
+        the block still returns only once its change is committed.
         """
-        if self.is_sqlite:
-            if background:
-                while self._urgent:
-                    await self._no_urgent.wait()
-            else:
-                self._urgent += 1
-                self._no_urgent.clear()
+        if batch is not None:
+            try:
+                async with self._group.member(batch) as session:
+                    yield session
+            except (OperationalError, DBAPIError, OSError) as error:
+                if isinstance(error, DBAPIError) and not _is_unavailable(error):
+                    raise
+                raise TryAgain(_TRY_AGAIN) from error
+            return
+        if background:
+            while self.is_sqlite and self._urgent:
+                await self._no_urgent.wait()
+        else:
+            self._urgent += 1
+            self._no_urgent.clear()
         try:
-            async with self._writes() as session, session.begin():
+            async with await self._begun() as session:
                 yield session
+                await session.commit()
+            if self._checkpoints is not None:
+                self._checkpoints.committed()
         except (OperationalError, DBAPIError, OSError) as error:
             if isinstance(error, DBAPIError) and not _is_unavailable(error):
                 raise
             raise TryAgain(_TRY_AGAIN) from error
         finally:
-            if self.is_sqlite and not background:
+            if not background:
                 self._urgent -= 1
                 if not self._urgent:
                     self._no_urgent.set()
 
+    async def _begun(self) -> AsyncSession:
+        """Return a write session whose transaction has begun (SQLite: with the write lock)."""
+        return await sqlite.begin_immediate(self._writes) if self.is_sqlite else self._writes()
+
     async def quiet(self, limit: float) -> None:
-        """Wait (up to `limit` s) until no command is waiting for the SQLite writer."""
+        """Wait (up to `limit` s) until no person's change is in progress."""
         if self._urgent:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(limit):
@@ -132,6 +139,8 @@ class Database:
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
+        if self._checkpoints is not None:
+            await self._checkpoints.wait()
         await self.write_engine.dispose()
         if self.read_engine is not self.write_engine:
             await self.read_engine.dispose()

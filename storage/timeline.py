@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, assert_never
 
+from sqlalchemy import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -116,21 +117,27 @@ async def add_entry(
     source: tuple[str, str] | None = None,
 ) -> e.Entry:
     """Append an entry at place `seq` of the incident's order; `source` is (channel, ts)."""
-    row = TimelineEntry(
-        incident_id=incident_id,
-        seq=seq,
-        at=at,
-        actor_id=actor_id,
-        kind=fact.kind.value,
-        text=text,
-        data=json.dumps(encode(fact)),
-        source_channel=source[0] if source else None,
-        source_ts=source[1] if source else None,
-    )
-    session.add(row)
-    await session.flush()
-    assert row.id is not None
-    return e.Entry(id=row.id, at=at, actor_id=actor_id, text=text, fact=fact, seq=seq)
+    table = TimelineEntry.__table__  # type: ignore[attr-defined]
+    row = {
+        "incident_id": incident_id,
+        "seq": seq,
+        "at": at,
+        "actor_id": actor_id,
+        "kind": fact.kind.value,
+        "text": text,
+        "data": json.dumps(encode(fact)),
+        "source_channel": source[0] if source else None,
+        "source_ts": source[1] if source else None,
+        "edited_ts": None,
+        "deleted": False,
+        "slack_ts": None,
+        "mirrored": False,
+    }
+    # Core, not the unit of work: one INSERT ... RETURNING on the hot path of every change.
+    connection = await session.connection()
+    new_id = (await connection.execute(insert(table).returning(table.c.id), row)).scalar()
+    assert new_id is not None
+    return e.Entry(id=new_id, at=at, actor_id=actor_id, text=text, fact=fact, seq=seq)
 
 
 async def has_entry_from(*, session: AsyncSession, incident_id: int, source_ts: str) -> bool:

@@ -65,7 +65,7 @@ async def declare_incident(
         work.owe(K.ANNOUNCE, payload=Payload(entry_id=declared.id))
         if description:
             work.post(await work.record(user_id, Updated(), description))
-        work.flush()
+        await work.flush()
         state = await work.state(with_roles=True)
     ctx.on_commit()
     return Opened(state)

@@ -95,7 +95,7 @@ async def record_captured(ctx: Context, *, incident_id: int, message: Captured) 
         source = (message.channel, message.ts)
         entry = await work.record(message.author, fact, message.text, at=message.at, source=source)
         work.post(entry)
-        work.flush()
+        await work.flush()
     ctx.on_commit()
     return True
 

@@ -24,10 +24,11 @@ from bot.logs import current_incident
 from bot.service.context import Caller, Context
 from storage import incidents as q
 from storage.counters import PUBLIC_VERSION, bump_counter
+from storage.group_commit import LEARNED
 from storage.incidents import cadence_of
 from storage.models import Incident
 from storage.once import claim_once
-from storage.outbox import enqueue
+from storage.outbox import enqueue_all
 from storage.roles import current_roles
 from storage.timeline import add_entry
 
@@ -142,11 +143,12 @@ class Work:
         """Return the incident as it stands in this transaction."""
         return await q.incident_state(self.session, self.incident, with_roles=with_roles)
 
-    def flush(self) -> None:
+    async def flush(self) -> None:
         """Write the owed deliveries into the transaction."""
-        for owed in self.owed:
-            enqueue(session=self.session, incident_id=self.incident.id, owed=owed, now=self.now)
-        self.owed.clear()
+        owed, self.owed = self.owed, []
+        await enqueue_all(
+            session=self.session, incident_id=self.incident.id, owed=owed, now=self.now
+        )
 
 
 def not_allowed(what: str, group: str) -> NotAllowed:
@@ -165,7 +167,8 @@ async def change(
 
     With `once_key` (a form submission), a second delivery of the same key changes nothing.
     """
-    async with ctx.db.write() as session:
+    # Changes to one incident that arrive together share a transaction (group commit).
+    async with ctx.db.write(batch=channel_id) as session:
         if once_key is not None and not await claim_once(
             session=session, key=once_key, now=ctx.clock()
         ):
@@ -178,17 +181,26 @@ async def change(
             )
         work = Work(ctx, session, incident, ctx.clock())
         yield work
-        work.flush()
+        await work.flush()
     ctx.on_commit()
 
 
 async def incident_in(
     session: AsyncSession, channel_id: str, *, for_update: bool = False
 ) -> Incident:
-    """Return the channel's incident, or say this is no incident channel."""
-    incident = await q.get_incident_by_channel(
-        session=session, channel_id=channel_id, for_update=for_update
-    )
+    """Return the channel's incident, or say this is no incident channel.
+
+    Locked once per transaction: a change after the first in a group commit finds the row
+    its batch already holds (and the incident as the members before it left it).
+    """
+    learned = session.info.setdefault(LEARNED, {}) if for_update else {}
+    incident = learned.get(("incident", channel_id))
+    if incident is None:
+        incident = await q.get_incident_by_channel(
+            session=session, channel_id=channel_id, for_update=for_update
+        )
+        if incident is not None and for_update:
+            learned[("incident", channel_id)] = incident
     if incident is None:
         raise NotAnIncidentChannel(
             "This isn't an incident channel.",

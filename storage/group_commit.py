@@ -1,0 +1,122 @@
+"""Group commit: changes that arrive together share one transaction, each in its own savepoint.
+
+A crowd typing into one incident makes many small transactions that all want the incident's
+row lock: on PostgreSQL each holds it across its own COMMIT (a WAL flush), on SQLite each pays
+for its own BEGIN IMMEDIATE and COMMIT. Here the first change of a key opens a transaction;
+the changes that arrive for the same key while it is open join it, take turns on its session,
+and each runs inside a SAVEPOINT, so one that fails is rolled back alone and told at once.
+When the last member is done, the transaction commits, and only then does each member return:
+an ack still goes out only after its change is committed. A failed COMMIT fails every member
+(none of them happened).
+
+Only one key per transaction, so two replicas never lock two incidents in opposite orders.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+# A batch's members may keep what they read under its locks here (session.info[LEARNED]), for
+# the members after them; it is dropped when a member's savepoint rolls back.
+LEARNED = "learned under the lock"
+MAX_MEMBERS = 64  # a batch stops taking members here, so no member waits on an endless one
+
+Opener = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+
+
+class _Batch:
+    """One shared transaction and the members that joined it."""
+
+    def __init__(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.session: asyncio.Future[AsyncSession] = loop.create_future()
+        self.committed: asyncio.Future[None] = loop.create_future()
+        self.turn = asyncio.Lock()  # one member at a time on the shared session
+        self.members = self.finished = 0
+        self.closed = False  # no more members: every one has finished, or it is full
+        self.all_finished = asyncio.Event()
+        self.task: asyncio.Task[None] | None = None
+
+    def finish(self) -> None:
+        self.finished += 1
+        if self.finished == self.members:
+            self.closed = True
+            self.all_finished.set()
+
+
+class GroupCommit:
+    """Hands out places in shared transactions, one open batch per key."""
+
+    def __init__(self, open_transaction: Opener) -> None:
+        self._open = open_transaction
+        self._batches: dict[str, _Batch] = {}
+
+    @asynccontextmanager
+    async def member(self, key: str) -> AsyncIterator[AsyncSession]:
+        """Join (or open) the batch for `key`; yield its session inside a savepoint of ours.
+
+        Returns once the batch has committed; then raises what our block raised (rolled back
+        to our savepoint), if it did. Raises what the transaction's opening or COMMIT raised.
+        """
+        batch = self._join(key)
+        refused: Exception | None = None
+        async with batch.turn:
+            try:
+                session = await asyncio.shield(batch.session)
+                savepoint = await session.begin_nested()
+                try:
+                    yield session
+                except BaseException as error:
+                    # What members learned under the lock (session.info[LEARNED]) may have
+                    # been learned under this savepoint: forget it with its locks.
+                    session.info.pop(LEARNED, None)
+                    with contextlib.suppress(Exception):  # the transaction may be gone too
+                        await savepoint.rollback()
+                    if not isinstance(error, Exception):  # cancelled: no waiting
+                        raise
+                    refused = error
+                else:
+                    await savepoint.commit()
+            finally:
+                batch.finish()
+        # A refusal may rest on what the members before it did ("already the commander"):
+        # it is said once that is committed too, and a failed COMMIT is said instead.
+        await asyncio.shield(batch.committed)
+        if refused is not None:
+            raise refused
+
+    def _join(self, key: str) -> _Batch:
+        batch = self._batches.get(key)
+        if batch is None or batch.closed:
+            batch = self._batches[key] = _Batch()
+            batch.task = asyncio.create_task(self._run(key, batch), name=f"group commit {key}")
+        batch.members += 1
+        if batch.members >= MAX_MEMBERS:
+            batch.closed = True
+        return batch
+
+    async def _run(self, key: str, batch: _Batch) -> None:
+        """Open the transaction, wait for every member, commit; tell them how it went."""
+        try:
+            async with self._open() as session:
+                batch.session.set_result(session)
+                await batch.all_finished.wait()
+        except BaseException as error:
+            for future in (batch.session, batch.committed):
+                if not future.done():
+                    future.set_exception(error)
+            if not isinstance(error, Exception):
+                raise
+        else:
+            batch.committed.set_result(None)
+        finally:
+            if self._batches.get(key) is batch:
+                del self._batches[key]
+            for future in (batch.session, batch.committed):
+                if future.done() and not future.cancelled():
+                    future.exception()  # retrieved: a batch nobody awaited logs nothing
