@@ -38,7 +38,7 @@ GENERAL, ANNOUNCE = "C0GENERAL", "C0ANNOUNCE"
 ALICE, BOB = "U0ALICE", "U0BOB"
 USERS = [EmUser(ALICE, "alice", "Alice Ng"), EmUser(BOB, "bob", "Bob Okafor")]
 COMPONENTS = ("API", "Checkout", "Dashboard")
-BOT_TOKEN = "xoxb-emulator"
+BOT_TOKEN, APP_TOKEN = "xoxb-emulator", "xapp-emulator"
 STATUSPAGE_KEY, STATUSPAGE_PAGE = "sp-emulator-key", "pg0emulator01"
 POLL = 0.001
 MAX_WAIT = 60.0
@@ -91,6 +91,8 @@ class Control:
         app.router.add_get("/bench/markers", self.markers)
         app.router.add_get("/bench/ready", self.ready)
         app.router.add_post("/bench/watch", self.watch)
+        app.router.add_post("/bench/socket_load", self.socket_load)
+        app.router.add_get("/bench/socket", self.socket)
         return app
 
     async def close(self) -> None:
@@ -129,12 +131,53 @@ class Control:
             return web.json_response({"error": "prefix required"}, status=400)
         pattern = re.compile(re.escape(prefix) + r"-(\d+)")
         found = [
-            marker
+            (marker, float(m.ts))
             for m in self.slack.messages
             if m.channel == channel
             for marker in set(pattern.findall(m.text))
         ]
-        return web.json_response({"distinct": len(set(found)), "total": len(found)})
+        return web.json_response(
+            {
+                "distinct": len({marker for marker, _ in found}),
+                "total": len(found),
+                "last_ts": max((ts for _, ts in found), default=0.0),
+            }
+        )
+
+    async def socket(self, _: web.Request) -> web.Response:
+        return web.json_response({"connected": self.slack.socket_connected})
+
+    async def socket_load(self, request: web.Request) -> web.Response:
+        """Send n slash commands down the app's Socket Mode connection, c at a time; answer each
+        one's time from sending the envelope to reading its ack frame, and the ack texts."""
+        spec = await request.json()
+        n, concurrency, command = int(spec["n"]), int(spec["concurrency"]), dict(spec["command"])
+        start = int(spec.get("start", 0))
+        if not self.slack.socket_connected:
+            return web.json_response({"error": "no app connected over Socket Mode"}, status=409)
+        latencies: list[float] = []
+        replies: list[str] = []
+        indexes = iter(range(n))
+
+        async def worker() -> None:
+            for i in indexes:
+                payload = {
+                    **command,
+                    "text": str(command["text"]).replace("{i}", f"{start + i:05d}"),
+                }
+                started = time.perf_counter()
+                try:
+                    ack = await self.slack.socket_send("slash_commands", payload, limit=30.0)
+                except TimeoutError:
+                    ack = {"payload": {"text": "(no ack within 30 s)"}}
+                latencies.append(time.perf_counter() - started)
+                body = ack.get("payload")
+                replies.append(str(body.get("text") or "") if isinstance(body, dict) else "")
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        wall = time.perf_counter() - started
+        return web.json_response({"latencies": latencies, "replies": replies, "wall": wall})
 
     async def ready(self, request: web.Request) -> web.Response:
         contains = request.query.get("contains", "")
@@ -162,6 +205,7 @@ async def serve(*, slack_port: int, statuspage_port: int, control_port: int) -> 
     """Serve both emulators and the control API until SIGTERM or SIGINT."""
     slack = SlackEmulator(
         bot_token=BOT_TOKEN,
+        app_token=APP_TOKEN,
         users=USERS,
         channels=[(GENERAL, "general"), (ANNOUNCE, "incidents")],
         rate_scale=0,  # the benchmark measures warroom, not Slack's rate limits

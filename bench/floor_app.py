@@ -1,7 +1,9 @@
 """The floor: a bare Bolt app served the way warroom is served, whose `/incident` only acks.
 
 Usage: `SLACK_SIGNING_SECRET=... SLACK_API_URL=http://127.0.0.1:N/api/ python -m bench.floor_app
---port 3001`. Bolt's defaults are kept (`process_before_response=False`: the async runner starts
+--port 3001`; with `--socket` (and SLACK_APP_TOKEN) it takes its commands over Socket Mode, as
+warroom does with SLACK_APP_TOKEN set, and serves only /healthz over HTTP, once connected.
+Bolt's defaults are kept (`process_before_response=False`: the async runner starts
 the listener as a task and polls for its ack every 10 ms), so this is the least a Bolt app served
 by aiohttp costs per slash command. The token is set through the client so the one auth.test
 Bolt makes goes to the local Slack emulator, never to slack.com. `AsyncApp` has no
@@ -12,11 +14,13 @@ at construction; it calls auth.test once, on the first request (a warm-up), then
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -58,17 +62,31 @@ def create_app(bolt: AsyncApp) -> web.Application:
     return app
 
 
+async def serve_socket_mode(bolt: AsyncApp, app_token: str, host: str, port: int) -> None:
+    """Connect over Socket Mode, then answer /healthz until killed."""
+    handler = AsyncSocketModeHandler(bolt, app_token)
+    await handler.connect_async()  # type: ignore[no-untyped-call]
+    runner = web.AppRunner(create_app(bolt), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    await asyncio.Event().wait()
+
+
 def main() -> None:
     """Serve the floor app on 127.0.0.1."""
     parser = argparse.ArgumentParser(prog="python -m bench.floor_app")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--socket", action="store_true", help="take commands over Socket Mode")
     args = parser.parse_args()
     bolt = build_bolt(
         token=os.environ.get("SLACK_BOT_TOKEN", "xoxb-emulator"),
         signing_secret=os.environ["SLACK_SIGNING_SECRET"],
         api_url=os.environ.get("SLACK_API_URL", "http://127.0.0.1:9/api/"),
     )
+    if args.socket:
+        asyncio.run(serve_socket_mode(bolt, os.environ["SLACK_APP_TOKEN"], args.host, args.port))
+        return
     web.run_app(create_app(bolt), host=args.host, port=args.port, print=None)
 
 

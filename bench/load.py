@@ -173,7 +173,11 @@ async def run_load(
     started = time.perf_counter()
     async with asyncio.timeout(limit):
         await asyncio.gather(*(worker() for _ in range(concurrency)))
-    wall = time.perf_counter() - started
+    return stats_of(latencies, problems, concurrency, time.perf_counter() - started)
+
+
+def stats_of(latencies: list[float], problems: list[str], concurrency: int, wall: float) -> Stats:
+    """Return the statistics of one run: latencies in seconds, what went wrong, wall time."""
     ordered = sorted(x * 1000 for x in latencies)
     return Stats(
         n=len(ordered),

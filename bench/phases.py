@@ -8,14 +8,12 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import aiohttp
 
 from bench.emulators import ALICE, GENERAL
 from bench.load import (
-    Check,
-    Request,
+    TEAM_ID,
     Signer,
     Stats,
     expect_reply,
@@ -25,9 +23,10 @@ from bench.load import (
     run_load,
     signed_post,
     slash_command,
+    stats_of,
 )
 from bench.procs import BenchError, Child
-from bench.servers import Servers, count_updates, wait_outbox_empty
+from bench.servers import Servers, Store, wait_outbox_empty
 from bot.domain.text import channel_name
 
 LOAD_LIMIT = 600.0  # seconds any one load run may take
@@ -52,6 +51,24 @@ SMOKE = Sizes(n=20, warmup=5, declares=3, postmortem_entries=1_000, page_n=20, p
 
 
 @dataclass(frozen=True)
+class Combo:
+    """One way of running warroom: its database and how Slack reaches it."""
+
+    backend: str  # "SQLite" or "PostgreSQL"
+    socket: bool
+
+    @property
+    def transport(self) -> str:
+        """Return "Socket Mode" or "HTTP"."""
+        return "Socket Mode" if self.socket else "HTTP"
+
+    @property
+    def name(self) -> str:
+        """Return the label rows carry, `SQLite, HTTP`."""
+        return f"{self.backend}, {self.transport}"
+
+
+@dataclass(frozen=True)
 class Acks:
     """One server's `/incident` acks at concurrency 1 and 32."""
 
@@ -69,7 +86,12 @@ class Updates:
     recorded: int
     posted: int
     posted_total: int
-    drain_seconds: float
+    drain_seconds: float  # from the last ack to the last update posted
+    ready: list[float]  # declare to ready (ms), declared right after the burst
+
+
+# Sends `count` commands, `concurrency` at a time, the i-th with text_of(offset + i).
+Load = Callable[[int, int, int], Awaitable[Stats]]
 
 
 class Bench:
@@ -79,122 +101,177 @@ class Bench:
         self.sizes, self.session, self.servers = sizes, session, servers
         self.signer = Signer(servers.secret)
 
-    def commands(
-        self, url: str, channel: str, name: str, text_of: Callable[[int], str], ru: str
-    ) -> Request:
-        """Return a request function sending the i-th signed `/incident` as ALICE in `channel`."""
+    def _command(self, channel: str, name: str, text: str, ru: str) -> dict[str, str]:
+        return {
+            "command": "/incident",
+            "team_id": TEAM_ID,
+            "channel_id": channel,
+            "channel_name": name,
+            "user_id": ALICE,
+            "user_name": "alice",
+            "text": text,
+            "response_url": ru,
+            "trigger_id": f"{int(time.time())}.1.bench",
+        }
 
-        def body(i: int) -> bytes:
-            return slash_command(
-                channel_id=channel,
-                channel_name=name,
-                user_id=ALICE,
-                user_name="alice",
-                text=text_of(i),
-                response_url=ru,
-            )
-
-        return signed_post(self.session, url + "/slack/events", self.signer, body)
-
-    async def ack_runs(
+    async def loader(
         self,
-        child: Child,
         url: str,
         where: tuple[str, str],
-        text_of: Callable[[int], str],
-        check: Check,
-        quiet: Callable[[], Awaitable[object]] | None = None,
-    ) -> Acks:
-        """Warm up, then time n commands at concurrency 1 and at 32, each from `quiet`."""
+        template: str,
+        expect: str | None,
+        *,
+        socket: bool,
+    ) -> Load:
+        """Return how to send commands as ALICE in `where`, over HTTP or Socket Mode: the i-th
+        text is `template` with `{i}` replaced by i; `expect` is the exact ack text (None: any
+        ack will do)."""
         ru = await self.servers.response_url()
+        check = expect_status if expect is None else expect_reply(expect)
+
+        async def over_http(count: int, concurrency: int, offset: int) -> Stats:
+            send = signed_post(
+                self.session,
+                url + "/slack/events",
+                self.signer,
+                lambda i: slash_command(
+                    channel_id=where[0],
+                    channel_name=where[1],
+                    user_id=ALICE,
+                    user_name="alice",
+                    text=template.replace("{i}", f"{offset + i:05d}"),
+                    response_url=ru,
+                ),
+            )
+            return await run_load(
+                send, n=count, concurrency=concurrency, check=check, limit=LOAD_LIMIT
+            )
+
+        async def over_socket(count: int, concurrency: int, offset: int) -> Stats:
+            command = self._command(*where, template, ru)
+            latencies, replies, wall = await self.servers.socket_load(
+                n=count, concurrency=concurrency, start=offset, command=command
+            )
+            problems = [f"reply {r[:200]!r}" for r in replies if expect is not None and r != expect]
+            return stats_of(latencies, problems, concurrency, wall)
+
+        return over_socket if socket else over_http
+
+    async def ack_runs(
+        self, child: Child, load: Load, quiet: Callable[[], Awaitable[object]] | None = None
+    ) -> tuple[Acks, float]:
+        """Warm up, then time n commands at concurrency 1 and at 32, each from `quiet`; return
+        the acks and the Unix time of the last one."""
         n, warm = self.sizes.n, self.sizes.warmup
         runs: list[Stats] = []
         offset, cpu_ms = 0, 0.0
         for count, concurrency in ((warm, 1), (n, 1), (n, 32)):
             if quiet is not None:
                 await quiet()
-            send = self.commands(url, *where, _shifted(text_of, offset), ru)
             cpu = child.cpu_seconds()
-            runs.append(
-                await run_load(
-                    send, n=count, concurrency=concurrency, check=check, limit=LOAD_LIMIT
-                )
-            )
+            runs.append(await load(count, concurrency, offset))
             cpu_ms = (child.cpu_seconds() - cpu) * 1000 / count
             offset += count
-        return Acks(runs[1], runs[2], cpu_ms)
+        return Acks(runs[1], runs[2], cpu_ms), time.time()
 
-    async def floor(self) -> tuple[Acks, Child]:
-        """Measure the floor's `/incident` acks."""
-        child, url = await self.servers.start_floor()
+    async def floor(self, *, socket: bool) -> tuple[Acks, Child]:
+        """Measure the floor's `/incident` acks over HTTP or Socket Mode."""
+        label = "floor-socket" if socket else "floor"
+        child, url = await self.servers.start_floor(label, socket=socket)
         try:
-            acks = await self.ack_runs(
-                child, url, (GENERAL, "general"), lambda i: f"update floor-{i:05d}", expect_status
+            load = await self.loader(
+                url, (GENERAL, "general"), "update floor-{i}", None, socket=socket
             )
+            acks, _ = await self.ack_runs(child, load)
         finally:
             child.stop()
         return acks, child
 
-    async def declare_bench_incident(self, url: str, db: Path) -> tuple[str, str, str]:
-        """Declare INC-<n> Bench; return its reference, channel ID and channel name."""
+    async def declare(self, url: str, text: str, *, socket: bool) -> str:
+        """Declare from #general; return the ack text."""
         ru = await self.servers.response_url()
-        send = self.commands(url, GENERAL, "general", _constant("declare sev1 Bench"), ru)
+        if socket:
+            _, [reply], _ = await self.servers.socket_load(
+                n=1, concurrency=1, start=0, command=self._command(GENERAL, "general", text, ru)
+            )
+            return reply
+        send = signed_post(
+            self.session,
+            url + "/slack/events",
+            self.signer,
+            lambda _: slash_command(
+                channel_id=GENERAL,
+                channel_name="general",
+                user_id=ALICE,
+                user_name="alice",
+                text=text,
+                response_url=ru,
+            ),
+        )
         status, raw = await send(0)
-        found = re.search(r"\*(INC-(\d+))\*", reply_text(raw))
-        if status != 200 or found is None:
+        if status != 200:
             raise BenchError(f"declare failed: HTTP {status} {raw[:300]!r}")
+        return reply_text(raw)
+
+    async def declare_bench_incident(
+        self, url: str, store: Store, *, socket: bool
+    ) -> tuple[str, str, str]:
+        """Declare INC-<n> Bench; return its reference, channel ID and channel name."""
+        reply = await self.declare(url, "declare sev1 Bench", socket=socket)
+        found = re.search(r"\*(INC-(\d+))\*", reply)
+        if found is None:
+            raise BenchError(f"declare failed: {reply[:300]!r}")
         name = channel_name("inc", int(found.group(2)), "Bench")
         channel = await self.servers.channel_id(name)
-        await wait_outbox_empty(db)
+        await wait_outbox_empty(store)
         return found.group(1), channel, name
 
-    async def updates(self, child: Child, url: str, db: Path) -> Updates:
-        """Time `/incident update` at 1 and 32, then wait until every update is posted."""
-        ref, channel, name = await self.declare_bench_incident(url, db)
+    async def updates(self, child: Child, url: str, store: Store, *, socket: bool) -> Updates:
+        """Time `/incident update` at 1 and 32; right after, time declares while the burst is
+        still being posted; then wait until every update is posted."""
+        ref, channel, name = await self.declare_bench_incident(url, store, socket=socket)
         token = "bx" + secrets.token_hex(4)
 
         async def quiet() -> float:
-            return await wait_outbox_empty(db, limit=self.sizes.posted_wait)
+            return await wait_outbox_empty(store, limit=self.sizes.posted_wait)
 
-        acks = await self.ack_runs(
-            child,
+        load = await self.loader(
             url,
             (channel, name),
-            lambda i: f"update {token}-{i:05d} bench update",
-            expect_reply(f"Update recorded on {ref}."),
-            quiet,
+            f"update {token}-{{i}} bench update",
+            f"Update recorded on {ref}.",
+            socket=socket,
         )
+        acks, last_ack = await self.ack_runs(child, load, quiet)
+        ready = await self.declare_to_ready(url, socket=socket)
         sent = self.sizes.warmup + 2 * self.sizes.n
-        last_ack = time.monotonic()
         posted = total = 0
-        while time.monotonic() - last_ack < self.sizes.posted_wait:
-            posted, total = await self.servers.markers(channel, token)
+        last_posted = 0.0
+        while time.time() - last_ack < self.sizes.posted_wait:
+            posted, total, last_posted = await self.servers.markers(channel, token)
             if posted >= sent:
                 break
             await asyncio.sleep(0.1)
-        drained = time.monotonic() - last_ack
-        recorded = await asyncio.to_thread(count_updates, db, token)
-        return Updates(acks, sent, recorded, posted, total, drained)
+        recorded = await store.count_updates(token)
+        drained = last_posted - last_ack if posted >= sent else time.time() - last_ack
+        return Updates(acks, sent, recorded, posted, total, drained, ready)
 
-    async def declare_to_ready(self, url: str, db: Path) -> list[float]:
-        """Time declare -> incident channel with its first message, in ms, one at a time."""
+    async def declare_to_ready(self, url: str, *, socket: bool) -> list[float]:
+        """Time declare -> incident channel with its first message, in ms, one at a time, each
+        declared as soon as the one before is ready (the outbox may still hold a backlog)."""
         await self.servers.control("POST", "/bench/watch", on="1")
         times: list[float] = []
         try:
             for k in range(self.sizes.declares):
                 token = f"r{k}x{secrets.token_hex(3)}"
-                ru = await self.servers.response_url()
-                text = f"declare sev2 Ready {token}"
-                send = self.commands(url, GENERAL, "general", _constant(text), ru)
                 started = time.monotonic()
-                status, raw = await send(0)
-                if status != 200 or "Declaring" not in reply_text(raw):
-                    raise BenchError(f"declare failed: HTTP {status} {raw[:300]!r}")
+                reply = await self.declare(url, f"declare sev2 Ready {token}", socket=socket)
+                if "Declaring" not in reply:
+                    raise BenchError(f"declare failed: {reply[:300]!r}")
                 ready = await self.servers.control(
                     "GET", "/bench/ready", contains=f"ready-{token}", timeout="30"
                 )
                 times.append((float(str(ready["at"])) - started) * 1000)
-                await wait_outbox_empty(db)  # each declare starts on a quiet server
         finally:
             await self.servers.control("POST", "/bench/watch", on="0")
         return times
@@ -209,11 +286,3 @@ class Bench:
             request, n=self.sizes.page_n, concurrency=1, check=expect_status, limit=LOAD_LIMIT
         )
         return stats, first.max
-
-
-def _constant(text: str) -> Callable[[int], str]:
-    return lambda _: text
-
-
-def _shifted(text_of: Callable[[int], str], offset: int) -> Callable[[int], str]:
-    return lambda i: text_of(offset + i)

@@ -9,20 +9,25 @@ Usage:
 What runs, each in its own process so memory and CPU are per process:
 
 - `bench.emulators`: the Slack and Statuspage emulators, with a small control API the bench
-  reads the emulated workspace through (channels, messages, when a channel became ready).
-- `bench.floor_app`: the floor, a bare Bolt app served by aiohttp exactly as warroom is, whose
-  `/incident` only acks (Bolt's default runner: the ack is polled for every 10 ms).
-- `warroom serve` (`python -m bot serve`) on a fresh SQLite database, wired to the emulators;
-  then a second `warroom serve` on a database holding 1,000 resolved public incidents.
+  reads the emulated workspace through (channels, messages, when a channel became ready), and
+  sends Socket Mode load through (envelopes down the app's WebSocket, timed to their ack frame).
+- `bench.floor_app`: the floor, a bare Bolt app served by aiohttp exactly as warroom is (or over
+  Socket Mode, `--socket`), whose `/incident` only acks (Bolt's default runner: the ack is
+  polled for every 10 ms).
+- `warroom serve` (`python -m bot serve`) four times, each on a fresh database: SQLite and
+  PostgreSQL (a database of its own on the local server, when it answers), each over HTTP and
+  over Socket Mode; then once more on a SQLite database holding 1,000 resolved public incidents.
 
 What is measured (the report says how, and against which target):
 
-1. `/incident update` acks, signed like Slack signs them, at concurrency 1 and 32 (n=400 each
-   after 20 warm-ups): p50, p99, max, throughput, errors. The same for the floor's `/incident`.
+1. For each of the four: `/incident update` acks at concurrency 1 and 32 (n=400 each after 20
+   warm-ups; over HTTP signed like Slack signs them, over Socket Mode as envelopes): p50, p99,
+   max, throughput, errors, the server's CPU per ack, against the floor on the same transport.
 2. That every update was recorded (database) and posted, once, in the incident channel
    (emulator), and how long after the last ack the last one was posted.
-3. Declare to ready: from sending `declare` to the incident channel existing with its first
-   message (the pinned summary), seen by a 1 ms poll in the emulator process; median of 20.
+3. Declare to ready, right after that burst (its updates may still be being posted): from
+   sending `declare` to the incident channel existing with its first message (the pinned
+   summary), seen by a 1 ms poll in the emulator process; median of 20.
 4. The post-mortem draft of an incident with 10,000 timeline entries, rendered in-process.
 5. `GET /api/v2/summary.json` and `GET /status` with 1,000 incidents in history.
 6. Peak memory of each server: VmHWM at the end, and VmRSS sampled every 100 ms.
@@ -37,6 +42,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import secrets
 import shutil
 import signal
@@ -51,26 +57,46 @@ import aiohttp
 from bench import report as r
 from bench.data import build_history, time_postmortem
 from bench.emulators import COMPONENTS
-from bench.phases import SMOKE, Bench, Sizes
+from bench.phases import SMOKE, Bench, Combo, Sizes
 from bench.procs import ROOT, BenchError, Children
 from bench.rows import Results
-from bench.servers import Servers
+from bench.servers import PostgresStore, Servers, SqliteStore, Store
 
 METHOD = [
     "every server is its own process, started as in production (`python -m bot serve`), on "
-    "127.0.0.1; the load comes from this process over one aiohttp session (keep-alive, at most "
-    "64 connections); the emulators run in a third process",
-    "ack latency is the client's time from sending the signed request to having read the whole "
-    "response; percentiles are nearest-rank; throughput is requests / wall time of the run",
+    "127.0.0.1; HTTP load comes from this process over one aiohttp session (keep-alive, at most "
+    "64 connections); Socket Mode load from the emulators' process, down the app's WebSocket; the "
+    "emulators run in a third process",
+    "ack latency is the client's time from sending the signed request (or the envelope) to "
+    "having read the whole response (or the ack frame); percentiles are nearest-rank; "
+    "throughput is requests / wall time of the run",
     "an error is a non-200, or (warroom) an ack other than `Update recorded on INC-<n>.`",
+    "CPU per ack is the server process's user + system time over the run at 32, divided by its "
+    "acks: warroom's includes whatever its outbox relay did meanwhile",
     "updates are posted by warroom's outbox relay after the ack; the bench counts their unique "
     "markers in the emulated channel, and the recorded ones in the database; each warroom run "
     "(warm-up, @1, @32) starts once the previous run's updates are all delivered (outbox "
-    "empty), so no run inherits another's backlog",
+    "empty); the time to the last post is from the last ack of the run at 32 to the Slack ts "
+    "of the last update posted",
     "declare to ready is timed with CLOCK_MONOTONIC, shared by the bench and emulator "
-    "processes; each declare starts when the previous one's outbox is empty",
+    "processes; the first declare is sent as the burst's last ack comes back, each next one as "
+    "soon as the one before is ready",
     "warroom/floor ratios below 1 mean warroom is faster",
 ]
+
+
+COMBOS = [
+    Combo(backend, socket) for backend in ("SQLite", "PostgreSQL") for socket in (False, True)
+]
+
+
+def postgres_admin_url() -> str:
+    """Return where to create the PostgreSQL combinations' databases."""
+    return (
+        os.environ.get("BENCH_POSTGRES_URL")
+        or os.environ.get("TEST_DATABASE_URL")
+        or "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
 
 
 async def measure(sizes: Sizes, workdir: Path) -> Results:
@@ -96,16 +122,12 @@ async def measure(sizes: Sizes, workdir: Path) -> Results:
         sampler = asyncio.create_task(children.sample_forever(), name="rss sampler")
         try:
             await servers.start_emulators()
-            results.floor, results.children["floor"] = await bench.floor()
-            db = workdir / "bench.db"
-            server, url = await servers.start_warroom("warroom", db)
-            results.children["warroom"] = server
-            try:
-                results.updates = await bench.updates(server, url, db)
-                results.ready = await bench.declare_to_ready(url, db)
-            finally:
-                server.stop()
-            pages, url = await servers.start_warroom("warroom-pages", history_db)
+            for socket in (False, True):
+                acks, child = await bench.floor(socket=socket)
+                results.floors[socket], results.children[child.label] = acks, child
+            for index, combo in enumerate(COMBOS):
+                await _measure_combo(results, bench, servers, combo, workdir / f"bench-{index}.db")
+            pages, url = await servers.start_warroom("warroom-pages", SqliteStore(history_db))
             results.children["warroom-pages"] = pages
             try:
                 results.summary = await bench.page(url + "/api/v2/summary.json")
@@ -118,6 +140,28 @@ async def measure(sizes: Sizes, workdir: Path) -> Results:
                 await sampler
             children.stop_all()
     return results
+
+
+async def _measure_combo(
+    results: Results, bench: Bench, servers: Servers, combo: Combo, sqlite_path: Path
+) -> None:
+    """Measure the write path of one combination on a fresh database of its own."""
+    postgres = None
+    if combo.backend == "PostgreSQL":
+        postgres = await PostgresStore.create(postgres_admin_url())
+        if postgres is None:
+            results.skipped.append(f"{combo.name}: PostgreSQL did not answer")
+            return
+    store: Store = postgres or SqliteStore(sqlite_path)
+    label = "warroom" if not results.combos else f"warroom-{len(results.combos)}"
+    server, url = await servers.start_warroom(label, store, socket=combo.socket)
+    results.children[label] = server
+    try:
+        results.combos[combo] = await bench.updates(server, url, store, socket=combo.socket)
+    finally:
+        server.stop()
+        if postgres is not None:
+            await postgres.drop()
 
 
 def _terminated(signum: int, _frame: object) -> None:
@@ -145,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     method = [
         *METHOD,
         f"the history database was built with storage functions in {results.history_seconds:.1f} s",
+        *(f"not run: {why}" for why in results.skipped),
     ]
     noise = r.noise_line(before, r.CpuSnapshot.take())
     text = r.render(results.rows(), smoke=args.smoke, method=method, noise=noise)
