@@ -18,6 +18,7 @@ from storage import outbox as q
 from storage.db import Database
 from storage.incidents import create_incident
 from storage.models import OutboxRow
+from tests.support import wait_until
 
 T0 = datetime(2030, 3, 1, 12, 0, tzinfo=UTC)
 DEAD_AFTER = 3600.0
@@ -631,3 +632,58 @@ async def test_relay_run_cancelled_just_after_wake_stops(relay: Relay) -> None:
         assert task.cancelled()
     finally:
         await stop(task)
+
+
+async def test_relay_failure_in_a_run_puts_the_rest_back_untried_and_in_order(
+    db: Database, relay: Relay, publisher: FakePublisher, clock: Clock
+) -> None:
+    [a] = await incidents(db, 1)
+    rows = [await add(db, a) for _ in range(4)]
+    publisher.fail_next(DeliveryError("503 from Slack"))
+    await add(db, a)  # one more after the run, so the run is not the whole group
+
+    await relay.run_once()
+    after_failure = [await stored(db, row_id) for row_id in rows]
+    clock.now = after_failure[0].next_attempt_at
+    await run_until_idle(relay)
+
+    assert [r.attempts for r in after_failure] == [1, 0, 0, 0]  # only the head was tried
+    assert all(r.locked_until is None for r in after_failure[1:])
+    assert publisher.delivered_ids() == [*rows, rows[-1] + 1]  # then all, in order
+
+
+async def test_relay_summary_refreshes_in_one_run_delivered_once(
+    db: Database, relay: Relay, publisher: FakePublisher
+) -> None:
+    [a] = await incidents(db, 1)
+    first = await add(db, a, K.SUMMARY_REFRESH)
+    post = await add(db, a, K.ENTRY_POST)
+    last = await add(db, a, K.SUMMARY_REFRESH)
+
+    await relay.run_once()
+
+    assert publisher.delivered_ids() == [post, last]  # the first was replaced by the last
+    assert (await stored(db, first)).status == q.DONE
+    assert (await stored(db, first)).last_error == "superseded"
+
+
+async def test_relay_one_incidents_long_run_does_not_hold_up_another(
+    db: Database, clock: Clock
+) -> None:
+    a, b = await incidents(db, 2)
+    for _ in range(3):
+        await add(db, a)
+    slow = FakePublisher()
+    relay = Relay(db=db, publishers={SLACK: slow}, clock=clock, dead_after=DEAD_AFTER)
+    slow.hang = True  # incident a's run is stuck on its first delivery
+    task = asyncio.create_task(relay.run())
+    try:
+        await asyncio.wait_for(slow.attempted.wait(), 5)
+        slow.hang = False
+        b_row = await add(db, b)
+        relay.wake()
+        await wait_until(lambda: b_row in slow.delivered_ids(), 5, "b's row delivered")
+    finally:
+        await relay.stop(task, grace=0.1)
+
+    assert slow.delivered_ids() == [b_row]  # a's run is still stuck; b went around it

@@ -67,12 +67,22 @@ async def add(
 
 
 async def claim(
-    db: Database, now: datetime = T0, *, limit: int = 50, lease: timedelta = LEASE
+    db: Database,
+    now: datetime = T0,
+    *,
+    limit: int = 50,
+    lease: timedelta = LEASE,
+    run: int = 1,
 ) -> list[int]:
-    """Claim due rows in one transaction and return their IDs."""
+    """Claim due rows (runs of up to `run` per group) in one transaction; return their IDs."""
     async with db.write() as session:
         rows = await claims.claim_due(
-            session=session, now=now, lease=lease, limit=limit, skip_locked=not db.is_sqlite
+            session=session,
+            now=now,
+            lease=lease,
+            limit=limit,
+            skip_locked=not db.is_sqlite,
+            run=run,
         )
         return [row.id for row in rows if row.id is not None]
 
@@ -172,6 +182,61 @@ async def test_claim_due_several_groups_returns_heads_in_id_order(db: Database) 
     claimed = await claim(db)
 
     assert claimed == [a1, b1, a_status, loose]
+
+
+async def test_claim_due_run_returns_each_groups_rows_in_order_together(db: Database) -> None:
+    a, b = await incidents(db, 2)
+    a1, b1, a2, _a3, b2 = [await add(db, g) for g in (a, b, a, a, b)]
+
+    claimed = await claim(db, run=2)
+
+    assert claimed == [a1, a2, b1, b2]  # a3 waits for the next run of its group
+
+
+async def test_claim_due_run_stops_at_a_row_not_yet_due(db: Database) -> None:
+    [a] = await incidents(db, 1)
+    a1 = await add(db, a)
+    await add(db, a, now=T0 + timedelta(seconds=5))
+    await add(db, a)
+
+    assert await claim(db, run=10) == [a1]  # the rest of the group keeps its order
+
+
+async def test_claim_due_run_of_a_group_already_leased_not_claimed_again(db: Database) -> None:
+    [a] = await incidents(db, 1)
+    first = [await add(db, a) for _ in range(3)]
+
+    assert await claim(db, run=10) == first
+    assert await claim(db, run=10) == []
+
+
+async def test_settle_all_records_each_outcome_in_one_transaction(db: Database) -> None:
+    [a] = await incidents(db, 1)
+    done, dead, later = [await add(db, a) for _ in range(3)]
+    await claim(db, run=3)
+    retry_at = T0 + timedelta(minutes=1)
+
+    async with db.write() as session:
+        await claims.settle_all(
+            session=session,
+            outcomes=[
+                claims.Outcome(done, q.DONE, 1),
+                claims.Outcome(dead, q.DEAD, 2, "channel_not_found"),
+                claims.Outcome(later, q.PENDING, 0, None, retry_at),
+            ],
+            now=T0,
+        )
+
+    stored = [await row(db, row_id) for row_id in (done, dead, later)]
+    assert [(r.status, r.attempts, r.last_error) for r in stored] == [
+        (q.DONE, 1, None),
+        (q.DEAD, 2, "channel_not_found"),
+        (q.PENDING, 0, None),
+    ]
+    assert stored[0].delivered_at == T0
+    assert stored[1].delivered_at is None
+    assert stored[2].next_attempt_at == retry_at
+    assert all(r.locked_until is None for r in stored)
 
 
 async def test_claim_due_limit_returns_oldest_heads_only(db: Database) -> None:
@@ -495,13 +560,13 @@ async def test_claim_due_many_concurrent_claimers_never_share_a_row(db: Database
     async def claimer() -> list[int]:
         async with db.write() as session:
             rows = await claims.claim_due(
-                session=session, now=T0, lease=LEASE, limit=4, skip_locked=True
+                session=session, now=T0, lease=LEASE, limit=4, skip_locked=True, run=2
             )
             return [r.id for r in rows if r.id]
 
-    claims = await asyncio.gather(*(claimer() for _ in range(10)))
+    batches = await asyncio.gather(*(claimer() for _ in range(10)))
 
-    claimed = [row_id for batch in claims for row_id in batch]
+    claimed = [row_id for batch in batches for row_id in batch]
     assert len(claimed) == len(set(claimed))
     async with db.read() as session:
         leased = (

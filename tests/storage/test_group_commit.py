@@ -1,0 +1,112 @@
+"""Group commit: writes for one key at the same time share a transaction, each in a savepoint."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from storage.db import Database
+from storage.models import ProcessedEvent
+from storage.once import claim_once
+
+T0 = datetime(2030, 3, 1, 12, 0, tzinfo=UTC)
+
+
+class Refused(Exception):
+    """A change refused after it had written something (a use case's error)."""
+
+
+async def stored_keys(db: Database) -> list[str]:
+    """Return the keys written, in order, read outside any batch."""
+    async with db.read() as session:
+        query = select(ProcessedEvent.event_id).order_by(ProcessedEvent.event_id)
+        return list((await session.exec(query)).all())
+
+
+async def test_group_commit_writes_at_the_same_time_share_one_transaction(db: Database) -> None:
+    sessions: list[object] = []
+    started = asyncio.Event()
+
+    async def write(key: str) -> None:
+        async with db.write(batch="C0INC") as session:
+            sessions.append(session)
+            started.set()
+            await claim_once(session=session, key=key, now=T0)
+            await asyncio.sleep(0)  # the others join meanwhile
+
+    await asyncio.gather(*(write(f"k{n:02d}") for n in range(8)))
+
+    assert len({id(s) for s in sessions}) == 1
+    assert await stored_keys(db) == [f"k{n:02d}" for n in range(8)]
+
+
+async def test_group_commit_refused_member_rolled_back_alone_and_told_after_the_commit(
+    db: Database,
+) -> None:
+    seen_at_refusal: list[list[str]] = []
+
+    async def write(key: str, *, refuse: bool = False) -> None:
+        async with db.write(batch="C0INC") as session:
+            await claim_once(session=session, key=key, now=T0)
+            if refuse:
+                raise Refused(key)
+
+    async def refused(key: str) -> None:
+        try:
+            await write(key, refuse=True)
+        except Refused:
+            seen_at_refusal.append(await stored_keys(db))
+            raise
+
+    results = await asyncio.gather(write("a"), refused("b"), write("c"), return_exceptions=True)
+
+    assert [type(r).__name__ for r in results] == ["NoneType", "Refused", "NoneType"]
+    assert await stored_keys(db) == ["a", "c"]
+    # The refusal came once its batch had committed: what the others did was there to see.
+    assert seen_at_refusal == [["a", "c"]]
+
+
+async def test_group_commit_other_keys_get_their_own_transactions(db: Database) -> None:
+    sessions: dict[str, object] = {}
+
+    async def write(key: str) -> None:
+        async with db.write(batch=key) as session:
+            sessions[key] = session
+            await claim_once(session=session, key=key, now=T0)
+            await asyncio.sleep(0)
+
+    await asyncio.gather(write("C0ONE"), write("C0TWO"))
+
+    assert sessions["C0ONE"] is not sessions["C0TWO"]
+    assert await stored_keys(db) == ["C0ONE", "C0TWO"]
+
+
+async def test_group_commit_a_later_batch_starts_after_the_last_one_finished(
+    db: Database,
+) -> None:
+    async def write(key: str) -> int:
+        async with db.write(batch="C0INC") as session:
+            await claim_once(session=session, key=key, now=T0)
+            return id(session)
+
+    first = await write("a")
+    second = await write("b")
+
+    assert first != second  # each committed in turn, nothing kept open in between
+    async with db.read() as session:
+        count = (await session.exec(select(func.count()).select_from(ProcessedEvent))).one()
+    assert count == 2
+
+
+async def test_group_commit_same_once_key_in_one_batch_takes_effect_once(db: Database) -> None:
+    async def write(key: str) -> bool:
+        async with db.write(batch="C0INC") as session:
+            return await claim_once(session=session, key=key, now=T0)
+
+    claimed = await asyncio.gather(*(write("same") for _ in range(3)))
+
+    assert sorted(claimed) == [False, False, True]  # once, whoever came first
+    assert await stored_keys(db) == ["same"]
