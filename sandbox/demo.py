@@ -17,6 +17,7 @@ from bot.config import Secret, Settings
 from bot.keys import RELAY
 from bot.slack import ids
 from bot.slack.ids import SUMMARY_ACTION, SUMMARY_BLOCK
+from sandbox.demo_crowd import crowd
 from sandbox.demo_print import out, print_channels, show_public
 from sandbox.slack_driver import SlackDriver
 from sandbox.slack_emulator import EmUser, SlackEmulator
@@ -124,6 +125,7 @@ class Demo:
             "status monitoring A fix is in place; error rates are "
             "back to normal and we are watching closely",
         )
+        await crowd(self.driver, self.slack, self.settle, channel, (ALICE, BOB, CAROL, DAVE))
         await self.nudged(channel)
         await self.say(ALICE, channel, "milestone started -35m")
         await self.say(ALICE, channel, "milestone detected -20m")

@@ -160,6 +160,13 @@ def test_cli_demo_once_plays_incident_to_the_end(tmp_path: Path) -> None:
     )
     assert "  bob presses [Post update] on the reminder" in lines
     assert "`sev9` is not a severity" in out
+    # A crowd types at once: every update answered as recorded, and each posted once.
+    crowd = lines.index(
+        "  alice, bob, carol, dave type 8 updates into #inc-1-checkout-api-failing-5xx-on-pay"
+        " at once"
+    )
+    assert lines[crowd + 1].endswith("): Update recorded on INC-1.")
+    assert lines[crowd + 2] == "      8 of 8 are in the channel, each once"
     # The incident channel: the role by its label, posts without a repeated time, and where a
     # public update went folded into its own message.
     channel = section(out, "=== #inc-1-")

@@ -1,0 +1,39 @@
+"""The demo's crowd: four people type into the incident at the same moment."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from sandbox.demo_print import out
+from sandbox.slack_driver import SlackDriver
+from sandbox.slack_emulator import SlackEmulator
+
+NOTES = 8
+
+
+async def crowd(
+    driver: SlackDriver,
+    slack: SlackEmulator,
+    settle: Callable[[], Awaitable[None]],
+    channel: str,
+    people: tuple[str, ...],
+) -> None:
+    """Send NOTES updates at once; print their answers and what reached the channel."""
+    names = [slack.users[p].name for p in people]
+    out(f"  {', '.join(names)} type {NOTES} updates into #{slack.channels[channel].name} at once")
+    texts = [
+        f"update crowd note {n + 1}: {names[n % len(names)]} checked a shard" for n in range(NOTES)
+    ]
+    replies = await asyncio.gather(
+        *(
+            driver.command(user_id=people[n % len(people)], channel_id=channel, text=text)
+            for n, text in enumerate(texts)
+        )
+    )
+    answers = {slack.render_text(r.text) for r in replies}
+    slowest = max(r.elapsed for r in replies) * 1000
+    out(f"      each sees ({slowest:.0f} ms at most): {' / '.join(sorted(answers))}")
+    await settle()
+    posted = [m.text for m in slack.history(channel) if "crowd note" in m.text]
+    out(f"      {len(posted)} of {NOTES} are in the channel, each once")
