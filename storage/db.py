@@ -51,11 +51,11 @@ class Database:
             self.read_engine = self.write_engine
         self._group = GroupCommit(self.write)
         self._checkpoints = sqlite.Checkpoints(self.url) if self.is_sqlite else None
-        self._urgent = (
-            0  # people's changes in progress (on SQLite: waiting for or holding the writer)
-        )
+        # People's changes in progress (on SQLite: waiting for or holding the writer).
+        self._urgent = 0
         self._no_urgent = asyncio.Event()
         self._no_urgent.set()
+        self._calm_since = 0.0  # loop time the last person's change ended
         self._writes = async_sessionmaker(
             self.write_engine, class_=AsyncSession, expire_on_commit=False
         )
@@ -104,18 +104,26 @@ class Database:
             if not background:
                 self._urgent -= 1
                 if not self._urgent:
+                    self._calm_since = asyncio.get_running_loop().time()
                     self._no_urgent.set()
 
     async def _begun(self) -> AsyncSession:
         """Return a write session whose transaction has begun (SQLite: with the write lock)."""
         return await sqlite.begin_immediate(self._writes) if self.is_sqlite else self._writes()
 
-    async def quiet(self, limit: float) -> None:
-        """Wait (up to `limit` s) until no person's change is in progress."""
-        if self._urgent:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(limit):
+    async def quiet(self, limit: float, *, calm: float = 0.005) -> None:
+        """Wait (up to `limit` s) until no person's change has been in progress for `calm` s:
+        with a crowd, the next changes arrive moments after the last ones commit."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + limit
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout_at(deadline):
+                while True:
                     await self._no_urgent.wait()
+                    calm_for = loop.time() - self._calm_since
+                    if calm_for >= calm:
+                        return
+                    await asyncio.sleep(calm - calm_for)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:

@@ -69,6 +69,22 @@ async def test_group_commit_refused_member_rolled_back_alone_and_told_after_the_
     assert seen_at_refusal == [["a", "c"]]
 
 
+async def test_group_commit_first_member_refused_the_next_one_still_committed(
+    db: Database,
+) -> None:
+    async def write(key: str, *, refuse: bool = False) -> None:
+        async with db.write(batch="C0INC") as session:
+            await claim_once(session=session, key=key, now=T0)
+            await asyncio.sleep(0)  # the next member joins meanwhile
+            if refuse:
+                raise Refused(key)
+
+    results = await asyncio.gather(write("a", refuse=True), write("b"), return_exceptions=True)
+
+    assert [type(r).__name__ for r in results] == ["Refused", "NoneType"]
+    assert await stored_keys(db) == ["b"]
+
+
 async def test_group_commit_other_keys_get_their_own_transactions(db: Database) -> None:
     sessions: dict[str, object] = {}
 
