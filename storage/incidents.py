@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 import string
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Update, bindparam, text, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -17,6 +19,8 @@ from storage.counters import INCIDENT_NUMBER, bump_counter
 from storage.models import Incident
 from storage.roles import current_roles
 from storage.timeline import has_public_entry, last_text
+
+_TABLE = Incident.__table__  # type: ignore[attr-defined]
 
 
 def new_uid() -> str:
@@ -93,6 +97,42 @@ async def get_incident_by_channel(
     if for_update:
         query = query.with_for_update()
     return (await session.exec(query)).first()
+
+
+def detach(session: AsyncSession, incident: Incident) -> dict[str, object]:
+    """Take a locked incident out of the unit of work; return its columns as they stand.
+
+    The hot path of a change writes it back with `save_changes` (one Core UPDATE of what
+    changed) instead of the unit of work's flush, which cost an eighth of a change's CPU.
+    """
+    if incident in session:
+        session.expunge(incident)
+    return columns_of(incident)
+
+
+def columns_of(incident: Incident) -> dict[str, object]:
+    """Return the incident's column values."""
+    return {column.name: getattr(incident, column.name) for column in _TABLE.columns}
+
+
+async def save_changes(
+    *, session: AsyncSession, incident: Incident, before: dict[str, object]
+) -> dict[str, object]:
+    """Write the columns of a detached incident that changed since `before`; return them all."""
+    now = columns_of(incident)
+    changed = {name: value for name, value in now.items() if before.get(name) != value}
+    if changed:
+        params = {f"new_{name}": value for name, value in changed.items()}
+        statement = _update_of(frozenset(changed))
+        await (await session.connection()).execute(statement, {"row_id": incident.id, **params})
+    return now
+
+
+@functools.cache
+def _update_of(names: frozenset[str]) -> Update:
+    """Return the UPDATE of these columns, built once (its cache key with it)."""
+    values: dict[str, Any] = {name: bindparam(f"new_{name}") for name in sorted(names)}
+    return update(_TABLE).where(_TABLE.c.id == bindparam("row_id")).values(values)
 
 
 async def get_incident_by_number(*, session: AsyncSession, number: int) -> Incident | None:

@@ -18,6 +18,7 @@ from bot.domain.deliveries import Delivery, DeliveryKind, Owed, Payload
 from storage.models import Incident, OutboxRow
 
 PENDING, DONE, DEAD = "pending", "done", "dead"
+_INSERT = insert(OutboxRow.__table__)  # type: ignore[attr-defined]
 
 
 def enqueue(
@@ -55,9 +56,8 @@ async def enqueue_all(
         }
         for each in owed
     ]
-    table = OutboxRow.__table__  # type: ignore[attr-defined]
-    # executemany: one cached statement, sent as one multi-row INSERT (insertmanyvalues)
-    await (await session.connection()).execute(insert(table), rows)
+    # executemany: one statement, built once, sent as one multi-row INSERT (insertmanyvalues)
+    await (await session.connection()).execute(_INSERT, rows)
 
 
 def to_delivery(row: OutboxRow) -> Delivery:

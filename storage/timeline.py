@@ -105,6 +105,10 @@ def to_entry(row: TimelineEntry) -> e.Entry:
     )
 
 
+_ENTRIES = TimelineEntry.__table__  # type: ignore[attr-defined]
+_INSERT_ENTRY = insert(_ENTRIES).returning(_ENTRIES.c.id)  # built once, with its cache key
+
+
 async def add_entry(
     *,
     session: AsyncSession,
@@ -117,7 +121,6 @@ async def add_entry(
     source: tuple[str, str] | None = None,
 ) -> e.Entry:
     """Append an entry at place `seq` of the incident's order; `source` is (channel, ts)."""
-    table = TimelineEntry.__table__  # type: ignore[attr-defined]
     row = {
         "incident_id": incident_id,
         "seq": seq,
@@ -135,7 +138,7 @@ async def add_entry(
     }
     # Core, not the unit of work: one INSERT ... RETURNING on the hot path of every change.
     connection = await session.connection()
-    new_id = (await connection.execute(insert(table).returning(table.c.id), row)).scalar()
+    new_id = (await connection.execute(_INSERT_ENTRY, row)).scalar()
     assert new_id is not None
     return e.Entry(id=new_id, at=at, actor_id=actor_id, text=text, fact=fact, seq=seq)
 

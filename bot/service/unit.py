@@ -44,6 +44,8 @@ class Work:
     incident: Incident
     now: datetime
     owed: list[Owed] = field(default_factory=list)
+    # A detached incident (change()): its columns as last written, and written by flush().
+    saved: dict[str, object] | None = None
 
     @property
     def ref(self) -> str:
@@ -71,7 +73,6 @@ class Work:
             self.incident.updated_at = self.now
         # The incident row is locked: the next place is ours, in commit order on every replica.
         self.incident.entry_count += 1
-        self.session.add(self.incident)
         entry = await add_entry(
             session=self.session,
             incident_id=self.incident_id,
@@ -144,7 +145,11 @@ class Work:
         return await q.incident_state(self.session, self.incident, with_roles=with_roles)
 
     async def flush(self) -> None:
-        """Write the owed deliveries into the transaction."""
+        """Write the incident's changes (if detached) and the owed deliveries."""
+        if self.saved is not None:
+            self.saved = await q.save_changes(
+                session=self.session, incident=self.incident, before=self.saved
+            )
         owed, self.owed = self.owed, []
         await enqueue_all(
             session=self.session, incident_id=self.incident.id, owed=owed, now=self.now
@@ -179,7 +184,7 @@ async def change(
                 f"INC-{incident.number} is resolved and takes no more changes.",
                 hint="To follow up, declare a new incident: `/incident declare <title>`.",
             )
-        work = Work(ctx, session, incident, ctx.clock())
+        work = Work(ctx, session, incident, ctx.clock(), saved=q.detach(session, incident))
         yield work
         await work.flush()
     ctx.on_commit()
