@@ -84,11 +84,20 @@ class Pace:
             rate = rates.get(key)
             if rate is not None:
                 self._next[key] = max(self._next.get(key, now), now) + rate.interval
+        if wait > 0:
+            await asyncio.sleep(wait)
+            await self._paused_meanwhile(keys)
         tracker = called.get(None)
         if tracker is not None:
             tracker[0] += 1
-        if wait > 0:
-            await asyncio.sleep(wait)
+
+    async def _paused_meanwhile(self, keys: Sequence[str]) -> None:
+        """Wait out a pause that a 429 set while this call was waiting for its turn."""
+        ahead = max((self._paused.get(key, 0.0) - self.clock() for key in keys), default=0.0)
+        if ahead > self.max_wait:
+            raise Busy(max(keys, key=lambda k: self._paused.get(k, 0.0)), ahead)
+        if ahead > 0:
+            await asyncio.sleep(ahead)
 
     def _turn(self, key: str, rate: Rate | None, now: float) -> float:
         if rate is None:
