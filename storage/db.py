@@ -72,8 +72,8 @@ class Database:
         On SQLite there is one writer; `background` writers (the outbox relay) step aside
         while a person's command is waiting for it, so acks never queue behind deliveries.
         With `batch` (a key, such as an incident's channel), blocks that run at the same time
-        for the same key share one transaction, each in its own savepoint (group commit):
-        the block still returns only once its change is committed.
+        for the same key share one transaction, each rolled back alone if it fails (group
+        commit, storage/group_commit.py): the block still returns only once it is committed.
         """
         if batch is not None:
             try:

@@ -1,12 +1,14 @@
-"""Group commit: changes that arrive together share one transaction, each in its own savepoint.
+"""Group commit: changes that arrive together share one transaction, each rolled back alone.
 
 A crowd typing into one incident makes many small transactions that all want the incident's
 row lock: on PostgreSQL each holds it across its own COMMIT (a WAL flush), on SQLite each pays
 for its own BEGIN IMMEDIATE and COMMIT. Here the first change of a key opens a transaction;
-the changes that arrive for the same key while it is open join it, take turns on its session,
-and each runs inside a SAVEPOINT, so one that fails is rolled back alone and told at once.
-When the last member is done, the transaction commits, and only then does each member return:
-an ack still goes out only after its change is committed. A failed COMMIT fails every member
+the changes that arrive for the same key while it is open join it and take turns on its
+session. Each after the first runs inside a SAVEPOINT, so one that fails is rolled back alone;
+the first needs none (if it fails, the transaction holds only its work and starts over). When
+the last member is done, the transaction commits, and only then does each member return: an
+ack still goes out only after its change is committed, and a refusal, which may rest on what
+the members before it did, is said after that commit too. A failed COMMIT fails every member
 (none of them happened).
 
 Only one key per transaction, so two replicas never lock two incidents in opposite orders.
