@@ -6,7 +6,7 @@ back and forth. Measured, they cost about two thirds of the CPU of a change (5.7
 statement on a local SQLite file in WAL mode takes microseconds, less than the hop, so they run
 inline. Opening and closing a connection still go through aiosqlite's thread.
 
-What could hold the loop is a lock wait, so connections made here wait at most _BUSY_MS:
+What could hold the loop is a lock wait, so connections made here wait at most BUSY_MS:
 `begin_immediate` retries a `BEGIN IMMEDIATE` that met another process's write lock with
 `asyncio.sleep` in between. WAL readers never wait. A checkpoint (which syncs the file) is
 not done at commit: `Checkpoints` runs one on a thread now and then.
@@ -29,9 +29,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 log = logging.getLogger(__name__)
 
-# A lock held by another process is waited for at most _BUSY_MS at a time (holding the loop),
+# A lock held by another process is waited for at most BUSY_MS at a time (holding the loop),
 # then in asyncio.sleep, _BUSY_LIMIT s in all.
-_BUSY_MS, _BUSY_LIMIT = 20, 10.0
+BUSY_MS, _BUSY_LIMIT = 20, 10.0
+MIGRATION_BUSY_MS = 10_000  # migrations run before anything else: they may hold the loop
 _CHECKPOINT_EVERY = 200  # commits between two checkpoints of the write-ahead log
 
 
@@ -51,7 +52,7 @@ def engine(url: str, *, begin: str, pool_size: int) -> AsyncEngine:
         pool_size=pool_size,
         max_overflow=0,
         pool_timeout=30,
-        async_creator=connector(make_url(url).database or "", busy_ms=_BUSY_MS),
+        async_creator=connector(make_url(url).database or "", busy_ms=BUSY_MS),
     )
     event.listen(created.sync_engine, "connect", _pragmas)
     event.listen(created.sync_engine, "begin", lambda conn: conn.exec_driver_sql(begin))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -121,3 +123,30 @@ async def test_migrate_failed_migration_raises_its_error_and_frees_lock(
     finally:
         await db.dispose()
         await other.dispose()
+
+
+only_sqlite = pytest.mark.parametrize(
+    "database_url", [b for b in BACKENDS if b == "sqlite"], indirect=True
+)
+
+
+@only_sqlite
+async def test_migrate_waits_out_another_processes_write_lock_then_writes_briefly_again(
+    db: Database, database_url: str
+) -> None:
+    path = database_url.removeprefix("sqlite:///")
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # another process (say `warroom outbox retry`) writing
+    release = threading.Timer(0.3, other.execute, args=("COMMIT",))
+    release.start()
+    try:
+        await migrate(db)  # waits for the lock instead of failing after a few milliseconds
+    finally:
+        release.join()
+        other.close()
+
+    assert await versions(db) == [head()]
+    async with db.write_engine.connect() as conn:  # the pool's connection: short waits again
+        raw = await conn.get_raw_connection()
+        cursor = await raw.driver_connection.execute("PRAGMA busy_timeout")  # type: ignore[union-attr]
+        assert (await cursor.fetchone())[0] == 20
