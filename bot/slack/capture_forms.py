@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.domain.model import IncidentState
 from bot.domain.text import one_line
+from bot.slack.forms import modal
 from bot.slack.ids import PICK_INCIDENT_ACTION, PICK_INCIDENT_BLOCK, PICK_INCIDENT_CALLBACK
 
 MAX_OPTIONS = 100  # a static select holds at most 100 options
@@ -21,27 +22,18 @@ def pick_incident_modal(incidents: Sequence[IncidentState], metadata: str) -> di
         }
         for i in incidents[:MAX_OPTIONS]
     ]
-    return {
-        "type": "modal",
-        "callback_id": PICK_INCIDENT_CALLBACK,
-        "private_metadata": metadata,
-        "title": {"type": "plain_text", "text": "Add to timeline"},
-        "submit": {"type": "plain_text", "text": "Add"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
-            {
-                "type": "input",
-                "block_id": PICK_INCIDENT_BLOCK,
-                "label": {"type": "plain_text", "text": "Incident"},
-                "element": {
-                    "type": "static_select",
-                    "action_id": PICK_INCIDENT_ACTION,
-                    "options": options,
-                    **({"initial_option": options[0]} if len(options) == 1 else {}),
-                },
-            }
-        ],
+    select = {
+        "type": "input",
+        "block_id": PICK_INCIDENT_BLOCK,
+        "label": {"type": "plain_text", "text": "Incident"},
+        "element": {
+            "type": "static_select",
+            "action_id": PICK_INCIDENT_ACTION,
+            "options": options,
+            **({"initial_option": options[0]} if len(options) == 1 else {}),
+        },
     }
+    return modal(PICK_INCIDENT_CALLBACK, "Add to timeline", "Add", metadata, [select])
 
 
 def kept_modal(ref: str, new: bool) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.domain.model import SETTABLE_STATUSES, IncidentState
 from bot.slack import ids
+from bot.slack.forms import modal
 
 View = dict[str, Any]
 MESSAGE_MAX = 3000  # a plain_text_input allows up to 3000 characters
@@ -26,24 +27,16 @@ def _text_input(block_id: str, action_id: str, label: str, *, optional: bool = F
     }
 
 
-def _modal(
-    callback_id: str, title: str, submit: str, state: IncidentState, blocks: list[View]
-) -> View:
-    return {
-        "type": "modal",
-        "callback_id": callback_id,
-        "private_metadata": state.channel_id or "",
-        "title": {"type": "plain_text", "text": title},
-        "submit": {"type": "plain_text", "text": submit},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": blocks,
-    }
+def _where(state: IncidentState) -> str:
+    """Return the form's private metadata: the incident's channel, where it was opened for."""
+    return state.channel_id or ""
 
 
 def update_form(state: IncidentState) -> View:
     """Return the form that records an update (the Post update button)."""
     field = _text_input(ids.UPDATE_BLOCK, ids.UPDATE_ACTION, "What changed?")
-    return _modal(ids.UPDATE_FORM_CALLBACK, f"Update {state.ref}", "Post update", state, [field])
+    title = f"Update {state.ref}"
+    return modal(ids.UPDATE_FORM_CALLBACK, title, "Post update", _where(state), [field])
 
 
 def status_form(state: IncidentState) -> View:
@@ -62,8 +55,9 @@ def status_form(state: IncidentState) -> View:
     if current is not None:
         select["element"]["initial_option"] = current
     message = _text_input(ids.MESSAGE_BLOCK, ids.MESSAGE_ACTION, "Message for stakeholders")
-    return _modal(
-        ids.STATUS_FORM_CALLBACK, f"Status of {state.ref}", "Change", state, [select, message]
+    blocks = [select, message]
+    return modal(
+        ids.STATUS_FORM_CALLBACK, f"Status of {state.ref}", "Change", _where(state), blocks
     )
 
 
@@ -81,6 +75,7 @@ def resolve_form(state: IncidentState) -> View:
             }
         ],
     }
-    return _modal(
-        ids.RESOLVE_FORM_CALLBACK, f"Resolve {state.ref}", "Resolve", state, [message, note]
+    blocks = [message, note]
+    return modal(
+        ids.RESOLVE_FORM_CALLBACK, f"Resolve {state.ref}", "Resolve", _where(state), blocks
     )
