@@ -71,6 +71,7 @@ class PostgresStore:
     admin_url: str
     name: str
     label: str = "PostgreSQL"
+    _reader: asyncpg.Connection | None = None  # one connection for every poll, not one each
 
     @property
     def url(self) -> str:
@@ -86,11 +87,9 @@ class PostgresStore:
         return await self._count(UPDATES_LIKE + "$1", prefix + "-%")
 
     async def _count(self, query: str, *args: object) -> int:
-        conn = await asyncpg.connect(self.url, timeout=5)
-        try:
-            return int(await conn.fetchval(query, *args))
-        finally:
-            await conn.close()
+        if self._reader is None:
+            self._reader = await asyncpg.connect(self.url, timeout=5)
+        return int(await self._reader.fetchval(query, *args))
 
     @classmethod
     async def create(cls, admin_url: str) -> PostgresStore | None:
@@ -108,6 +107,9 @@ class PostgresStore:
 
     async def drop(self) -> None:
         """Drop the database (after its server stopped)."""
+        if self._reader is not None:
+            await self._reader.close()
+            self._reader = None
         conn = await asyncpg.connect(self.admin_url, timeout=5)
         try:
             await conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
