@@ -11,7 +11,6 @@ import math
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 import aiohttp
 
@@ -72,7 +71,7 @@ class Signer:
         }
 
 
-def slash_command(
+def command_fields(
     *,
     channel_id: str,
     channel_name: str,
@@ -80,25 +79,24 @@ def slash_command(
     user_name: str,
     text: str,
     response_url: str,
-) -> bytes:
-    """Return a `/incident <text>` body as Slack sends it."""
-    return urlencode(
-        {
-            "token": "emulator-verification-token",
-            "team_id": TEAM_ID,
-            "team_domain": "emulator",
-            "channel_id": channel_id,
-            "channel_name": channel_name,
-            "user_id": user_id,
-            "user_name": user_name,
-            "command": "/incident",
-            "text": text,
-            "api_app_id": APP_ID,
-            "is_enterprise_install": "false",
-            "response_url": response_url,
-            "trigger_id": f"{int(time.time())}.1.bench",
-        }
-    ).encode()
+) -> dict[str, str]:
+    """Return the fields of an `/incident <text>` invocation as Slack sends them (the form
+    of an HTTP request, the payload of a Socket Mode envelope)."""
+    return {
+        "token": "emulator-verification-token",
+        "team_id": TEAM_ID,
+        "team_domain": "emulator",
+        "channel_id": channel_id,
+        "channel_name": channel_name,
+        "user_id": user_id,
+        "user_name": user_name,
+        "command": "/incident",
+        "text": text,
+        "api_app_id": APP_ID,
+        "is_enterprise_install": "false",
+        "response_url": response_url,
+        "trigger_id": f"{int(time.time())}.1.bench",
+    }
 
 
 def reply_text(body: bytes) -> str:

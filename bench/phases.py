@@ -8,21 +8,22 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import aiohttp
 
 from bench.emulators import ALICE, GENERAL
 from bench.load import (
-    TEAM_ID,
+    Request,
     Signer,
     Stats,
+    command_fields,
     expect_reply,
     expect_status,
     plain_get,
     reply_text,
     run_load,
     signed_post,
-    slash_command,
     stats_of,
 )
 from bench.procs import BenchError, Child
@@ -101,18 +102,24 @@ class Bench:
         self.sizes, self.session, self.servers = sizes, session, servers
         self.signer = Signer(servers.secret)
 
-    def _command(self, channel: str, name: str, text: str, ru: str) -> dict[str, str]:
-        return {
-            "command": "/incident",
-            "team_id": TEAM_ID,
-            "channel_id": channel,
-            "channel_name": name,
-            "user_id": ALICE,
-            "user_name": "alice",
-            "text": text,
-            "response_url": ru,
-            "trigger_id": f"{int(time.time())}.1.bench",
-        }
+    def _command(self, where: tuple[str, str], text: str, ru: str) -> dict[str, str]:
+        """Return `/incident <text>` typed by ALICE in `where` (channel ID, name)."""
+        return command_fields(
+            channel_id=where[0],
+            channel_name=where[1],
+            user_id=ALICE,
+            user_name="alice",
+            text=text,
+            response_url=ru,
+        )
+
+    def _over_http(self, url: str, command_of: Callable[[int], dict[str, str]]) -> Request:
+        """Return how to POST the i-th command, signed, to warroom's (or the floor's) URL."""
+
+        def body_of(i: int) -> bytes:
+            return urlencode(command_of(i)).encode()
+
+        return signed_post(self.session, url + "/slack/events", self.signer, body_of)
 
     async def loader(
         self,
@@ -130,25 +137,16 @@ class Bench:
         check = expect_status if expect is None else expect_reply(expect)
 
         async def over_http(count: int, concurrency: int, offset: int) -> Stats:
-            send = signed_post(
-                self.session,
-                url + "/slack/events",
-                self.signer,
-                lambda i: slash_command(
-                    channel_id=where[0],
-                    channel_name=where[1],
-                    user_id=ALICE,
-                    user_name="alice",
-                    text=template.replace("{i}", f"{offset + i:05d}"),
-                    response_url=ru,
-                ),
+            send = self._over_http(
+                url,
+                lambda i: self._command(where, template.replace("{i}", f"{offset + i:05d}"), ru),
             )
             return await run_load(
                 send, n=count, concurrency=concurrency, check=check, limit=LOAD_LIMIT
             )
 
         async def over_socket(count: int, concurrency: int, offset: int) -> Stats:
-            command = self._command(*where, template, ru)
+            command = self._command(where, template, ru)
             latencies, replies, wall = await self.servers.socket_load(
                 n=count, concurrency=concurrency, start=offset, command=command
             )
@@ -190,25 +188,13 @@ class Bench:
     async def declare(self, url: str, text: str, *, socket: bool) -> str:
         """Declare from #general; return the ack text."""
         ru = await self.servers.response_url()
+        command = self._command((GENERAL, "general"), text, ru)
         if socket:
             _, [reply], _ = await self.servers.socket_load(
-                n=1, concurrency=1, start=0, command=self._command(GENERAL, "general", text, ru)
+                n=1, concurrency=1, start=0, command=command
             )
             return reply
-        send = signed_post(
-            self.session,
-            url + "/slack/events",
-            self.signer,
-            lambda _: slash_command(
-                channel_id=GENERAL,
-                channel_name="general",
-                user_id=ALICE,
-                user_name="alice",
-                text=text,
-                response_url=ru,
-            ),
-        )
-        status, raw = await send(0)
+        status, raw = await self._over_http(url, lambda _: command)(0)
         if status != 200:
             raise BenchError(f"declare failed: HTTP {status} {raw[:300]!r}")
         return reply_text(raw)
