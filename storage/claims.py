@@ -130,21 +130,6 @@ class Outcome:
     next_attempt_at: datetime | None = None
 
 
-async def settle(
-    *,
-    session: AsyncSession,
-    row_id: int,
-    status: str,
-    attempts: int,
-    now: datetime,
-    error: str | None = None,
-    next_attempt_at: datetime | None = None,
-) -> None:
-    """Record a delivery's outcome: done, dead, or pending again at `next_attempt_at`."""
-    outcome = Outcome(row_id, status, attempts, error, next_attempt_at)
-    await settle_all(session=session, outcomes=[outcome], now=now)
-
-
 async def settle_all(*, session: AsyncSession, outcomes: Sequence[Outcome], now: datetime) -> None:
     """Record many outcomes: one executemany per shape of row (done, rescheduled, other)."""
     table = OutboxRow.__table__  # type: ignore[attr-defined]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.domain.deliveries import DeliveryKind, Owed
 from bot.domain.model import Severity
-from storage.claims import settle
+from storage.claims import Outcome, settle_all
 from storage.db import Database
 from storage.incidents import create_incident
 from storage.migrate import migrate
@@ -60,15 +60,9 @@ async def test_outbox_lists_dead_rows_and_retry_requeues_them(tmp_path: Path) ->
         await session.flush()
         row_id = row.id
     assert row_id is not None
+    refused = Outcome(row_id, DEAD, 7, "Statuspage refused the API key (401)")
     async with db.write() as session:
-        await settle(
-            session=session,
-            row_id=row_id,
-            status=DEAD,
-            attempts=7,
-            now=now,
-            error="Statuspage refused the API key (401)",
-        )
+        await settle_all(session=session, outcomes=[refused], now=now)
 
     listed = cli(db_url=url)
     assert listed.returncode == 0, listed.stderr

@@ -98,16 +98,9 @@ async def settle(
     next_attempt_at: datetime | None = None,
 ) -> None:
     """Settle one row in its own transaction."""
+    outcome = claims.Outcome(row_id, status, attempts, error, next_attempt_at)
     async with db.write() as session:
-        await claims.settle(
-            session=session,
-            row_id=row_id,
-            status=status,
-            attempts=attempts,
-            now=now,
-            error=error,
-            next_attempt_at=next_attempt_at,
-        )
+        await claims.settle_all(session=session, outcomes=[outcome], now=now)
 
 
 async def row(db: Database, row_id: int) -> OutboxRow:
