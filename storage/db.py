@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy import text
@@ -76,13 +76,9 @@ class Database:
         commit, storage/group_commit.py): the block still returns only once it is committed.
         """
         if batch is not None:
-            try:
+            with _unavailable_means_try_again():
                 async with self._group.member(batch) as session:
                     yield session
-            except (OperationalError, DBAPIError, OSError) as error:
-                if isinstance(error, DBAPIError) and not _is_unavailable(error):
-                    raise
-                raise TryAgain(_TRY_AGAIN) from error
             return
         if background:
             while self.is_sqlite and self._urgent:
@@ -91,15 +87,12 @@ class Database:
             self._urgent += 1
             self._no_urgent.clear()
         try:
-            async with await self._begun() as session:
-                yield session
-                await session.commit()
+            with _unavailable_means_try_again():
+                async with await self._begun() as session:
+                    yield session
+                    await session.commit()
             if self._checkpoints is not None:
                 self._checkpoints.committed()
-        except (OperationalError, DBAPIError, OSError) as error:
-            if isinstance(error, DBAPIError) and not _is_unavailable(error):
-                raise
-            raise TryAgain(_TRY_AGAIN) from error
         finally:
             if not background:
                 self._urgent -= 1
@@ -128,13 +121,9 @@ class Database:
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         """Open a read-only session."""
-        try:
+        with _unavailable_means_try_again():
             async with self._reads() as session:
                 yield session
-        except (OperationalError, DBAPIError, OSError) as error:
-            if isinstance(error, DBAPIError) and not _is_unavailable(error):
-                raise
-            raise TryAgain(_TRY_AGAIN) from error
 
     async def ping(self) -> bool:
         """Return whether the database answers a trivial query."""
@@ -156,6 +145,17 @@ class Database:
 
 # PostgreSQL SQLSTATEs that mean "the server is not there right now", not "your data is wrong".
 _UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03")
+
+
+@contextlib.contextmanager
+def _unavailable_means_try_again() -> Iterator[None]:
+    """Turn "the database is not there right now" into TryAgain; other errors pass through."""
+    try:
+        yield
+    except (OperationalError, DBAPIError, OSError) as error:
+        if isinstance(error, DBAPIError) and not _is_unavailable(error):
+            raise
+        raise TryAgain(_TRY_AGAIN) from error
 
 
 def _is_unavailable(error: DBAPIError) -> bool:
