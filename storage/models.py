@@ -178,3 +178,46 @@ class Person(SQLModel, table=True):
     name: str = Field(max_length=200)
     tz: str | None = Field(default=None, max_length=64)
     updated_at: datetime = _ts()
+
+
+class Subscriber(SQLModel, table=True):
+    """Someone told of public updates: a confirmed email address, or a webhook URL.
+
+    `secret` is the webhook's signing key, or the email's unsubscribe token (each mail carries
+    it, so it is kept; it is compared in constant time). Only the confirmation token's hash is
+    stored. An unsubscribed address keeps its row (`removed_at`) until it subscribes again.
+    """
+
+    __table_args__ = (UniqueConstraint("kind", "address", name="uq_subscriber_address"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=10)
+    address: str = Field(sa_column=Column(Text, nullable=False))
+    secret: str = Field(max_length=64)
+    confirm_hash: str | None = Field(default=None, max_length=64, index=True)
+    created_at: datetime = _ts()
+    confirmed_at: datetime | None = _ts(nullable=True)
+    removed_at: datetime | None = _ts(nullable=True)
+
+
+class SubscriberNotice(SQLModel, table=True):
+    """One public update owed to one subscriber: the key that keeps a retried fan-out single."""
+
+    __tablename__ = "subscriber_notice"
+    __table_args__ = (UniqueConstraint("entry_id", "subscriber_id", name="uq_notice"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    entry_id: int = Field(foreign_key="timeline_entry.id")
+    subscriber_id: int = Field(foreign_key="subscriber.id", index=True)
+
+
+class SubscribeAttempt(SQLModel, table=True):
+    """A confirmation mail asked for: what bounds them per address and per client an hour."""
+
+    __tablename__ = "subscribe_attempt"
+    __table_args__ = (Index("ix_subscribe_attempt_at", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    address: str = Field(sa_column=Column(Text, nullable=False))
+    client: str = Field(max_length=64)
+    at: datetime = _ts()

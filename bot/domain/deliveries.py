@@ -18,6 +18,11 @@ class Destination(StrEnum):
     # lookup waiting out a rate limit never holds up the channel's posts, nor they it.
     SLACK_READ = "slack.read"
     STATUSPAGE = "statuspage"
+    # Status page subscribers: one fan-out per public update, then one row per subscriber,
+    # queued per subscriber (the row's destination column is `mail.<id>` / `webhook.<id>`).
+    SUBSCRIBERS = "subscribers"
+    MAIL = "mail"
+    WEBHOOK = "webhook"
 
 
 class DeliveryKind(StrEnum):
@@ -38,6 +43,10 @@ class DeliveryKind(StrEnum):
     MESSAGE_CAPTURE = "message.capture"
     INCIDENT_SYNC = "incident.sync"
     POSTMORTEM_PUBLISH = "postmortem.publish"
+    SUBSCRIBERS_FANOUT = "subscribers.fanout"
+    SUBSCRIPTION_CONFIRM = "subscription.confirm"
+    SUBSCRIBER_MAIL = "subscriber.mail"
+    SUBSCRIBER_WEBHOOK = "subscriber.webhook"
 
     @property
     def spec(self) -> KindSpec:
@@ -96,6 +105,12 @@ KINDS: dict[DeliveryKind, KindSpec] = {
     ),
     DeliveryKind.INCIDENT_SYNC: KindSpec(_STATUSPAGE, "publish the update on Statuspage"),
     DeliveryKind.POSTMORTEM_PUBLISH: KindSpec(_STATUSPAGE, "publish the summary on Statuspage"),
+    DeliveryKind.SUBSCRIBERS_FANOUT: KindSpec(
+        Destination.SUBSCRIBERS, "queue a public update for each subscriber"
+    ),
+    DeliveryKind.SUBSCRIPTION_CONFIRM: KindSpec(Destination.MAIL, "mail a confirmation link"),
+    DeliveryKind.SUBSCRIBER_MAIL: KindSpec(Destination.MAIL, "mail a public update"),
+    DeliveryKind.SUBSCRIBER_WEBHOOK: KindSpec(Destination.WEBHOOK, "post a public update"),
 }
 
 
@@ -112,6 +127,7 @@ class Payload:
     channel: str | None = None
     ts: str | None = None
     author: str | None = None
+    subscriber_id: int | None = None  # a status page subscriber's row
 
     def to_json(self) -> dict[str, Any]:
         """Return the stored form: only the fields that are set."""
@@ -134,6 +150,7 @@ class Payload:
             channel=data.get("channel") or None,
             ts=data.get("ts") or None,
             author=data.get("author") or None,
+            subscriber_id=int(data["subscriber_id"]) if data.get("subscriber_id") else None,
         )
 
 

@@ -120,7 +120,15 @@ class SlackPublisher:
                 await self._refresh_entry(state, delivery)
             case K.ARCHIVED_NOTICE:
                 await self.archived.notice(state, delivery)
-            case K.INCIDENT_SYNC | K.POSTMORTEM_PUBLISH | K.MESSAGE_CAPTURE:
+            case (
+                K.INCIDENT_SYNC
+                | K.POSTMORTEM_PUBLISH
+                | K.MESSAGE_CAPTURE
+                | K.SUBSCRIBERS_FANOUT
+                | K.SUBSCRIPTION_CONFIRM
+                | K.SUBSCRIBER_MAIL
+                | K.SUBSCRIBER_WEBHOOK
+            ):
                 raise not_mine(delivery)
             case _:
                 assert_never(delivery.kind)

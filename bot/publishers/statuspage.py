@@ -89,6 +89,10 @@ class StatuspagePublisher:
                 | K.ENTRY_REFRESH
                 | K.ARCHIVED_NOTICE
                 | K.MESSAGE_CAPTURE
+                | K.SUBSCRIBERS_FANOUT
+                | K.SUBSCRIPTION_CONFIRM
+                | K.SUBSCRIBER_MAIL
+                | K.SUBSCRIBER_WEBHOOK
             ):
                 raise not_mine(delivery)
             case _:
