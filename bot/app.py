@@ -30,9 +30,10 @@ from bot.reminders import Reminders
 from bot.service import pins
 from bot.service.context import Context
 from bot.status_page.cache import PublicPages
+from bot.subscriptions_wiring import subscribe_form, subscription_publishers
 from bot.tasks import Background
 from handlers import http as routes
-from handlers import postmortem_http, status_page
+from handlers import postmortem_http, status_page, subscriptions_http
 from handlers.context import Deps, Directory, Responders
 from storage.db import Database
 from storage.migrate import migrate
@@ -95,6 +96,7 @@ def _publishers(
     statuspage = _statuspage(settings, db, http, clock)
     if statuspage is not None:
         publishers[Destination.STATUSPAGE] = statuspage
+    publishers.update(subscription_publishers(settings, db, http, clock))
     return publishers, statuspage
 
 
@@ -177,6 +179,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
             components=catalog.names,
             impact_of=settings.status_impact,
             clock=clock,
+            subscribe=subscribe_form(settings),
         )
         deps.background.spawn(identity.load(), name="auth.test")
         if statuspage is not None:
@@ -195,4 +198,5 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application
     postmortem_http.register(app)
     if settings.status_page_enabled:
         status_page.register(app)
+        subscriptions_http.register(app, email=settings.email_subscriptions)
     return app

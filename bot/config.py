@@ -26,6 +26,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from bot.domain.cadence import DEFAULT_CADENCE, parse_cadences
 from bot.domain.model import Severity
 from bot.domain.public import DEFAULT_IMPACT, Impact, parse_impact_map
+from bot.domain.subscriptions import InvalidAddress, parse_email, parse_smtp_url
 
 T = TypeVar("T")
 _WHOLE_LINE = "settings"  # error type whose message is already the whole line
@@ -108,7 +109,21 @@ def _is_database_url(url: Secret) -> bool:
     return url.reveal().startswith(("sqlite:", "postgres:", "postgresql:", "postgresql+"))
 
 
+def _parses(parse: Callable[[str], object]) -> Callable[[str], bool]:
+    def check(text: str) -> bool:
+        try:
+            parse(text)
+        except (ValueError, InvalidAddress):
+            return False
+        return True
+
+    return check
+
+
 HttpUrl = Annotated[str, _must(_is_http)]
+SmtpUrl = Annotated[Secret, _must(lambda s: _parses(parse_smtp_url)(s.reveal()))]
+EmailAddress = Annotated[str, _must(_parses(parse_email))]
+Count = Annotated[int, _if_str(_digits)]
 Flag = Annotated[bool, BeforeValidator(_flag)]
 BotToken = Annotated[Secret, _must(lambda s: s.reveal().startswith("xoxb-"))]
 AppToken = Annotated[Secret, _must(lambda s: s.reveal().startswith("xapp-"))]
@@ -223,6 +238,22 @@ class Settings(BaseSettings):
     # Slack allows about one message per second per channel: the pace of posts per channel.
     # Lower only against an emulator that runs Slack's clock faster.
     slack_post_interval: float = _number("SLACK_POST_INTERVAL", 1.0, low=0.001, high=10)
+    # Status page subscriptions: email needs both of these; webhooks need nothing more.
+    smtp_url: SmtpUrl | None = Field(
+        None,
+        alias="SMTP_URL",
+        description="smtp://user:password@host:587 (STARTTLS), smtps://... (TLS) or smtp://host:25",
+    )
+    status_email_from: EmailAddress | None = Field(
+        None, alias="STATUS_EMAIL_FROM", description="an email address, like status@example.com"
+    )
+    subscribe_limit_address: Count = Field(
+        3, ge=1, le=100, alias="SUBSCRIBE_LIMIT_PER_ADDRESS", description="a whole number, 1-100"
+    )
+    subscribe_limit_client: Count = Field(
+        10, ge=1, le=10000, alias="SUBSCRIBE_LIMIT_PER_CLIENT", description="a whole number"
+    )
+    subscriber_timeout: float = _number("SUBSCRIBER_TIMEOUT", 10.0, low=0.1, high=120)
 
     @model_validator(mode="after")
     def _check_together(self) -> Settings:
@@ -235,6 +266,10 @@ class Settings(BaseSettings):
         if (self.statuspage_api_key is None) != (self.statuspage_page_id is None):
             raise PydanticCustomError(
                 _WHOLE_LINE, "STATUSPAGE_API_KEY and STATUSPAGE_PAGE_ID must be set together."
+            )
+        if (self.smtp_url is None) != (self.status_email_from is None):
+            raise PydanticCustomError(
+                _WHOLE_LINE, "SMTP_URL and STATUS_EMAIL_FROM must be set together."
             )
         return self
 
@@ -255,6 +290,11 @@ class Settings(BaseSettings):
         """Return the public status page's absolute URL."""
         base = self.public_base_url or f"http://localhost:{self.port}"
         return base.rstrip("/") + "/status"
+
+    @property
+    def email_subscriptions(self) -> bool:
+        """Return whether the status page takes email subscriptions."""
+        return self.smtp_url is not None and self.status_email_from is not None
 
     @property
     def socket_mode(self) -> bool:

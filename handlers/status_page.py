@@ -9,7 +9,7 @@ from bot.status_page.render import CSS
 
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; "
-    "form-action 'none'; frame-ancestors 'none'"
+    "form-action 'self'; frame-ancestors 'none'"
 )
 _SECURITY = {
     "Content-Security-Policy": CSP,

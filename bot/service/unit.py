@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.cadence import next_due
 from bot.domain.deliveries import DeliveryKind, Owed, Payload
-from bot.domain.entries import Entry, Fact, is_public
+from bot.domain.entries import Entry, Fact, ImpactSet, is_public
 from bot.domain.errors import (
     AlreadyDone,
     IncidentClosed,
@@ -85,6 +85,8 @@ class Work:
         )
         if is_public(entry):
             await self.publish(DeliveryKind.INCIDENT_SYNC, entry_id=entry.id)
+            if not isinstance(fact, ImpactSet):  # news for subscribers: one fan-out row owed
+                self.owed.append(Owed(DeliveryKind.SUBSCRIBERS_FANOUT, Payload(entry_id=entry.id)))
         return entry
 
     def owe(self, *kinds: DeliveryKind, payload: Payload | None = None) -> None:

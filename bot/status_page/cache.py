@@ -38,10 +38,12 @@ class PublicPages:
         impact_of: Mapping[Severity, Impact],
         clock: Callable[[], datetime],
         max_age: float = 60.0,
+        subscribe: object | None = None,
     ) -> None:
         self.db, self.title, self.url = db, title, url
         self.components, self.impact_of, self.clock = components, impact_of, clock
         self.max_age = max_age
+        self.subscribe = subscribe  # the subscribe form's empty state, when email is on
         self._key: tuple[int, tuple[str, ...]] | None = None
         self._built_at = 0.0
         self._docs: dict[str, bytes] = {}
@@ -55,7 +57,7 @@ class PublicPages:
             page = self._page
             assert page is not None
             if kind == "html":
-                self._docs[kind] = render.html(page).encode()
+                self._docs[kind] = render.html(page, subscribe=self.subscribe).encode()
             elif kind == "atom":
                 self._docs[kind] = render.atom(page)
             elif kind == "rss":

@@ -145,9 +145,11 @@ def summary_json(page: PublicPage) -> dict[str, Any]:
     }
 
 
-def html(page: PublicPage) -> str:
-    """Return the status page."""
-    return _ENV.get_template("status.html").render(page=page, ComponentStatus=ComponentStatus)
+def html(page: PublicPage, *, subscribe: object | None = None) -> str:
+    """Return the status page; with `subscribe` (the form's state), its subscribe form."""
+    return _ENV.get_template("status.html").render(
+        page=page, ComponentStatus=ComponentStatus, subscribe=subscribe
+    )
 
 
 def _entry_text(incident: PublicIncident) -> str:

@@ -9,15 +9,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.deliveries import KINDS, DeliveryKind, Destination, KindSpec, Payload
+from bot.publishers.mail import MailPublisher
 from bot.publishers.slack import SlackPublisher
 from bot.publishers.slack_capture import Capturer
 from bot.publishers.statuspage import StatuspagePublisher
+from bot.publishers.subscribers import FanOut
+from bot.publishers.webhooks import WebhookPublisher
 
 # The kinds each destination's publisher delivers.
 DELIVERED: dict[Destination, frozenset[DeliveryKind]] = {
     Destination.SLACK: SlackPublisher.kinds,
     Destination.SLACK_READ: Capturer.kinds,
     Destination.STATUSPAGE: StatuspagePublisher.kinds,
+    Destination.SUBSCRIBERS: FanOut.kinds,
+    Destination.MAIL: MailPublisher.kinds,
+    Destination.WEBHOOK: WebhookPublisher.kinds,
 }
 
 
@@ -66,6 +72,7 @@ PAYLOADS = [
         ts="1700000000.000100",
         author="U0BOB",
     ),
+    Payload(entry_id=9, subscriber_id=4, text="a-confirmation-token"),
 ]
 
 
