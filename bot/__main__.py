@@ -28,6 +28,31 @@ def _settings() -> Settings:
         raise SystemExit(2) from None
 
 
+def _database_only() -> Settings:
+    """Settings for commands that need only DATABASE_URL (no Slack credentials)."""
+    load_dotenv(find_dotenv(usecwd=True))
+    env = {"SLACK_BOT_TOKEN": "xoxb-unused", "SLACK_SIGNING_SECRET": "unused"}
+    if os.environ.get("DATABASE_URL"):
+        env["DATABASE_URL"] = os.environ["DATABASE_URL"]
+    try:
+        return load_settings(env)
+    except ConfigError as error:
+        sys.stderr.write(f"warroom: configuration error: {error}\n")
+        raise SystemExit(2) from None
+
+
+def _subscribers(args: argparse.Namespace) -> None:
+    from bot import admin_subscribers as subs
+
+    settings = _database_only()
+    if args.action == "add":
+        _with_database(settings, lambda db: subs.add_webhook(db, args.target or ""))
+    elif args.action == "remove":
+        _with_database(settings, lambda db: subs.remove_webhook(db, args.target or ""))
+    else:
+        _with_database(settings, subs.list_subscribers)
+
+
 def _serve(settings: Settings) -> None:
     from bot.app import create_app
 
@@ -73,7 +98,13 @@ def main(argv: list[str] | None = None) -> None:
     outbox = sub.add_parser("outbox", help="list pending and dead deliveries, or retry dead ones")
     outbox.add_argument("action", nargs="?", choices=["list", "retry"], default="list")
     outbox.add_argument("ids", nargs="*", type=int, help="with retry: only these rows")
+    subscribers = sub.add_parser("subscribers", help="add, list or remove webhook subscribers")
+    subscribers.add_argument("action", nargs="?", choices=["add", "list", "remove"], default="list")
+    subscribers.add_argument("target", nargs="?", help="add: the URL; remove: the ID or URL")
     args = parser.parse_args(argv)
+    if args.command == "subscribers":
+        _subscribers(args)
+        return
     if args.command == "demo":
         from bot.demo import run
 
