@@ -7,10 +7,12 @@ also as RFC 8058's one-click POST to the List-Unsubscribe URL.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qsl
 
 from aiohttp import web
 
+from bot.domain.errors import TryAgain
 from bot.domain.subscriptions import InvalidAddress
 from bot.keys import CONTEXT, SETTINGS
 from bot.service import subscriptions as use
@@ -22,6 +24,7 @@ CHECK_INBOX = (
     "Check your inbox: we sent a link to confirm your subscription. "
     "Nothing is mailed to you until you open it."
 )
+BUSY = "We could not take that just now. Please try again in a moment."
 _HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
@@ -105,12 +108,29 @@ async def handle_unsubscribe_http(request: web.Request) -> web.Response:
     return _html(_page(request, "Link not valid", "This unsubscribe link is not valid."), 404)
 
 
+Handler = Callable[[web.Request], Awaitable[web.Response]]
+
+
+def _busy_means_503(handler: Handler) -> Handler:
+    """Answer "try again in a moment" while the database is not answering."""
+
+    async def guarded(request: web.Request) -> web.Response:
+        try:
+            return await handler(request)
+        except TryAgain:
+            return _html(_page(request, "Try again in a moment", BUSY), status=503)
+
+    return guarded
+
+
 def register(app: web.Application, *, email: bool) -> None:
     """Attach the unsubscribe routes (webhooks have a link too), and with `email` the rest."""
+    posts = {"/status/unsubscribe": handle_unsubscribe_http}
     if email:
         app.router.add_get("/status/subscribe", handle_subscribe_form_http)
-        app.router.add_post("/status/subscribe", handle_subscribe_http)
         app.router.add_get("/status/confirm", handle_confirm_page_http)
-        app.router.add_post("/status/confirm", handle_confirm_http)
+        posts["/status/subscribe"] = handle_subscribe_http
+        posts["/status/confirm"] = handle_confirm_http
     app.router.add_get("/status/unsubscribe", handle_unsubscribe_page_http)
-    app.router.add_post("/status/unsubscribe", handle_unsubscribe_http)
+    for path, handler in posts.items():
+        app.router.add_post(path, _busy_means_503(handler))

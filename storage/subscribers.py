@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -12,6 +13,7 @@ from bot.domain.subscriptions import SubscriberKind, same_secret, unsubscribe_se
 from storage.models import SubscribeAttempt, Subscriber
 
 EMAIL, WEBHOOK = SubscriberKind.EMAIL.value, SubscriberKind.WEBHOOK.value
+_RESEND_AFTER = timedelta(minutes=1)  # a pending address asked again sooner gets no new link
 
 
 def is_active(row: Subscriber) -> bool:
@@ -33,12 +35,21 @@ async def request_email(
     row = await find(session=session, kind=SubscriberKind.EMAIL, address=address)
     if row is not None and is_active(row):
         return None
+    if row is not None and row.removed_at is None and now - row.created_at < _RESEND_AFTER:
+        return None  # a double click: the link just sent stays the valid one
     if row is None:
-        row = Subscriber(kind=EMAIL, address=address, secret=secret, created_at=now)
+        row = Subscriber(
+            kind=EMAIL, address=address, secret=secret, confirm_hash=confirm_hash, created_at=now
+        )
+        try:
+            async with session.begin_nested():  # the same address asked twice at once
+                session.add(row)
+        except IntegrityError:
+            return None  # the other request sends the confirmation
+        return row
     row.confirm_hash, row.confirmed_at, row.removed_at = confirm_hash, None, None
     row.created_at = now  # the confirmation link's age counts from here
     session.add(row)
-    await session.flush()
     return row
 
 

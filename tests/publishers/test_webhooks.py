@@ -177,3 +177,20 @@ async def test_webhook_added_after_update_does_not_get_it(
     _, receiver.secret = await admin_subscribers.add_webhook(hook_bot.app[DATABASE], receiver.url)
     await hook_bot.settle()
     assert receiver.seen == []
+
+
+async def test_webhook_unsubscribe_link_posted_stops_updates(
+    hook_bot: Bot, receiver: Receiver
+) -> None:
+    channel = await run(hook_bot, "status identified Found it")
+    await hook_bot.settle()
+    link = receiver.accepted[0]["meta"]["unsubscribe"]
+    local = link.replace("https://status.example.com", hook_bot.url)
+    async with hook_bot.http.get(local) as response:  # the page: nothing happens yet
+        assert response.status == 200
+    async with hook_bot.http.post(local, data="List-Unsubscribe=One-Click") as response:
+        assert response.status == 200
+    reply = await hook_bot.command(ALICE, channel, "status monitoring Fixed")
+    assert ":warning:" not in reply.text
+    await hook_bot.settle()
+    assert len(receiver.seen) == 1
