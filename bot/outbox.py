@@ -141,10 +141,12 @@ class Relay:
                 skip_locked=not self.db.is_sqlite,
                 run=self.run_length,
             )
-            claimed = [q.to_delivery(row) for row in rows]
-        groups: dict[tuple[Destination, int | None], list[Delivery]] = {}
-        for delivery in claimed:
-            groups.setdefault((delivery.destination, delivery.incident_id), []).append(delivery)
+            claimed = [(row.destination, q.to_delivery(row)) for row in rows]
+        # Grouped as claimed: by the row's queue (a destination, or one subscriber's queue
+        # such as `mail.17`) and incident, so each queue's run goes on its own.
+        groups: dict[tuple[str, int | None], list[Delivery]] = {}
+        for queue, delivery in claimed:
+            groups.setdefault((queue, delivery.incident_id), []).append(delivery)
             self._in_flight.add(delivery.id)
         return list(groups.values())
 

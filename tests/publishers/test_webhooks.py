@@ -20,6 +20,7 @@ from bot.keys import DATABASE
 from sandbox.slack_emulator import SlackEmulator
 from storage import outbox
 from tests.conftest import ALICE, BOB, Bot, bot_settings, start_bot
+from tests.support import wait_until
 
 SECRET_WORDS = ("SECRET-INTERNAL-NOTE", "shard 7", "U0ALICE", "U0BOB", "Checkout DB")
 NAME = "Elevated checkout errors"
@@ -63,9 +64,8 @@ class Receiver:
         return web.Response(status=204)
 
 
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    hook = Receiver()
+async def serve(hook: Receiver) -> web.AppRunner:
+    """Run the receiver on a local port; return its runner."""
     app = web.Application()
     app.router.add_post("/hook", hook.handle)
     runner = web.AppRunner(app)
@@ -73,6 +73,21 @@ async def receiver() -> AsyncIterator[Receiver]:
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     hook.url = f"http://127.0.0.1:{runner.addresses[0][1]}/hook"
+    return runner
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    hook = Receiver()
+    runner = await serve(hook)
+    yield hook
+    await runner.cleanup()
+
+
+@pytest.fixture
+async def other_receiver() -> AsyncIterator[Receiver]:
+    hook = Receiver()
+    runner = await serve(hook)
     yield hook
     await runner.cleanup()
 
@@ -194,3 +209,19 @@ async def test_webhook_unsubscribe_link_posted_stops_updates(
     assert ":warning:" not in reply.text
     await hook_bot.settle()
     assert len(receiver.seen) == 1
+
+
+async def test_webhook_one_receiver_down_holds_up_no_other(
+    hook_bot: Bot, receiver: Receiver, other_receiver: Receiver
+) -> None:
+    db = hook_bot.app[DATABASE]
+    _, other_receiver.secret = await admin_subscribers.add_webhook(db, other_receiver.url)
+    receiver.script = [(500, {})] * 1000
+    await run(hook_bot, "status identified Found it")
+    await wait_until(lambda: len(other_receiver.accepted) == 1, 20, "the healthy receiver")
+    await wait_until(lambda: len(receiver.seen) >= 2, 20, "the failing receiver retried")
+    assert receiver.accepted == []
+    receiver.script = []
+    await hook_bot.settle(30)
+    assert len(receiver.accepted) == 1
+    assert len(other_receiver.accepted) == 1
