@@ -285,3 +285,72 @@ async def test_subscribe_double_click_one_answer_one_mail(mail_bot: Bot, mailbox
     await mail_bot.settle()
     assert answers[0] == answers[1]
     assert len(mailbox.to("twice@example.com")) == 1
+
+
+async def test_smtp_login_needs_starttls_and_password_never_logged(
+    emulator: SlackEmulator,
+    database_url: str,
+    http: aiohttp.ClientSession,
+    mailbox: Mailbox,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    password = "SMTPTOPSECRET" + "x7" * 8
+    settings = bot_settings(
+        emulator,
+        database_url,
+        public_base_url=PUBLIC,
+        smtp_url=Secret(f"smtp://me:{password}@127.0.0.1:{mailbox.port}"),
+        status_email_from="status@example.com",
+    )
+    bot = await start_bot(settings, emulator, http)
+    try:
+        await subscribe(bot, "reader@example.com")
+        db = bot.app[DATABASE]
+
+        async def retried() -> bool:
+            async with db.read() as session:
+                rows = await outbox.list_undelivered(session=session)
+            return any(r.kind == "subscription.confirm" and r.attempts >= 2 for r in rows)
+
+        await wait_until(retried, 20, "the confirmation retried: this server offers no STARTTLS")
+    finally:
+        await bot.stop()
+    assert mailbox.mails == []  # the login and the mail never went out in clear text
+    assert "mail server: SMTPException" in caplog.text
+    assert password not in caplog.text
+    assert password not in repr(settings)
+
+
+async def test_mail_server_down_past_dead_after_row_dead_later_updates_go(
+    emulator: SlackEmulator, database_url: str, http: aiohttp.ClientSession, mailbox: Mailbox
+) -> None:
+    settings = bot_settings(
+        emulator,
+        database_url,
+        public_base_url=PUBLIC,
+        smtp_url=Secret(mailbox.url),
+        status_email_from="status@example.com",
+        status_components=("API",),
+        outbox_dead_after=1.0,
+    )
+    bot = await start_bot(settings, emulator, http)
+    try:
+        await confirm(bot, mailbox, "reader@example.com")
+        channel = await incident(bot)
+        mailbox.stop()
+        await say(bot, channel, "status identified Lost in the outage")
+        db = bot.app[DATABASE]
+
+        async def dead() -> bool:
+            async with db.read() as session:
+                rows = await outbox.list_undelivered(session=session)
+            return any(r.kind == "subscriber.mail" and r.status == outbox.DEAD for r in rows)
+
+        await wait_until(dead, 20, "the update's mail given up after OUTBOX_DEAD_AFTER")
+        mailbox.start()
+        await say(bot, channel, "status monitoring After the outage")
+        await bot.settle()
+    finally:
+        await bot.stop()
+    [mail] = mailbox.updates("reader@example.com")
+    assert "After the outage" in text_of(mail)
