@@ -115,6 +115,7 @@ def update_mail(
         "unsubscribe_url": envelope.unsubscribe_url,
     }
     subject = f"[{envelope.title}] {incident.name}: {update.status.value.capitalize()}"
+    subject = " ".join(subject.split())  # a name typed with line breaks stays one header line
     message = _message(envelope, subject, _TEXT.get_template("mail_update.txt").render(values))
     message.add_alternative(_HTML.get_template("mail_update.html").render(values), subtype="html")
     return message

@@ -354,3 +354,21 @@ async def test_mail_server_down_past_dead_after_row_dead_later_updates_go(
         await bot.stop()
     [mail] = mailbox.updates("reader@example.com")
     assert "After the outage" in text_of(mail)
+
+
+async def test_update_mail_hostile_public_name_stays_one_subject_line(
+    mail_bot: Bot, mailbox: Mailbox
+) -> None:
+    await confirm(mail_bot, mailbox, "reader@example.com")
+    channel = await mail_bot.declare("declare sev2 Something")
+    await say(mail_bot, channel, "public-name Errors\nBcc: victim@example.com <b>bold</b>")
+    await say(mail_bot, channel, "status identified Found <i>it</i>")
+    await mail_bot.settle()
+    [mail] = mailbox.updates("reader@example.com")
+    assert mail["Bcc"] is None
+    assert "\n" not in mail["Subject"]
+    html_part = mail.get_body(preferencelist=("html",))
+    assert html_part is not None
+    content = str(html_part.get_content())  # type: ignore[attr-defined]
+    assert "<b>bold</b>" not in content
+    assert "&lt;i&gt;it&lt;/i&gt;" in content
