@@ -251,7 +251,7 @@ class Settings(BaseSettings):
         3, ge=1, le=100, alias="SUBSCRIBE_LIMIT_PER_ADDRESS", description="a whole number, 1-100"
     )
     subscribe_limit_client: Count = Field(
-        10, ge=1, le=10000, alias="SUBSCRIBE_LIMIT_PER_CLIENT", description="a whole number"
+        10, ge=1, le=1000, alias="SUBSCRIBE_LIMIT_PER_CLIENT", description="a whole number, 1-1000"
     )
     subscriber_timeout: float = _number("SUBSCRIBER_TIMEOUT", 10.0, low=0.1, high=120)
 
