@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import datetime, timedelta
 
@@ -164,3 +165,33 @@ async def test_update_record_shows_incident_as_of_the_update(db: Database) -> No
     assert missing is None
     assert [x.id for x in record.entries] == [entry]
     assert record.resolved_at is None
+
+
+async def test_request_email_twice_at_once_one_confirmation(db: Database) -> None:
+    async def ask(n: int) -> bool:
+        async with db.write() as session:
+            row = await q.request_email(
+                session=session, address="x@example.com", confirm_hash=f"h{n}", secret="s", now=T0
+            )
+            return row is not None
+
+    assert sorted(await asyncio.gather(ask(1), ask(2))) == [False, True]
+
+
+async def test_request_email_after_unsubscribe_subscribes_again(db: Database) -> None:
+    sid = await subscribe(db, "back@example.com")
+    async with db.write() as session:
+        assert await q.unsubscribe(session=session, subscriber_id=sid, secret="s", now=T0)
+    later = T0 + timedelta(seconds=5)
+    async with db.write() as session:
+        again = await q.request_email(
+            session=session, address="back@example.com", confirm_hash="h2", secret="s2", now=later
+        )
+    assert again is not None
+    assert again.id == sid
+    async with db.write() as session:
+        week = timedelta(days=7)
+        done = await q.confirm_email(session=session, confirm_hash="h2", now=later, max_age=week)
+    assert done is not None
+    async with db.read() as session:
+        assert await q.active_subscriber(session=session, subscriber_id=sid) is not None
