@@ -151,6 +151,18 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         reminders_task = asyncio.create_task(reminders.run(), name="update reminders")
         stack.push_async_callback(reminders.stop, reminders_task)
         catalog = Catalog(settings.status_components, statuspage)
+        pages = PublicPages(
+            db=db,
+            title=settings.status_page_title,
+            url=settings.public_url,
+            components=catalog.names,
+            impact_of=settings.status_impact,
+            clock=clock,
+            support_url=settings.status_support_url,
+        )
+        if settings.status_page_enabled:
+            pages_task = asyncio.create_task(pages.run(), name="public page")
+            stack.push_async_callback(pages.stop, pages_task)
         ctx = Context(
             db=db,
             default_severity=settings.default_severity,
@@ -161,6 +173,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
             cadences=settings.update_cadence,
             clock=clock,
             on_commit=relay.wake,
+            on_public=pages.changed,
         )
         deps = _deps(settings, ctx, http)
         stack.push_async_callback(deps.background.close)
@@ -170,14 +183,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         bolt = build_bolt(settings, identity, deps)
         app[BOLT], app[DATABASE], app[CONTEXT], app[RELAY] = bolt, db, ctx, relay
         app[REMINDERS] = reminders
-        app[PAGES] = PublicPages(
-            db=db,
-            title=settings.status_page_title,
-            url=settings.public_url,
-            components=catalog.names,
-            impact_of=settings.status_impact,
-            clock=clock,
-        )
+        app[PAGES] = pages
         deps.background.spawn(identity.load(), name="auth.test")
         if statuspage is not None:
             deps.background.spawn(statuspage.load_components(), name="statuspage components")

@@ -179,6 +179,11 @@ class Settings(BaseSettings):
         alias="PUBLIC_BASE_URL",
         description="an http(s) URL, like https://status.example.com",
     )
+    status_support_url: HttpUrl | None = Field(
+        None,
+        alias="STATUS_SUPPORT_URL",
+        description="an http(s) URL, shown on the status page as a 'Contact support' link",
+    )
     status_components: Annotated[tuple[str, ...], _if_str(_names)] = Field(
         (), alias="STATUS_COMPONENTS", description="comma-separated component names"
     )
