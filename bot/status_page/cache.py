@@ -142,10 +142,12 @@ class PublicPages:
         return page, render_all(page, self._docs, now)
 
     async def _ready(self) -> PublicPage:
-        if self._have < self._wanted and self._page is not None:
+        wanted = self._wanted
+        if self._have < wanted and self._page is not None:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(FRESH_WAIT):
-                    await self._fresh.wait()
+                    while self._have < wanted:  # a rebuild under way may predate our change
+                        await self._fresh.wait()
         if self._page is None:
             try:
                 async with asyncio.timeout(5):
