@@ -148,6 +148,15 @@ def test_cli_demo_once_plays_incident_to_the_end(tmp_path: Path) -> None:
     assert "  alice presses [Take command] on the pinned summary" in lines
     assert "      only alice sees: @alice is now the Incident commander of INC-1." in lines
     assert "  carol presses [Post update] on the pinned summary" in lines
+    # The public page: the banner from the components, a page per incident, served from memory.
+    public = section(out, "=== The public status page http://127.0.0.1:")
+    assert public[1] == "  Degraded performance: Checkout, API"
+    assert re.fullmatch(
+        r"    its own page: http://127\.0\.0\.1:\d+/incidents/[a-z0-9]{12}", public[6]
+    )
+    assert "                  with Checkout: partial_outage" in public
+    served = r"  \(served from memory: [\d,]+ bytes, [\d,]+ gzipped; a reload: 304\)"
+    assert any(re.fullmatch(served, line) for line in public)
     assert (
         "      a form opens; carol types “Rolled back config 4512 in eu-west” and submits it"
         in lines
