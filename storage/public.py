@@ -36,7 +36,7 @@ _ENTRIES = select(
     _E.incident_id, _E.id, _E.at, _E.actor_id, _E.kind, _E.text, _E.data, _E.seq,
     _E.edited_ts, _E.deleted,
 )  # fmt: skip
-_SLICE = 200  # incidents per query: bounded parameters, and short turns on the event loop
+_SLICE = 100  # incidents per query: bounded parameters, and short turns on the event loop
 
 
 Rows = list[Any]  # SQLAlchemy Rows (attribute access by column name)
