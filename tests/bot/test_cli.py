@@ -58,7 +58,7 @@ def tables(db: Path) -> set[str]:
     return {name for (name,) in rows}
 
 
-@pytest.mark.parametrize("args", [["migrate"], ["serve"], []], ids=["migrate", "serve", "default"])
+@pytest.mark.parametrize("args", [["serve"], []], ids=["serve", "default"])
 def test_cli_missing_bot_token_exits_2_with_one_line(tmp_path: Path, args: list[str]) -> None:
     result = run_cli(args, tmp_path)
     assert result.returncode == 2
@@ -86,7 +86,7 @@ def test_cli_missing_bot_token_exits_2_with_one_line(tmp_path: Path, args: list[
 def test_cli_bad_setting_exits_2_naming_variable(
     tmp_path: Path, env: dict[str, str], variable: str
 ) -> None:
-    result = run_cli(["migrate"], tmp_path, env)
+    result = run_cli(["serve"], tmp_path, env)
     assert result.returncode == 2
     [line] = result.stderr.splitlines()
     assert variable in line
