@@ -104,7 +104,8 @@ METHOD = [
     "or a socket error (connect, read, write, or wrk's 2 s timeout); percentiles are wrk's",
     "while wrk loads warroom's /status, a signed `/incident update` is sent to the same server "
     "every 200 ms (each without waiting for the one before), in the channel of an incident "
-    "declared there first; its ack latency is timed like the other acks",
+    "declared there first (the pages server, not an updates server: the acks share the process, "
+    "event loop and database with the page being hammered); acks are timed like the others",
     "event-loop stall: the pages server is sent GET /status.css (a cheap route) one after "
     "the other, at most one every 5 ms, while the bench writes a public status message on an "
     "open incident with the storage functions and bumps the public version, as a command "
