@@ -6,8 +6,9 @@ from dataclasses import replace
 
 from bench import report as r
 from bench.load import median, percentile
-from bench.pages import ACK_EVERY, STATUS, SUMMARY, PageLoad, PageResults
+from bench.pages import ACK_EVERY, SUMMARY, PageLoad, PageResults
 from bench.phases import Sizes
+from bench.stalls import STATUS
 from bench.wrk import CONNECTIONS, THREADS
 
 KIB = 1024

@@ -1,6 +1,6 @@
 """The public status page under load: warroom against a bare aiohttp process serving the very same
-bytes from memory (wrk at 64 connections), incident commands acked meanwhile, and how long the
-event loop stalls while the page is rebuilt after a public change."""
+bytes from memory (wrk at 64 connections), incident commands acked meanwhile; then the stalls
+(bench.stalls)."""
 
 from __future__ import annotations
 
@@ -11,25 +11,20 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.data import add_status_message
 from bench.load import Stats, stats_of
 from bench.phases import Bench
 from bench.procs import BenchError, Child, child_env, free_port, wait_http
 from bench.servers import Store
+from bench.stalls import STATUS, StallProbe, Stalls
 from bench.static_app import GZIP, body_bytes, capture_documents, save_documents
 from bench.wrk import WrkRun, run_wrk, wrk_path
-from storage.db import Database
 
-STATUS, SUMMARY = "/status", "/api/v2/summary.json"
+SUMMARY = "/api/v2/summary.json"
 PATHS = (STATUS, SUMMARY)
 BROWSER = "Accept-Encoding: gzip"  # what browsers and CDNs send
 ACK_EVERY = 0.2  # seconds between two `/incident update`s while /status is hammered
-PROBE_EVERY = 0.005  # seconds between two probes of the event loop
-SETTLE = 0.5  # seconds still probed after a rebuild is seen, before the next change
-REBUILD_LIMIT = 30.0  # seconds a change may take to show on the page
 
 
 @dataclass(frozen=True)
@@ -42,14 +37,6 @@ class PageLoad:
 
 
 @dataclass(frozen=True)
-class Stalls:
-    """Probes of a cheap route on warroom while its page was rebuilt after public changes."""
-
-    probes: list[float]  # ms, each probe's whole request
-    seen_after: list[float]  # ms from each public change to its page being served, one each
-
-
-@dataclass(frozen=True)
 class PageResults:
     """Everything measured on the pages server."""
 
@@ -57,20 +44,6 @@ class PageResults:
     loads: dict[str, PageLoad]  # empty when wrk is not installed
     acks: Stats | None  # `/incident update` acks while /status was hammered
     stalls: Stalls
-
-
-@dataclass(frozen=True)
-class Page:
-    """The public page as served: its ETag (empty without one) and body."""
-
-    etag: str
-    body: bytes
-
-    def same_as(self, other: Page | None) -> bool:
-        """Return whether this is `other` again: the same ETag, or without, the same body."""
-        if other is None:
-            return False
-        return self.etag == other.etag if self.etag else self.body == other.body
 
 
 class PageBench:
@@ -89,7 +62,8 @@ class PageBench:
         if wrk_path() is not None:
             loads, acks = await self._loads(url, store)
         # The history's first open incident: numbers 1 .. history are the resolved ones.
-        stalls = await self.stalls(url, store.url, self.sizes.history + 1)
+        probe = StallProbe(self.session, url, rebuilds=self.sizes.rebuilds)
+        stalls = await probe.measure(store.url, self.sizes.history + 1)
         return PageResults(cold, loads, acks, stalls)
 
     async def _first_get(self, url: str) -> float:
@@ -151,77 +125,6 @@ class PageBench:
         url = f"http://127.0.0.1:{port}"
         await wait_http(self.session, url + "/healthz", child)
         return child, url
-
-    async def stalls(self, url: str, db_url: str, number: int) -> Stalls:
-        """Probe GET /status.css every 5 ms while public changes to INC-<number> make warroom
-        rebuild its page; return each probe's latency and how soon each change was served."""
-        db = Database(db_url)
-        probes: list[float] = []
-        seen_after: list[float] = []
-        try:
-            page = await self._page(url, None)
-            assert page is not None
-            # A first change, unprobed: the bench's own first write (connecting, compiling its
-            # statements) would otherwise hold the bench's loop while it probes.
-            page, _ = await self._rebuilt(url, db, number, page)
-            stop = asyncio.Event()
-            prober = asyncio.create_task(self._probe(url + "/status.css", probes, stop))
-            try:
-                await asyncio.sleep(SETTLE)  # the probes' baseline
-                for _ in range(self.sizes.rebuilds):
-                    page, after = await self._rebuilt(url, db, number, page)
-                    seen_after.append(after)
-                    await asyncio.sleep(SETTLE)  # whatever follows the swap is still probed
-            finally:
-                stop.set()
-                await prober
-        finally:
-            await db.dispose()
-        return Stalls(probes, seen_after)
-
-    async def _rebuilt(self, url: str, db: Database, number: int, seen: Page) -> tuple[Page, float]:
-        """Write a public change; return the page once served, and the ms that took."""
-        started = time.monotonic()
-        text = f"Still working on it ({_token()})"
-        await add_status_message(db, number=number, text=text, now=datetime.now(UTC))
-        page = await self._changed(url, seen)
-        return page, (time.monotonic() - started) * 1000
-
-    async def _probe(self, url: str, probes: list[float], stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            started = time.perf_counter()
-            async with self.session.get(url) as response:
-                await response.read()
-                if response.status != 200:
-                    raise BenchError(f"GET {url}: HTTP {response.status}")
-            elapsed = time.perf_counter() - started
-            probes.append(elapsed * 1000)
-            await asyncio.sleep(max(0.0, PROBE_EVERY - elapsed))
-
-    async def _page(self, url: str, seen: Page | None) -> Page | None:
-        """GET /status as a browser holding `seen` would (revalidating its ETag, if it had
-        one); return the page when it is another than `seen`, else None."""
-        headers = {"Accept-Encoding": "gzip"}
-        if seen is not None and seen.etag:
-            headers["If-None-Match"] = seen.etag
-        async with self.session.get(url + STATUS, headers=headers) as response:
-            body = await response.read()
-            if response.status == 304:
-                return None
-            if response.status != 200:
-                raise BenchError(f"GET {url}{STATUS}: HTTP {response.status}")
-            page = Page(response.headers.get("ETag", ""), body)
-        return None if page.same_as(seen) else page
-
-    async def _changed(self, url: str, seen: Page) -> Page:
-        """Poll /status every 50 ms until it serves a page other than `seen`."""
-        deadline = time.monotonic() + REBUILD_LIMIT
-        while time.monotonic() < deadline:
-            page = await self._page(url, seen)
-            if page is not None:
-                return page
-            await asyncio.sleep(0.05)
-        raise BenchError(f"/status still served the same page {REBUILD_LIMIT:.0f} s after a change")
 
 
 async def paced(
