@@ -109,10 +109,12 @@ METHOD = [
     "event-loop stall: the pages server is sent GET /status.css (a cheap route) one after "
     "the other, at most one every 5 ms, while the bench writes a public status message on an "
     "open incident with the storage functions and bumps the public version, as a command "
-    "would, then polls /status (If-None-Match of its ETag, when it has one) every 50 ms until "
-    "another page is served, and probes 0.5 s more before the next change (a first change, "
-    "unprobed, warms the bench's own writer); the longest probe is the longest the event loop "
-    "was unavailable, give or take a probe's own cost (its median is in the notes)",
+    "would (from the bench's process: warroom sees it as another replica's change, at its next "
+    "poll of the version), then polls /status (If-None-Match of its ETag, when it has one) "
+    "every 50 ms until another page is served, and probes 0.5 s more before the next change "
+    "(a first change, unprobed, warms the bench's own writer); the longest probe is the "
+    "longest the event loop was unavailable, give or take a probe's own cost (its median is "
+    "in the notes)",
 ]
 
 
