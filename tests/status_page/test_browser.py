@@ -7,13 +7,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
 from sandbox.slack_driver import slack_escape
-from sandbox.slack_emulator import SlackEmulator
-from tests.conftest import ALICE, BOB, Bot, bot_settings, start_bot
+from tests.conftest import ALICE, BOB, Bot
+from tests.status_page.conftest import COMPONENTS
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -25,7 +24,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-COMPONENTS = ("API", "ChatGPT", "Sora")
+
 INTERNAL_TITLE = "Checkout DB shard 7 corrupt"
 INTERNAL_NOTE = "SECRET-INTERNAL-NOTE: restoring shard 7 from backup"
 PUBLIC_NAME = "Elevated checkout errors"
@@ -38,22 +37,6 @@ document.addEventListener("securitypolicyviolation", e =>
   console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI}`));
 """
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs /usr/bin/chromium")
-
-
-@pytest.fixture
-async def public_bot(
-    emulator: SlackEmulator, database_url: str, http: aiohttp.ClientSession
-) -> AsyncIterator[Bot]:
-    settings = bot_settings(
-        emulator,
-        database_url,
-        status_components=COMPONENTS,
-        status_page_title="Example Status",
-        public_base_url="https://status.example.com",
-    )
-    bot = await start_bot(settings, emulator, http)
-    yield bot
-    await bot.stop()
 
 
 @pytest.fixture

@@ -13,12 +13,11 @@ from tests.status_page.test_browser import (
     PUBLIC_NAME,
     browser,
     open_status,
-    public_bot,
     pytestmark,
     run_incident,
 )
 
-__all__ = ["browser", "public_bot", "pytestmark"]  # the fixtures and the skip, shared
+__all__ = ["browser", "pytestmark"]  # the fixture and the skip, shared
 
 
 async def test_incident_title_opens_its_own_page_with_the_story_newest_first(

@@ -3,33 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 from xml.etree import ElementTree as ET
 
-import aiohttp
-import pytest
+from tests.conftest import ALICE, BOB, Bot
 
-from sandbox.slack_emulator import SlackEmulator
-from tests.conftest import ALICE, BOB, Bot, bot_settings, start_bot
-
-COMPONENTS = ("API", "ChatGPT", "Sora")
 SECRET_WORDS = ("SECRET-INTERNAL-NOTE", "U0ALICE", "U0BOB", "alice", "Checkout DB shard 7")
-
-
-@pytest.fixture
-async def public_bot(
-    emulator: SlackEmulator, database_url: str, http: aiohttp.ClientSession
-) -> Any:
-    settings = bot_settings(
-        emulator,
-        database_url,
-        status_components=COMPONENTS,
-        status_page_title="Example Status",
-        public_base_url="https://status.example.com",
-    )
-    bot = await start_bot(settings, emulator, http)
-    yield bot
-    await bot.stop()
 
 
 async def get(bot: Bot, path: str) -> tuple[int, str, dict[str, str]]:

@@ -10,26 +10,10 @@ from collections.abc import AsyncIterator, Mapping
 import aiohttp
 import pytest
 
-from sandbox.slack_emulator import SlackEmulator
-from tests.conftest import ALICE, BOB, Bot, bot_settings, start_bot
+from tests.conftest import ALICE, BOB, Bot
+from tests.status_page.conftest import SUPPORT_URL
 
 DOCUMENTS = ("/status", "/api/v2/summary.json", "/history.atom", "/history.rss")
-
-
-@pytest.fixture
-async def public_bot(
-    emulator: SlackEmulator, database_url: str, http: aiohttp.ClientSession
-) -> AsyncIterator[Bot]:
-    settings = bot_settings(
-        emulator,
-        database_url,
-        status_components=("API", "Checkout"),
-        public_base_url="https://status.example.com",
-        status_support_url="https://help.example.com/contact",
-    )
-    bot = await start_bot(settings, emulator, http)
-    yield bot
-    await bot.stop()
 
 
 @pytest.fixture
@@ -52,7 +36,7 @@ async def open_incident(bot: Bot) -> str:
     for user, text in [
         (BOB, "update SECRET-INTERNAL-NOTE shard 7 restore"),
         (ALICE, "public-name Checkout errors"),
-        (ALICE, "impact Checkout major"),
+        (ALICE, "impact Sora major"),
         (ALICE, "status investigating Some payments fail"),
     ]:
         reply = await bot.command(user, channel, text)
@@ -145,7 +129,7 @@ async def test_incident_has_its_own_page_linked_from_everywhere(
     assert "lasted" in text
     updates = ["Payments work again", "Payments recover", "Some payments fail"]
     assert [text.index(u) for u in updates] == sorted(text.index(u) for u in updates)
-    assert 'Checkout</span> <span class="state state-major_outage">Major outage' in text
+    assert 'Sora</span> <span class="state state-major_outage">Major outage' in text
     for secret in ("SECRET-INTERNAL-NOTE", "shard 7", "INC-", ALICE, BOB):
         assert secret not in text, secret
 
@@ -159,5 +143,5 @@ async def test_support_link_on_every_page(public_bot: Bot, raw: aiohttp.ClientSe
     uid = json.loads(body)["incidents"][0]["id"]
     for path in ("/status", f"/incidents/{uid}"):
         _, page, _ = await fetch(raw, public_bot.url + path)
-        assert b'href="https://help.example.com/contact"' in page
+        assert f'href="{SUPPORT_URL}"'.encode() in page
         assert b"Contact support" in page
