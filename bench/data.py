@@ -228,3 +228,25 @@ async def build_history(
             await bump_counter(session=session, name=PUBLIC_VERSION)
     finally:
         await db.dispose()
+
+
+async def add_status_message(db: Database, *, number: int, text: str, now: datetime) -> None:
+    """Add a public status message to the open INC-<number> and mark public data changed, as
+    `/incident status` does: the public page must then be rebuilt."""
+    async with db.write() as session:
+        incident = await q.get_incident_by_number(session=session, number=number)
+        if incident is None or incident.id is None:
+            raise LookupError(f"no INC-{number} in the history")
+        incident.entry_count += 1
+        incident.updated_at = now
+        session.add(incident)
+        await add_entry(
+            session=session,
+            incident_id=incident.id,
+            seq=incident.entry_count,
+            at=now,
+            actor_id=PEOPLE[number % 4],
+            fact=StatusChanged(Status.IDENTIFIED, previous=Status.IDENTIFIED),
+            text=text,
+        )
+        await bump_counter(session=session, name=PUBLIC_VERSION)

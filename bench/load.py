@@ -138,16 +138,6 @@ def signed_post(
     return send
 
 
-def plain_get(session: aiohttp.ClientSession, url: str) -> Request:
-    """Return a request function that GETs `url`."""
-
-    async def send(_: int) -> tuple[int, bytes]:
-        async with session.get(url) as response:
-            return response.status, await response.read()
-
-    return send
-
-
 async def run_load(
     request: Request, *, n: int, concurrency: int, check: Check, limit: float
 ) -> Stats:

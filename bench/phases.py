@@ -20,7 +20,6 @@ from bench.load import (
     command_fields,
     expect_reply,
     expect_status,
-    plain_get,
     reply_text,
     run_load,
     signed_post,
@@ -42,13 +41,22 @@ class Sizes:
     declares: int = 20
     postmortem_entries: int = 10_000
     postmortem_repeat: int = 5
-    page_n: int = 200
     history: int = 1_000
     open_incidents: int = 3
     posted_wait: float = 600.0
+    wrk_seconds: float = 10.0  # each wrk run against the status page
+    rebuilds: int = 10  # public changes made while the event loop is probed
 
 
-SMOKE = Sizes(n=20, warmup=5, declares=3, postmortem_entries=1_000, page_n=20, posted_wait=90.0)
+SMOKE = Sizes(
+    n=20,
+    warmup=5,
+    declares=3,
+    postmortem_entries=1_000,
+    posted_wait=90.0,
+    wrk_seconds=1.0,
+    rebuilds=3,
+)
 
 
 @dataclass(frozen=True)
@@ -261,14 +269,3 @@ class Bench:
         finally:
             await self.servers.control("POST", "/bench/watch", on="0")
         return times
-
-    async def page(self, url: str) -> tuple[Stats, float]:
-        """Time GET `url` n times in a row after one warm-up; return them and the warm-up's ms."""
-        request = plain_get(self.session, url)
-        first = await run_load(request, n=1, concurrency=1, check=expect_status, limit=120)
-        if first.errors:
-            raise BenchError(f"GET {url} failed: {first.first_error}")
-        stats = await run_load(
-            request, n=self.sizes.page_n, concurrency=1, check=expect_status, limit=LOAD_LIMIT
-        )
-        return stats, first.max

@@ -36,20 +36,33 @@ COMBO_ROWS = (
 )
 COMBOS = ("SQLite, HTTP", "SQLite, Socket Mode", "PostgreSQL, HTTP", "PostgreSQL, Socket Mode")
 POSTMORTEM = "post-mortem render, median (ms)"
-SUMMARY_P50 = "summary.json p50 (ms)"
-SUMMARY_P99 = "summary.json p99 (ms)"
-STATUS_P50 = "/status p50 (ms)"
-STATUS_P99 = "/status p99 (ms)"
+COLD_STATUS = "/status, first GET after start (ms)"
+# The public page under wrk at 64 connections against the static floor, per path:
+# "/status: requests/s @64 (wrk)".
+PAGE_PATHS = ("/status", "summary.json")
+PAGE_RPS = "requests/s @64 (wrk)"
+PAGE_P99 = "p99 @64 (ms)"
+PAGE_ERRORS = "errors @64"
+PAGE_RATIO = "ratio warroom/floor, requests/s @64"
+PAGE_ROWS = (PAGE_RPS, PAGE_P99, PAGE_ERRORS, PAGE_RATIO)
+HAMMERED_ACK_P99 = "ack p99 while /status is hammered (ms)"
+HAMMERED_ACK_MAX = "ack max while /status is hammered (ms)"
+NO_WRK = "status page load @64 (wrk)"  # the one line when wrk is not installed
+STALL_MAX = "longest event-loop stall while the page is rebuilt (ms)"
+STALL_P99 = "GET /status.css p99 while the page is rebuilt (ms)"
 RSS_UPDATES = "peak RSS VmHWM, updates server (MiB)"
 RSS_PAGES = "peak RSS VmHWM, pages server (MiB)"
 RSS_SAMPLED_UPDATES = "peak RSS sampled, updates server (MiB)"
 RSS_SAMPLED_PAGES = "peak RSS sampled, pages server (MiB)"
 ROW_NAMES = (
     POSTMORTEM,
-    SUMMARY_P50,
-    SUMMARY_P99,
-    STATUS_P50,
-    STATUS_P99,
+    COLD_STATUS,
+    *(f"{path}: {row}" for path in PAGE_PATHS for row in PAGE_ROWS),
+    HAMMERED_ACK_P99,
+    HAMMERED_ACK_MAX,
+    NO_WRK,
+    STALL_MAX,
+    STALL_P99,
     RSS_UPDATES,
     RSS_PAGES,
     RSS_SAMPLED_UPDATES,

@@ -6,6 +6,8 @@ from dataclasses import replace
 
 from bench import report as r
 from bench.load import Stats, median
+from bench.page_rows import page_rows
+from bench.pages import PageResults
 from bench.phases import Acks, Combo, Sizes, Updates
 from bench.procs import Child
 
@@ -26,17 +28,16 @@ class Results:
         self.combos: dict[Combo, Updates] = {}
         self.postmortem: tuple[list[float], int] = ([], 0)
         self.history_seconds = 0.0
-        self.summary: tuple[Stats, float] | None = None
-        self.status: tuple[Stats, float] | None = None
+        self.pages: PageResults | None = None
         self.children: dict[str, Child] = {}
         self.skipped: list[str] = []  # why a combination did not run
 
     def rows(self) -> list[r.Row]:
         """Return the table rows."""
-        assert self.summary is not None
-        assert self.status is not None
+        assert self.pages is not None
         rows = [row for combo, u in self.combos.items() for row in self._combo_rows(combo, u)]
-        return [*rows, self._postmortem_row(), *self._page_rows(), *self._rss_rows()]
+        pages = page_rows(self.pages, self.sizes)
+        return [*rows, self._postmortem_row(), *pages, *self._rss_rows()]
 
     def _combo_rows(self, combo: Combo, u: Updates) -> list[r.Row]:
         floor = self.floors[combo.socket]
@@ -121,33 +122,6 @@ class Results:
         return r.Row(
             r.POSTMORTEM, r.num(value), target="< 300", result=r.verdict(value < 300), notes=notes
         )
-
-    def _page_rows(self) -> list[r.Row]:
-        assert self.summary is not None
-        assert self.status is not None
-        (summary, summary_first), (status, status_first) = self.summary, self.status
-        history = (
-            f"{self.sizes.history:,} resolved + {self.sizes.open_incidents} open public "
-            f"incidents; n={self.sizes.page_n} in a row after one warm-up"
-        )
-        return [
-            r.Row(
-                r.SUMMARY_P50,
-                r.num(summary.p50),
-                target="< 5",
-                result=r.verdict(summary.p50 < 5 and summary.errors == 0),
-                notes=f"{history} (warm-up, cache cold: {r.num(summary_first)} ms)",
-            ),
-            r.Row(r.SUMMARY_P99, r.num(summary.p99), notes=f"errors: {summary.errors}"),
-            r.Row(
-                r.STATUS_P50,
-                r.num(status.p50),
-                target="< 20",
-                result=r.verdict(status.p50 < 20 and status.errors == 0),
-                notes=f"warm-up (HTML not yet rendered): {r.num(status_first)} ms",
-            ),
-            r.Row(r.STATUS_P99, r.num(status.p99), notes=f"errors: {status.errors}"),
-        ]
 
     def _rss_rows(self) -> list[r.Row]:
         floor = self.children.get("floor")  # the HTTP floor, beside warroom on SQLite, HTTP

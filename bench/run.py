@@ -16,7 +16,12 @@ What runs, each in its own process so memory and CPU are per process:
   polled for every 10 ms).
 - `warroom serve` (`python -m bot serve`) four times, each on a fresh database: SQLite and
   PostgreSQL (a database of its own on the local server, when it answers), each over HTTP and
-  over Socket Mode; then once more on a SQLite database holding 1,000 resolved public incidents.
+  over Socket Mode; then once more (the pages server) on a SQLite database holding 1,000
+  resolved and 3 open public incidents.
+- `bench.static_app`: the status page's floor, a bare aiohttp process serving from memory the
+  very bytes and headers the pages server answered for `/status` and `/api/v2/summary.json`.
+- `wrk` (Debian's package; when it is not installed, one row says so and the rest still runs),
+  the HTTP load on the status page: `wrk -t2 -c64 --latency -H 'Accept-Encoding: gzip'`.
 
 What is measured (the report says how, and against which target):
 
@@ -29,7 +34,12 @@ What is measured (the report says how, and against which target):
    sending `declare` to the incident channel existing with its first message (the pinned
    summary), seen by a 1 ms poll in the emulator process; median of 20.
 4. The post-mortem draft of an incident with 10,000 timeline entries, rendered in-process.
-5. `GET /api/v2/summary.json` and `GET /status` with 1,000 incidents in history.
+5. The public status page of the pages server: the first `GET /status` after start; then for
+   `/status` and `/api/v2/summary.json`, requests/s, p99 and errors under wrk at 64
+   connections (10 s each), against the static floor serving the same bytes; `/incident update`
+   acks sent every 200 ms to the same server while wrk hammers its `/status`; and the longest
+   stall of its event loop (a `GET /status.css` every 5 ms) while the page is rebuilt after 10
+   public changes.
 6. Peak memory of each server: VmHWM at the end, and VmRSS sampled every 100 ms.
 
 The exit status is 0 when every measurement was taken, whether or not targets were met; it is 1
@@ -57,6 +67,7 @@ import aiohttp
 from bench import report as r
 from bench.data import build_history, time_postmortem
 from bench.emulators import COMPONENTS
+from bench.pages import PageBench
 from bench.phases import SMOKE, Bench, Combo, Sizes
 from bench.procs import ROOT, BenchError, Children
 from bench.rows import Results
@@ -81,7 +92,29 @@ METHOD = [
     "declare to ready is timed with CLOCK_MONOTONIC, shared by the bench and emulator "
     "processes; the first declare is sent as the burst's last ack comes back, each next one as "
     "soon as the one before is ready",
-    "warroom/floor ratios below 1 mean warroom is faster",
+    "warroom/floor ratios below 1 mean warroom is faster, but for requests/s, where 1 is as "
+    "fast as the floor",
+    "the status page: the bench first GETs /status and /api/v2/summary.json from the pages "
+    "server twice (as is, and with Accept-Encoding: gzip; raw bytes, never decompressed), and "
+    "the static floor (bench.static_app) replays those statuses, headers (all but length, date, "
+    "server and hop-by-hop ones, which aiohttp sets) and bodies from memory, the gzip variant "
+    "to clients accepting gzip; neither writes an access log (warroom's aiohttp access logger "
+    "is below INFO, the floor has none); wrk -t2 -c64 --latency with Accept-Encoding: gzip "
+    "then loads warroom and the floor in turn, on the same 2 cores; an error is a non-2xx/3xx "
+    "or a socket error (connect, read, write, or wrk's 2 s timeout); percentiles are wrk's",
+    "while wrk loads warroom's /status, a signed `/incident update` is sent to the same server "
+    "every 200 ms (each without waiting for the one before), in the channel of an incident "
+    "declared there first (the pages server, not an updates server: the acks share the process, "
+    "event loop and database with the page being hammered); acks are timed like the others",
+    "event-loop stall: the pages server is sent GET /status.css (a cheap route) one after "
+    "the other, at most one every 5 ms, while the bench writes a public status message on an "
+    "open incident with the storage functions and bumps the public version, as a command "
+    "would (from the bench's process: warroom sees it as another replica's change, at its next "
+    "poll of the version), then polls /status (If-None-Match of its ETag, when it has one) "
+    "every 50 ms until another page is served, and probes 0.5 s more before the next change "
+    "(a first change, unprobed, warms the bench's own writer); the longest probe is the "
+    "longest the event loop was unavailable, give or take a probe's own cost (its median is "
+    "in the notes)",
 ]
 
 
@@ -127,11 +160,11 @@ async def measure(sizes: Sizes, workdir: Path) -> Results:
                 results.floors[socket], results.children[child.label] = acks, child
             for index, combo in enumerate(COMBOS):
                 await _measure_combo(results, bench, servers, combo, workdir / f"bench-{index}.db")
-            pages, url = await servers.start_warroom("warroom-pages", SqliteStore(history_db))
+            history = SqliteStore(history_db)
+            pages, url = await servers.start_warroom("warroom-pages", history)
             results.children["warroom-pages"] = pages
             try:
-                results.summary = await bench.page(url + "/api/v2/summary.json")
-                results.status = await bench.page(url + "/status")
+                results.pages = await PageBench(bench, workdir).measure(url, history)
             finally:
                 pages.stop()
         finally:

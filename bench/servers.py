@@ -33,7 +33,10 @@ class Store(Protocol):
     """The database a warroom server runs on, read by the bench behind its back."""
 
     label: str
-    url: str
+
+    @property
+    def url(self) -> str:
+        """Return its DATABASE_URL."""
 
     async def pending(self) -> int:
         """Return how many outbox rows are still to deliver."""

@@ -1,61 +1,48 @@
-"""Command line: `warroom serve | migrate | demo`."""
+"""Command line: `warroom serve | migrate | demo | postmortem | outbox | subscribers`."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import gc
 import logging
 import os
 import sys
-from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from aiohttp import web
 from dotenv import find_dotenv, load_dotenv
 
-from bot.config import ConfigError, Settings, load_settings
+from bot import cli
+from bot.config import ConfigError, DatabaseSettings, Settings, load_settings
 from bot.logs import configure_logging
-from storage.db import Database
-from storage.migrate import migrate
+
+S = TypeVar("S", bound=DatabaseSettings)
+_DOTENV = "Variables are read from the environment, and from a .env file in this folder or above."
+_DATABASE_ONLY = f"Reads DATABASE_URL (default sqlite:///./warroom.db) and LOG_LEVEL. {_DOTENV}"
+_SERVE = (
+    "Reads SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode), "
+    "DATABASE_URL, and the optional settings in the README's Configuration table. " + _DOTENV
+)
 
 
-def _settings() -> Settings:
+def _settings(kind: type[S]) -> S:
     load_dotenv(find_dotenv(usecwd=True))
     try:
-        return load_settings(os.environ)
+        settings = load_settings(os.environ, kind)
     except ConfigError as error:
         sys.stderr.write(f"warroom: configuration error: {error}\n")
         raise SystemExit(2) from None
-
-
-def _database_only() -> Settings:
-    """Settings for commands that need only DATABASE_URL (no Slack credentials)."""
-    load_dotenv(find_dotenv(usecwd=True))
-    env = {"SLACK_BOT_TOKEN": "xoxb-unused", "SLACK_SIGNING_SECRET": "unused"}
-    if os.environ.get("DATABASE_URL"):
-        env["DATABASE_URL"] = os.environ["DATABASE_URL"]
-    try:
-        return load_settings(env)
-    except ConfigError as error:
-        sys.stderr.write(f"warroom: configuration error: {error}\n")
-        raise SystemExit(2) from None
-
-
-def _subscribers(args: argparse.Namespace) -> None:
-    from bot import admin_subscribers as subs
-
-    settings = _database_only()
-    if args.action == "add":
-        _with_database(settings, lambda db: subs.add_webhook(db, args.target or ""))
-    elif args.action == "remove":
-        _with_database(settings, lambda db: subs.remove_webhook(db, args.target or ""))
-    else:
-        _with_database(settings, subs.list_subscribers)
+    configure_logging(settings.log_level)
+    return settings
 
 
 def _serve(settings: Settings) -> None:
     from bot.app import create_app
 
+    # Read once, into Settings: Bolt would pick the token up from the environment again (and
+    # warn, at every start, that it will not use it), and no child process needs it.
+    os.environ.pop("SLACK_BOT_TOKEN", None)
+    cli.wait_for_database(settings.database_url.reveal())
     mode = "Socket Mode" if settings.socket_mode else "HTTP mode"
     logging.getLogger("warroom").info("starting in %s on %s:%s", mode, settings.host, settings.port)
     app = create_app(settings)
@@ -67,72 +54,76 @@ def _serve(settings: Settings) -> None:
     web.run_app(app, host=settings.host, port=settings.port, print=None)
 
 
-def _with_database(settings: Settings, work: Callable[[Database], Awaitable[object]]) -> None:
-    async def run() -> None:
-        db = Database(settings.database_url.reveal())
-        try:
-            await migrate(db)
-            await work(db)
-        finally:
-            await db.dispose()
+def _subscribers(url: str, action: str, target: str) -> None:
+    from bot import admin_subscribers as subs
 
-    asyncio.run(run())
+    if action == "add":
+        cli.with_database(url, lambda db: subs.add_webhook(db, target), create=True)
+    elif action == "remove":
+        cli.with_database(url, lambda db: subs.remove_webhook(db, target))
+    else:
+        cli.with_database(url, subs.list_subscribers)
 
 
-async def _noop(_: Database) -> None:
-    return None
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="warroom", description="A Slack incident bot.")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("serve", help="run the bot (the default)", epilog=_SERVE)
+    sub.add_parser("migrate", help="apply database migrations and exit", epilog=_DATABASE_ONLY)
+    demo = sub.add_parser("demo", help="play a whole incident offline against a Slack emulator")
+    demo.add_argument("--once", action="store_true", help="exit when the incident is over")
+    demo.add_argument("--port", type=int, default=3000, help="where the demo server listens")
+    postmortem = sub.add_parser(
+        "postmortem",
+        help="print an incident's post-mortem draft",
+        epilog=_DATABASE_ONLY.replace(" and LOG_LEVEL", ", LOG_LEVEL and DISPLAY_TIMEZONE"),
+    )
+    postmortem.add_argument("incident", help="INC-12 or 12")
+    postmortem.add_argument("-o", "--output", help="write to this file instead of stdout")
+    outbox = sub.add_parser(
+        "outbox",
+        help="list pending and dead deliveries, or retry dead ones",
+        epilog=_DATABASE_ONLY,
+    )
+    outbox.add_argument("action", nargs="?", choices=["list", "retry"], default="list")
+    outbox.add_argument("ids", nargs="*", type=int, help="with retry: only these rows")
+    subscribers = sub.add_parser(
+        "subscribers", help="add, list or remove webhook subscribers", epilog=_DATABASE_ONLY
+    )
+    subscribers.add_argument("action", nargs="?", choices=["add", "list", "remove"], default="list")
+    subscribers.add_argument("target", nargs="?", help="add: the URL; remove: the ID or URL")
+    return parser
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the warroom command line."""
-    parser = argparse.ArgumentParser(prog="warroom", description="A Slack incident bot.")
-    sub = parser.add_subparsers(dest="command")
-    sub.add_parser("serve", help="run the bot (the default)")
-    sub.add_parser("migrate", help="apply database migrations and exit")
-    demo = sub.add_parser("demo", help="play a whole incident offline against a Slack emulator")
-    demo.add_argument("--once", action="store_true", help="exit when the incident is over")
-    demo.add_argument("--port", type=int, default=3000, help="where the demo server listens")
-    postmortem = sub.add_parser("postmortem", help="print an incident's post-mortem draft")
-    postmortem.add_argument("incident", help="INC-12 or 12")
-    postmortem.add_argument("-o", "--output", help="write to this file instead of stdout")
-    outbox = sub.add_parser("outbox", help="list pending and dead deliveries, or retry dead ones")
-    outbox.add_argument("action", nargs="?", choices=["list", "retry"], default="list")
-    outbox.add_argument("ids", nargs="*", type=int, help="with retry: only these rows")
-    subscribers = sub.add_parser("subscribers", help="add, list or remove webhook subscribers")
-    subscribers.add_argument("action", nargs="?", choices=["add", "list", "remove"], default="list")
-    subscribers.add_argument("target", nargs="?", help="add: the URL; remove: the ID or URL")
-    args = parser.parse_args(argv)
-    if args.command == "subscribers":
-        _subscribers(args)
-        return
+    args = _parser().parse_args(argv)
     if args.command == "demo":
         from bot.demo import run
 
         run(port=args.port, once=args.once)
         return
-    settings = _settings()
-    configure_logging(settings.log_level)
+    if args.command in (None, "serve"):
+        _serve(_settings(Settings))
+        return
+    from bot import admin
+
+    settings = _settings(DatabaseSettings)
+    url = settings.database_url.reveal()
     if args.command == "migrate":
-        _with_database(settings, _noop)
-        logging.getLogger("warroom").info("database is up to date")
+        cli.with_database(url, admin.noop, create=True)
+        sys.stdout.write("The database is up to date.\n")
     elif args.command == "postmortem":
-        from bot import admin
-
-        _with_database(
-            settings,
-            lambda db: admin.print_postmortem(
-                db, args.incident, args.output, settings.display_timezone
-            ),
+        zone = settings.display_timezone
+        cli.with_database(
+            url, lambda db: admin.print_postmortem(db, args.incident, args.output, zone)
         )
-    elif args.command == "outbox":
-        from bot import admin
-
-        if args.action == "retry":
-            _with_database(settings, lambda db: admin.retry_outbox(db, args.ids))
-        else:
-            _with_database(settings, admin.show_outbox)
+    elif args.command == "subscribers":
+        _subscribers(url, args.action, args.target or "")
+    elif args.action == "retry":
+        cli.with_database(url, lambda db: admin.retry_outbox(db, args.ids))
     else:
-        _serve(settings)
+        cli.with_database(url, admin.show_outbox)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,10 @@ from storage import outbox as q
 from storage.db import Database
 
 
+async def noop(_: Database) -> None:
+    """Do nothing: `warroom migrate` only opens (and so migrates) the database."""
+
+
 async def show_outbox(db: Database) -> int:
     """Print pending and dead deliveries; return how many there are."""
     async with db.read() as session:
@@ -40,10 +44,22 @@ async def show_outbox(db: Database) -> int:
 
 
 async def retry_outbox(db: Database, ids: Sequence[int]) -> int:
-    """Put dead deliveries (all, or the given IDs) back in the queue; return how many."""
+    """Put dead deliveries (all, or the given IDs) back in the queue; return how many.
+
+    IDs that do not exist, or are not dead, are named: nothing is retried silently or not."""
     async with db.write() as session:
+        found = await q.statuses(session=session, row_ids=ids) if ids else {}
         count = await q.revive(session=session, row_ids=list(ids) or None, now=utc_now())
     sys.stdout.write(f"{count} dead deliveries queued again; a running warroom picks them up.\n")
+    missing = [i for i in ids if found.get(i) is None]
+    alive = [f"{i} ({found[i]})" for i in ids if found.get(i) not in (None, q.DEAD)]
+    if missing:
+        listed = ", ".join(map(str, missing))
+        sys.stderr.write(f"warroom: no such delivery: {listed} (see `warroom outbox`).\n")
+    if alive:
+        sys.stderr.write(f"warroom: not dead, so not retried: {', '.join(alive)}.\n")
+    if missing or alive:
+        raise SystemExit(1)
     return count
 
 

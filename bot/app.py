@@ -30,7 +30,7 @@ from bot.reminders import Reminders
 from bot.service import pins
 from bot.service.context import Context
 from bot.status_page.cache import PublicPages
-from bot.subscriptions_wiring import subscribe_form, subscription_publishers
+from bot.subscriptions_wiring import email_enabled, subscribe_form, subscription_publishers
 from bot.tasks import Background
 from handlers import http as routes
 from handlers import postmortem_http, status_page, subscriptions_http
@@ -153,6 +153,19 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         reminders_task = asyncio.create_task(reminders.run(), name="update reminders")
         stack.push_async_callback(reminders.stop, reminders_task)
         catalog = Catalog(settings.status_components, statuspage)
+        pages = PublicPages(
+            db=db,
+            title=settings.status_page_title,
+            url=settings.public_url,
+            components=catalog.names,
+            impact_of=settings.status_impact,
+            clock=clock,
+            support_url=settings.status_support_url,
+            subscribe=subscribe_form(settings),
+        )
+        if settings.status_page_enabled:
+            pages_task = asyncio.create_task(pages.run(), name="public page")
+            stack.push_async_callback(pages.stop, pages_task)
         ctx = Context(
             db=db,
             default_severity=settings.default_severity,
@@ -163,6 +176,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
             cadences=settings.update_cadence,
             clock=clock,
             on_commit=relay.wake,
+            on_public=pages.changed,
         )
         deps = _deps(settings, ctx, http)
         stack.push_async_callback(deps.background.close)
@@ -172,15 +186,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         bolt = build_bolt(settings, identity, deps)
         app[BOLT], app[DATABASE], app[CONTEXT], app[RELAY] = bolt, db, ctx, relay
         app[REMINDERS] = reminders
-        app[PAGES] = PublicPages(
-            db=db,
-            title=settings.status_page_title,
-            url=settings.public_url,
-            components=catalog.names,
-            impact_of=settings.status_impact,
-            clock=clock,
-            subscribe=subscribe_form(settings),
-        )
+        app[PAGES] = pages
         deps.background.spawn(identity.load(), name="auth.test")
         if statuspage is not None:
             deps.background.spawn(statuspage.load_components(), name="statuspage components")
@@ -198,5 +204,5 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application
     postmortem_http.register(app)
     if settings.status_page_enabled:
         status_page.register(app)
-        subscriptions_http.register(app, email=settings.email_subscriptions)
+        subscriptions_http.register(app, email=email_enabled(settings))
     return app

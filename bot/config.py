@@ -26,7 +26,8 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from bot.domain.cadence import DEFAULT_CADENCE, parse_cadences
 from bot.domain.model import Severity
 from bot.domain.public import DEFAULT_IMPACT, Impact, parse_impact_map
-from bot.domain.subscriptions import InvalidAddress, parse_email, parse_smtp_url
+from bot.domain.subscriptions import is_email, is_smtp_url
+from storage import urls
 
 T = TypeVar("T")
 _WHOLE_LINE = "settings"  # error type whose message is already the whole line
@@ -105,42 +106,65 @@ def _is_channel_id(value: str) -> bool:
     return value[:1] in {"C", "G"} and value.isalnum() and value.isupper()
 
 
-def _is_database_url(url: Secret) -> bool:
-    return url.reveal().startswith(("sqlite:", "postgres:", "postgresql:", "postgresql+"))
-
-
-def _parses(parse: Callable[[str], object]) -> Callable[[str], bool]:
-    def check(text: str) -> bool:
-        try:
-            parse(text)
-        except (ValueError, InvalidAddress):
-            return False
-        return True
-
-    return check
+def _database_url(url: Secret) -> Secret:
+    try:
+        urls.parse(url.reveal())
+    except urls.BadDatabaseUrl as error:
+        raise PydanticCustomError(_WHOLE_LINE, str(error)) from None
+    return url
 
 
 HttpUrl = Annotated[str, _must(_is_http)]
-SmtpUrl = Annotated[Secret, _must(lambda s: _parses(parse_smtp_url)(s.reveal()))]
-EmailAddress = Annotated[str, _must(_parses(parse_email))]
+SmtpUrl = Annotated[Secret, _must(lambda s: is_smtp_url(s.reveal()))]
+EmailAddress = Annotated[str, _must(is_email)]
 Count = Annotated[int, _if_str(_digits)]
 Flag = Annotated[bool, BeforeValidator(_flag)]
 BotToken = Annotated[Secret, _must(lambda s: s.reveal().startswith("xoxb-"))]
 AppToken = Annotated[Secret, _must(lambda s: s.reveal().startswith("xapp-"))]
 AdminToken = Annotated[Secret, _must(lambda s: len(s.reveal()) >= 16)]
-DatabaseUrl = Annotated[Secret, _must(_is_database_url)]
+DatabaseUrl = Annotated[Secret, AfterValidator(_database_url)]
 UsergroupId = Annotated[str, _must(lambda g: g[:1] == "S" and g.isalnum())]
 LogLevel = Annotated[
     str, _if_str(str.upper), _must(lambda v: v in {"DEBUG", "INFO", "WARNING", "ERROR"})
 ]
 
 
-class Settings(BaseSettings):
-    """Everything the bot is configured with; built by `load_settings` or directly in tests."""
+class DatabaseSettings(BaseSettings):
+    """What the commands that only use the database read: `migrate`, `postmortem`, `outbox`."""
 
     model_config = SettingsConfigDict(
         frozen=True, populate_by_name=True, case_sensitive=True, hide_input_in_errors=True
     )
+
+    database_url: DatabaseUrl = Field(
+        Secret("sqlite:///./warroom.db"),
+        alias="DATABASE_URL",
+        description="sqlite:///path.db or postgresql://user@host/db",
+    )
+    log_level: LogLevel = Field(
+        "INFO", alias="LOG_LEVEL", description="DEBUG, INFO, WARNING or ERROR"
+    )
+    display_timezone: Annotated[str, _must(_is_zone)] = Field(
+        "UTC",
+        alias="DISPLAY_TIMEZONE",
+        description="an IANA time zone name, like Europe/Paris or UTC",
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Take values only from arguments: `load_settings` passes the environment it is given."""
+        return (init_settings,)
+
+
+class Settings(DatabaseSettings):
+    """Everything the bot is configured with; built by `load_settings` or directly in tests."""
 
     slack_bot_token: BotToken = Field(
         alias="SLACK_BOT_TOKEN", description="the bot token (it starts with `xoxb-`)"
@@ -155,11 +179,6 @@ class Settings(BaseSettings):
         "https://slack.com/api/",
         alias="SLACK_API_URL",
         description="an http(s) URL, like https://slack.com/api/",
-    )
-    database_url: DatabaseUrl = Field(
-        Secret("sqlite:///./warroom.db"),
-        alias="DATABASE_URL",
-        description="sqlite:///path.db or postgresql://user@host/db",
     )
     host: str = Field("0.0.0.0", alias="HOST", description="the address to listen on")
     port: Annotated[int, _if_str(_digits)] = Field(
@@ -180,9 +199,6 @@ class Settings(BaseSettings):
     outbox_dead_after: float = _number("OUTBOX_DEAD_AFTER", 3600.0, low=1, high=7 * 86400)
     outbox_retry_base: float = _number("OUTBOX_RETRY_BASE", 1.0, low=0.01, high=60)
     outbox_lease: float = _number("OUTBOX_LEASE", 60.0, low=1, high=3600)
-    log_level: LogLevel = Field(
-        "INFO", alias="LOG_LEVEL", description="DEBUG, INFO, WARNING or ERROR"
-    )
     status_page_enabled: Flag = Field(
         True, alias="STATUS_PAGE_ENABLED", description="true or false"
     )
@@ -193,6 +209,11 @@ class Settings(BaseSettings):
         None,
         alias="PUBLIC_BASE_URL",
         description="an http(s) URL, like https://status.example.com",
+    )
+    status_support_url: HttpUrl | None = Field(
+        None,
+        alias="STATUS_SUPPORT_URL",
+        description="an http(s) URL, shown on the status page as a 'Contact support' link",
     )
     status_components: Annotated[tuple[str, ...], _if_str(_names)] = Field(
         (), alias="STATUS_COMPONENTS", description="comma-separated component names"
@@ -218,11 +239,6 @@ class Settings(BaseSettings):
         "https://api.statuspage.io/v1", alias="STATUSPAGE_API_URL", description="an http(s) URL"
     )
     statuspage_rate: float = _number("STATUSPAGE_MAX_RPS", 1.0, low=0.01, high=100)
-    display_timezone: Annotated[str, _must(_is_zone)] = Field(
-        "UTC",
-        alias="DISPLAY_TIMEZONE",
-        description="an IANA time zone name, like Europe/Paris or UTC",
-    )
     postmortem_canvas: Flag = Field(False, alias="POSTMORTEM_CANVAS", description="true or false")
     admin_token: AdminToken | None = Field(
         None, alias="ADMIN_TOKEN", description="at least 16 characters long"
@@ -273,28 +289,11 @@ class Settings(BaseSettings):
             )
         return self
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Take values only from arguments: `load_settings` passes the environment it is given."""
-        return (init_settings,)
-
     @property
     def public_url(self) -> str:
         """Return the public status page's absolute URL."""
         base = self.public_base_url or f"http://localhost:{self.port}"
         return base.rstrip("/") + "/status"
-
-    @property
-    def email_subscriptions(self) -> bool:
-        """Return whether the status page takes email subscriptions."""
-        return self.smtp_url is not None and self.status_email_from is not None
 
     @property
     def socket_mode(self) -> bool:
@@ -333,9 +332,13 @@ def _one_line(error: ValidationError) -> str:
     return f"the settings are invalid ({first['type']})."
 
 
-def load_settings(env: Mapping[str, str]) -> Settings:
-    """Build Settings from environment variables, or raise ConfigError naming the culprit."""
+S = TypeVar("S", bound=DatabaseSettings)
+
+
+def load_settings(env: Mapping[str, str], kind: type[S] = Settings) -> S:  # type: ignore[assignment]
+    """Build Settings (or only the database's) from environment variables, or raise
+    ConfigError naming the culprit."""
     try:
-        return Settings(**_Environment(Settings, env)())
+        return kind(**_Environment(kind, env)())
     except ValidationError as error:
         raise ConfigError(_one_line(error)) from None

@@ -80,7 +80,11 @@ async def connect_socket_mode(bolt: AsyncApp, app_token: Secret) -> Callable[[],
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
     socket = AsyncSocketModeHandler(bolt, app_token.reveal())
-    await socket.connect_async()  # type: ignore[no-untyped-call]
+    try:
+        await socket.connect_async()  # type: ignore[no-untyped-call]
+    except BaseException:  # stopped (Ctrl-C) while Slack did not answer: close its session
+        await socket.close_async()  # type: ignore[no-untyped-call]
+        raise
     log.info("connected to Slack over Socket Mode")
 
     async def close() -> None:

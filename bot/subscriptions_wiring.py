@@ -17,9 +17,14 @@ from bot.status_page.subscriptions_render import SubscribeForm
 from storage.db import Database
 
 
+def email_enabled(settings: Settings) -> bool:
+    """Return whether the status page takes email subscriptions (SMTP_URL and the sender)."""
+    return settings.smtp_url is not None and settings.status_email_from is not None
+
+
 def subscribe_form(settings: Settings) -> SubscribeForm | None:
     """Return the status page's empty subscribe form, or None when email is not configured."""
-    return SubscribeForm() if settings.email_subscriptions else None
+    return SubscribeForm() if email_enabled(settings) else None
 
 
 def subscription_publishers(

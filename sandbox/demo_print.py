@@ -32,8 +32,12 @@ async def show_public(url: str, moment: str) -> None:
         out(f"  {component['name']:10} {component['status']}")
     for incident in summary["incidents"]:
         out(f"  Incident: {incident['name']} ({incident['status']}, impact {incident['impact']})")
+        out(f"    its own page: {incident['shortlink']}")
         for update in incident["incident_updates"]:
             out(f"    {update['status']:13} {update['body']}")
+            for c in update["affected_components"] or []:
+                out(f"    {'':13} with {c['name']}: {c['new_status']}")
+    await _show_serving(f"{url}/status")
     history = (await _get_json(f"{url}/api/v2/incidents.json"))["incidents"]
     for incident in history:
         if incident["resolved_at"]:
@@ -42,6 +46,19 @@ async def show_public(url: str, moment: str) -> None:
                 text = incident["postmortem_body"].replace("\n", "\n      ")
                 out(f"    post-incident summary:\n      {text}")
     out()
+
+
+async def _show_serving(url: str) -> None:
+    """Print how the page is served: from memory, gzipped, revalidated with a 304."""
+    async with aiohttp.ClientSession(auto_decompress=False) as http:
+        plain_headers = {"Accept-Encoding": "identity"}
+        async with http.get(url, headers=plain_headers) as response:
+            plain, etag = len(await response.read()), response.headers["ETag"]
+        async with http.get(url, headers={"Accept-Encoding": "gzip"}) as response:
+            zipped = len(await response.read())
+        async with http.get(url, headers={**plain_headers, "If-None-Match": etag}) as response:
+            again = response.status
+    out(f"  (served from memory: {plain:,} bytes, {zipped:,} gzipped; a reload: {again})")
 
 
 def print_channels(

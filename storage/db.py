@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -14,7 +16,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.errors import TryAgain
-from storage import sqlite
+from storage import sqlite, urls
 from storage.group_commit import GroupCommit
 
 _TRY_AGAIN = (
@@ -37,16 +39,27 @@ class Database:
     """Sessions for reads and for writes; each `write()` block is one transaction."""
 
     def __init__(self, url: str) -> None:
-        self.url = async_url(url)
-        self.is_sqlite = self.url.startswith("sqlite")
+        target = urls.parse(url)
+        self.url = target.url
+        self.is_sqlite = target.dsn is None
         if self.is_sqlite:
             # One writer connection is the one writer path: no "database is locked" between
             # our own writers, and BEGIN IMMEDIATE takes the lock up front.
             self.write_engine = sqlite.engine(self.url, begin="BEGIN IMMEDIATE", pool_size=1)
             self.read_engine = sqlite.engine(self.url, begin="BEGIN", pool_size=4)
         else:
+            dsn, timeout = target.dsn, target.timeout
+
+            async def connect() -> Any:  # an asyncpg Connection
+                return await asyncpg.connect(dsn, timeout=timeout)
+
             self.write_engine = create_async_engine(
-                self.url, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_timeout=10
+                self.url,
+                async_creator=connect,
+                pool_pre_ping=True,
+                pool_size=10,
+                max_overflow=10,
+                pool_timeout=10,
             )
             self.read_engine = self.write_engine
         self._group = GroupCommit(self.write)

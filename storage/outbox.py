@@ -125,6 +125,12 @@ async def revive(*, session: AsyncSession, row_ids: Sequence[int] | None, now: d
     return int(result.rowcount)
 
 
+async def statuses(*, session: AsyncSession, row_ids: Sequence[int]) -> dict[int, str]:
+    """Return the status of each of these rows that exists."""
+    query = select(OutboxRow.id, OutboxRow.status).where(col(OutboxRow.id).in_(row_ids))
+    return {row_id: status for row_id, status in (await session.exec(query)).all() if row_id}
+
+
 async def count_pending(*, session: AsyncSession) -> int:
     """Return how many rows are still to deliver."""
     query = select(func.count()).select_from(OutboxRow).where(OutboxRow.status == PENDING)

@@ -1,47 +1,88 @@
-"""Reads for the public status page: incidents that may be public, and their public entries."""
+"""Reads for the public status page: incidents that may be public, and their public entries.
+
+The page's reads are plain rows, fetched a slice at a time: turning them into records is pure
+work that the page does off the event loop (`to_records`), so a rebuild never stalls it.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlmodel import col, or_, select
+from sqlalchemy import Row, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain import entries as e
 from bot.domain.entries import MAYBE_PUBLIC
 from bot.domain.model import Severity, Status
 from bot.domain.public import IncidentRecord, Mirrored
 from storage.models import Incident, TimelineEntry
-from storage.timeline import to_entry
+from storage.timeline import decode
 
-# Entries the public page reads: those that may be public (status changes give context too).
-_KINDS = [kind.value for kind in MAYBE_PUBLIC]
+# Entries the public page reads: those that may be public (status changes give context too),
+# and milestones (a corrected impact start moves the availability bars).
+_KINDS = [kind.value for kind in (*MAYBE_PUBLIC, e.EntryKind.MILESTONE)]
+_I = Incident.__table__.c  # type: ignore[attr-defined]
+_E = TimelineEntry.__table__.c  # type: ignore[attr-defined]
+_INCIDENTS = select(
+    _I.id, _I.uid, _I.number, _I.public_name, _I.title, _I.severity, _I.status,
+    _I.created_at, _I.resolved_at, _I.postmortem_public,
+)  # fmt: skip
+_ENTRIES = select(
+    _E.incident_id, _E.id, _E.at, _E.actor_id, _E.kind, _E.text, _E.data, _E.seq,
+    _E.edited_ts, _E.deleted,
+)  # fmt: skip
+_SLICE = 100  # incidents per query: bounded parameters, and short turns on the event loop
 
 
-async def load_records(*, session: AsyncSession, since: datetime) -> list[IncidentRecord]:
-    """Return open incidents and those resolved since `since`, with their public entries."""
-    incidents = (
-        await session.exec(
-            select(Incident).where(
-                or_(col(Incident.resolved_at).is_(None), col(Incident.resolved_at) >= since)
-            )
-        )
-    ).all()
-    if not incidents:
-        return []
-    by_incident: dict[int, list[TimelineEntry]] = defaultdict(list)
-    ids = [i.id for i in incidents if i.id is not None]
-    for start in range(0, len(ids), 500):  # stay under bound-parameter limits
-        query = (
-            select(TimelineEntry)
-            .where(
-                col(TimelineEntry.incident_id).in_(ids[start : start + 500]),
-                col(TimelineEntry.kind).in_(_KINDS),
-            )
-            .order_by(col(TimelineEntry.incident_id), col(TimelineEntry.seq))
-        )
-        for row in (await session.exec(query)).all():
-            by_incident[row.incident_id].append(row)
+Rows = list[Any]  # SQLAlchemy Rows (attribute access by column name)
+
+
+@dataclass
+class PublicRows:
+    """The raw rows the public page is built from."""
+
+    incidents: Rows = field(default_factory=list)
+    entries: Rows = field(default_factory=list)
+
+
+async def load_public_rows(*, session: AsyncSession, since: datetime) -> PublicRows:
+    """Return open incidents and those resolved since `since`, with the entries the page reads."""
+    connection = await session.connection()
+    recent = or_(_I.resolved_at.is_(None), _I.resolved_at >= since)
+    rows = PublicRows(list((await connection.execute(_INCIDENTS.where(recent))).all()))
+    ids = [row.id for row in rows.incidents]
+    for start in range(0, len(ids), _SLICE):
+        query = _ENTRIES.where(
+            _E.incident_id.in_(ids[start : start + _SLICE]), _E.kind.in_(_KINDS)
+        ).order_by(_E.incident_id, _E.seq)
+        rows.entries.extend((await connection.execute(query)).all())
+        await asyncio.sleep(0)  # let acks and page requests in between slices
+    return rows
+
+
+def _entry(row: Row[Any]) -> e.Entry:
+    return e.Entry(
+        id=row.id,
+        at=row.at,
+        actor_id=row.actor_id,
+        text="" if row.deleted else row.text,
+        fact=decode(e.EntryKind(row.kind), json.loads(row.data)),
+        seq=row.seq,
+        edited=row.edited_ts is not None,
+        deleted=row.deleted,
+    )
+
+
+def to_records(rows: PublicRows) -> list[IncidentRecord]:
+    """Return the incidents that have entries the page reads, as records. Pure: thread-safe."""
+    by_incident: dict[int, list[e.Entry]] = defaultdict(list)
+    for row in rows.entries:
+        by_incident[row.incident_id].append(_entry(row))
     return [
         IncidentRecord(
             id=incident.id,
@@ -52,12 +93,17 @@ async def load_records(*, session: AsyncSession, since: datetime) -> list[Incide
             status=Status(incident.status),
             created_at=incident.created_at,
             resolved_at=incident.resolved_at,
-            entries=[to_entry(e) for e in by_incident[incident.id]],
+            entries=by_incident[incident.id],
             postmortem=incident.postmortem_public,
         )
-        for incident in incidents
-        if incident.id is not None and by_incident[incident.id]
+        for incident in rows.incidents
+        if by_incident[incident.id]
     ]
+
+
+async def load_records(*, session: AsyncSession, since: datetime) -> list[IncidentRecord]:
+    """Return open incidents and those resolved since `since`, with their public entries."""
+    return to_records(await load_public_rows(session=session, since=since))
 
 
 async def load_mirrored(*, session: AsyncSession, incident_id: int) -> Mirrored | None:

@@ -8,11 +8,12 @@ from datetime import UTC, datetime, tzinfo
 from typing import assert_never
 
 from bot.domain import entries as e
+from bot.domain.availability import impact_windows
 from bot.domain.cadence import spoken
 from bot.domain.components import ComponentStatus
 from bot.domain.milestones import Milestone, Milestones, human
 from bot.domain.model import Role, Severity, Status
-from bot.domain.public import impact_windows, public_updates
+from bot.domain.public import public_updates
 from bot.domain.text import mentioned_users, slack_to_markdown
 
 REVIEW_SECTIONS = (
@@ -150,7 +151,7 @@ def _communications(md: _Doc, _n: _Name, data: PostmortemData, zone: tzinfo, _: 
         md.line("Nothing was published.")
     typed = {item.id: item.text for item in data.timeline}
     for update in updates:
-        # What people typed is Slack text; what warroom wrote for them (components) is not.
+        # What people typed is Slack text; the words warroom gives a bare resolve are not.
         said = md.text(typed[update.id], indent=2) if typed.get(update.id) else update.text
         md.line(f"- {_when(update.at, zone)}, **{update.status.value}**: {said}")
 

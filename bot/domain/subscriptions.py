@@ -57,6 +57,15 @@ def parse_email(text: str) -> str:
     return f"{local}@{domain.rstrip('.').lower()}"
 
 
+def is_email(text: str) -> bool:
+    """Return whether `text` is an address parse_email takes."""
+    try:
+        parse_email(text)
+    except InvalidAddress:
+        return False
+    return True
+
+
 def parse_webhook_url(text: str) -> str:
     """Return an absolute http(s) URL, or raise InvalidAddress saying why."""
     if len(text) > 2000 or any(c.isspace() or ord(c) < 32 for c in text):
@@ -146,3 +155,12 @@ def unsubscribe_secret(kind: SubscriberKind, secret: str) -> str:
     if kind is SubscriberKind.EMAIL:
         return secret
     return hmac.new(secret.encode(), b"unsubscribe", hashlib.sha256).hexdigest()
+
+
+def is_smtp_url(text: str) -> bool:
+    """Return whether `text` is a URL parse_smtp_url takes."""
+    try:
+        parse_smtp_url(text)
+    except ValueError:
+        return False
+    return True

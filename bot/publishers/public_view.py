@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from bot.domain.clock import Clock
 from bot.domain.model import Severity
-from bot.domain.public import Impact, PublicIncident, PublicPage, PublicUpdate, assemble_page
+from bot.domain.public import Impact, PublicIncident, PublicUpdate
+from bot.domain.public_page import PublicPage, assemble_page
 from bot.domain.subscriptions import SubscriberKind, unsubscribe_secret
 from storage.db import Database
 from storage.notices import update_record

@@ -8,18 +8,12 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, assert_never
 
+from bot.domain.availability import component_states, impact_windows
 from bot.domain.clock import Clock
 from bot.domain.deliveries import Delivery, DeliveryKind, Destination, Owed, Payload
 from bot.domain.entries import Entry, ImpactSet, Resolved
 from bot.domain.model import Severity, Status
-from bot.domain.public import (
-    Impact,
-    IncidentRecord,
-    Mirrored,
-    component_states,
-    impact_windows,
-    public_updates,
-)
+from bot.domain.public import Impact, IncidentRecord, Mirrored, public_updates
 from bot.domain.text import public_text
 from bot.publishers.base import DeliveryError, not_mine
 from bot.publishers.statuspage_client import StatuspageClient

@@ -30,6 +30,7 @@ class Context:
     cadences: Cadences = field(default_factory=lambda: dict(DEFAULT_CADENCE))
     clock: Clock = utc_now
     on_commit: Callable[[], None] = field(default=lambda: None)
+    on_public: Callable[[], None] = field(default=lambda: None)  # public data just changed
 
 
 @dataclass(frozen=True)

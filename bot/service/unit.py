@@ -46,6 +46,7 @@ class Work:
     owed: list[Owed] = field(default_factory=list)
     # A detached incident (change()): its columns as last written, and written by flush().
     saved: dict[str, object] | None = None
+    published: bool = False  # public data changed: the page rebuilds once this commits
 
     @property
     def ref(self) -> str:
@@ -83,10 +84,12 @@ class Work:
             text=text,
             source=source,
         )
-        if is_public(entry):
+        if isinstance(fact, ImpactSet):  # shown at once; on Statuspage with the next message
+            await self.publish(None)
+        elif is_public(entry):
             await self.publish(DeliveryKind.INCIDENT_SYNC, entry_id=entry.id)
-            if not isinstance(fact, ImpactSet):  # news for subscribers: one fan-out row owed
-                self.owed.append(Owed(DeliveryKind.SUBSCRIBERS_FANOUT, Payload(entry_id=entry.id)))
+            # News for subscribers: one fan-out row, whatever their number.
+            self.owed.append(Owed(DeliveryKind.SUBSCRIBERS_FANOUT, Payload(entry_id=entry.id)))
         return entry
 
     def owe(self, *kinds: DeliveryKind, payload: Payload | None = None) -> None:
@@ -106,10 +109,11 @@ class Work:
             about_entry = kind is DeliveryKind.ANNOUNCE
             self.owe(kind, payload=Payload(entry_id=entry.id) if about_entry else None)
 
-    async def publish(self, kind: DeliveryKind, *, entry_id: int | None = None) -> None:
+    async def publish(self, kind: DeliveryKind | None, *, entry_id: int | None = None) -> None:
         """Mark public data changed, and owe it to Atlassian Statuspage if configured."""
         await bump_counter(session=self.session, name=PUBLIC_VERSION)
-        if self.ctx.statuspage:
+        self.published = True
+        if kind is not None and self.ctx.statuspage:
             self.owed.append(Owed(kind, Payload(entry_id=entry_id)))
 
     async def require_commander_or_responder(self, caller: Caller, what: str) -> None:
@@ -190,6 +194,8 @@ async def change(
         yield work
         await work.flush()
     ctx.on_commit()
+    if work.published:
+        ctx.on_public()
 
 
 async def incident_in(

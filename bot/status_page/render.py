@@ -11,7 +11,10 @@ from xml.etree import ElementTree as ET
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from bot.domain.public import ComponentStatus, PublicIncident, PublicPage, PublicUpdate
+from bot.domain.components import ComponentStatus
+from bot.domain.milestones import human
+from bot.domain.public import PublicIncident, PublicUpdate
+from bot.domain.public_page import PublicPage
 
 _ENV = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -19,6 +22,7 @@ _ENV = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_ENV.globals.update(ComponentStatus=ComponentStatus, human=human)
 CSS = (Path(__file__).parent / "templates" / "status.css").read_bytes()
 
 
@@ -40,7 +44,7 @@ def _page(page: PublicPage) -> dict[str, Any]:
         "name": page.title,
         "url": page.url,
         "time_zone": "Etc/UTC",
-        "updated_at": iso(page.generated_at),
+        "updated_at": iso(page.updated_at),
     }
 
 
@@ -51,7 +55,7 @@ def _components(page: PublicPage) -> list[dict[str, Any]]:
             "name": name,
             "status": status.value,
             "created_at": None,
-            "updated_at": iso(page.generated_at),
+            "updated_at": iso(page.updated_at),
             "position": position,
             "description": None,
             "showcase": True,
@@ -67,13 +71,8 @@ def _components(page: PublicPage) -> list[dict[str, Any]]:
 
 def _update(incident: PublicIncident, update: PublicUpdate) -> dict[str, Any]:
     affected = [
-        {
-            "code": component_id(c),
-            "name": c,
-            "old_status": None,
-            "new_status": (update.component_status or ComponentStatus.OPERATIONAL).value,
-        }
-        for c in update.components
+        {"code": component_id(c), "name": c, "old_status": None, "new_status": status.value}
+        for c, status in update.changes
     ]
     return {
         "id": f"{incident.uid}u{update.id}",
@@ -100,7 +99,7 @@ def _incident(page: PublicPage, incident: PublicIncident) -> dict[str, Any]:
         "monitoring_at": iso(incident.monitoring_at),
         "resolved_at": iso(incident.resolved_at),
         "impact": incident.impact.value,
-        "shortlink": f"{page.url}#incident-{incident.uid}",
+        "shortlink": page.incident_url(incident.uid),
         "started_at": iso(incident.created_at),
         "page_id": "warroom",
         "incident_updates": [_update(incident, u) for u in incident.updates],
@@ -147,9 +146,12 @@ def summary_json(page: PublicPage) -> dict[str, Any]:
 
 def html(page: PublicPage, *, subscribe: object | None = None) -> str:
     """Return the status page; with `subscribe` (the form's state), its subscribe form."""
-    return _ENV.get_template("status.html").render(
-        page=page, ComponentStatus=ComponentStatus, subscribe=subscribe
-    )
+    return _ENV.get_template("status.html").render(page=page, subscribe=subscribe)
+
+
+def incident_html(page: PublicPage, incident: PublicIncident) -> str:
+    """Return one incident's own page."""
+    return _ENV.get_template("incident.html").render(page=page, incident=incident)
 
 
 def _entry_text(incident: PublicIncident) -> str:
@@ -165,15 +167,15 @@ def atom(page: PublicPage) -> bytes:
     feed = ET.Element("feed", xmlns=ns)
     ET.SubElement(feed, "title").text = f"{page.title} - incident history"
     ET.SubElement(feed, "id").text = f"{page.url}#history"
-    ET.SubElement(feed, "updated").text = iso(page.generated_at)
+    ET.SubElement(feed, "updated").text = iso(page.updated_at)
     ET.SubElement(feed, "link", href=page.url, rel="alternate")
     for incident in [*page.active, *page.history]:
         entry = ET.SubElement(feed, "entry")
         ET.SubElement(entry, "title").text = incident.name
-        ET.SubElement(entry, "id").text = f"{page.url}#incident-{incident.uid}"
+        ET.SubElement(entry, "id").text = page.incident_url(incident.uid)
         ET.SubElement(entry, "updated").text = iso(incident.updated_at)
         ET.SubElement(entry, "published").text = iso(incident.created_at)
-        ET.SubElement(entry, "link", href=f"{page.url}#incident-{incident.uid}", rel="alternate")
+        ET.SubElement(entry, "link", href=page.incident_url(incident.uid), rel="alternate")
         ET.SubElement(entry, "content", type="text").text = _entry_text(incident)
     document: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
     return document
@@ -186,11 +188,11 @@ def rss(page: PublicPage) -> bytes:
     ET.SubElement(channel, "title").text = f"{page.title} - incident history"
     ET.SubElement(channel, "link").text = page.url
     ET.SubElement(channel, "description").text = page.description
-    ET.SubElement(channel, "lastBuildDate").text = format_datetime(page.generated_at)
+    ET.SubElement(channel, "lastBuildDate").text = format_datetime(page.updated_at)
     for incident in [*page.active, *page.history]:
         item = ET.SubElement(channel, "item")
         ET.SubElement(item, "title").text = incident.name
-        ET.SubElement(item, "link").text = f"{page.url}#incident-{incident.uid}"
+        ET.SubElement(item, "link").text = page.incident_url(incident.uid)
         ET.SubElement(item, "guid", isPermaLink="false").text = incident.uid
         ET.SubElement(item, "pubDate").text = format_datetime(incident.created_at)
         ET.SubElement(item, "description").text = _entry_text(incident)

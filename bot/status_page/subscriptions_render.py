@@ -11,7 +11,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from bot.domain.public import PublicIncident, PublicPage, PublicUpdate
+from bot.domain.public import PublicIncident, PublicUpdate
+from bot.domain.public_page import PublicPage
 from bot.domain.subscriptions import STATUS_WORDS
 from bot.status_page.render import _incident
 
@@ -25,7 +26,11 @@ _HTML = Environment(
 )
 # Plain text is not HTML: nothing to escape (header values are set through EmailMessage).
 _TEXT = Environment(
-    loader=FileSystemLoader(_TEMPLATES), autoescape=False, keep_trailing_newline=True
+    loader=FileSystemLoader(_TEMPLATES),
+    autoescape=False,
+    keep_trailing_newline=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
 )
 
 

@@ -82,7 +82,11 @@ async def test_outbox_lists_dead_rows_and_retry_requeues_them(tmp_path: Path) ->
     await db.dispose()
 
 
-def test_outbox_empty_says_so(tmp_path: Path) -> None:
-    result = cli(db_url=f"sqlite:///{tmp_path / 'e.db'}")
+async def test_outbox_empty_says_so(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'e.db'}"
+    db = Database(url)
+    await migrate(db)
+    await db.dispose()
+    result = cli(db_url=url)
     assert result.returncode == 0
     assert "The outbox is empty" in result.stdout

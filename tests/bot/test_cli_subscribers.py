@@ -33,6 +33,7 @@ def test_subscribers_add_list_remove_with_only_database_url(tmp_path: Path) -> N
 
 def test_subscribers_add_bad_url_one_line_and_nothing_added(tmp_path: Path) -> None:
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'subs.db'}"}
+    assert run_cli(["migrate"], tmp_path, env).returncode == 0
     for url in ("ftp://example.com/x", "/relative/path", "https://user:pw@example.com/x", ""):
         result = run_cli(["subscribers", "add", url], tmp_path, env)
         assert result.returncode != 0
@@ -43,6 +44,7 @@ def test_subscribers_add_bad_url_one_line_and_nothing_added(tmp_path: Path) -> N
 
 def test_subscribers_remove_unknown_says_so(tmp_path: Path) -> None:
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'subs.db'}"}
+    assert run_cli(["migrate"], tmp_path, env).returncode == 0
     result = run_cli(["subscribers", "remove", "42"], tmp_path, env)
     assert result.returncode == 1
     assert "no webhook subscriber '42'" in result.stderr

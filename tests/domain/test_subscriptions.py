@@ -14,6 +14,7 @@ from bot.domain.subscriptions import (
     sign,
     verify,
 )
+from bot.subscriptions_wiring import email_enabled
 
 HTTP_ENV = {"SLACK_BOT_TOKEN": "xoxb-1-x", "SLACK_SIGNING_SECRET": "s"}
 SMTP_PASSWORD = "SMTPTOPSECRETpw"
@@ -94,7 +95,7 @@ def test_settings_smtp_password_never_in_repr_or_errors() -> None:
         "STATUS_EMAIL_FROM": "status@example.com",
     }
     settings = load_settings(env)
-    assert settings.email_subscriptions
+    assert email_enabled(settings)
     assert SMTP_PASSWORD not in repr(settings)
     assert SMTP_PASSWORD not in str(settings.model_dump())
 
@@ -122,4 +123,4 @@ def test_settings_subscription_misconfiguration_one_line_naming_it(
 
 
 def test_settings_without_smtp_email_subscriptions_off() -> None:
-    assert not load_settings(HTTP_ENV).email_subscriptions
+    assert not email_enabled(load_settings(HTTP_ENV))

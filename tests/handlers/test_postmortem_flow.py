@@ -213,8 +213,10 @@ async def test_publish_form_puts_summary_on_status_page(pm_bot: Bot) -> None:
     async with pm_bot.http.get(f"{pm_bot.url}/api/v2/incidents.json") as response:
         [incident] = (await response.json())["incidents"]
     assert incident["postmortem_body"] == text
-    async with pm_bot.http.get(f"{pm_bot.url}/status") as response:
+    # On the incident's own page, the link support pastes.
+    async with pm_bot.http.get(f"{pm_bot.url}/incidents/{incident['id']}") as response:
         page = await response.text()
+    assert "Post-incident summary" in page
     assert "&lt;b&gt;because&lt;/b&gt;" in page
     timeline = await pm_bot.command(ALICE, channel, "timeline")
     assert "published the public post-incident summary" in timeline.text

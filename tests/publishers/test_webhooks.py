@@ -145,7 +145,11 @@ async def test_webhook_receiver_failing_then_back_gets_each_update_once_in_order
     assert first["meta"]["unsubscribe"].startswith("https://status.example.com/status/unsubscribe")
     assert set(first["page"]) == {"id", "status_indicator", "status_description"}
     assert first["incident"]["name"] == NAME
-    assert first["incident"]["impact"] == "critical"
+    async with hook_bot.http.get(hook_bot.url + "/api/v2/incidents.json") as response:
+        [served] = (await response.json())["incidents"]
+    last = receiver.accepted[-1]["incident"]
+    assert last["impact"] == served["impact"]  # the same public model as the page's API
+    assert last["incident_updates"] == served["incident_updates"]
     for body in receiver.seen:
         for word in [*SECRET_WORDS, receiver.secret]:
             assert word.encode() not in body, word

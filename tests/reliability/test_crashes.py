@@ -3,7 +3,10 @@ restart every owed delivery is made exactly once."""
 
 from __future__ import annotations
 
+import signal
 import time
+
+import pytest
 
 from tests.conftest import ALICE, BOB, CAROL, GENERAL
 from tests.reliability.checks import (
@@ -11,7 +14,7 @@ from tests.reliability.checks import (
     headlines,
     incident_channels,
 )
-from tests.reliability.process import FixedSlack, FixedStatuspage, Server
+from tests.reliability.process import FixedSlack, FixedStatuspage, Server, ServerFactory
 from tests.reliability.steps import (
     assert_in_order_once,
     attempted,
@@ -162,8 +165,7 @@ async def test_server_killed_three_times_in_lifecycle_loses_and_doubles_nothing(
     assert remote["status"] == "resolved"
     assert [u["body"] for u in reversed(remote["incident_updates"])] == [
         "Payments fail for some customers",
-        "API: Partial outage.",
-        "A fix is deployed and we are watching",
+        "A fix is deployed and we are watching",  # the component change rode with it
         "Payments work normally again",
     ]
     assert {ALICE, CAROL} <= slack.channels[channel].members
@@ -197,3 +199,20 @@ async def test_server_terminated_with_pending_posts_exits_cleanly_and_posts_them
 
 def _posting(slack: FixedSlack) -> bool:
     return any(m == "chat.postMessage" and "shutdown step" in str(p) for m, p in slack.calls)
+
+
+@pytest.mark.parametrize("socket_mode", [False, True], ids=["http", "socket-mode"])
+async def test_serve_starts_without_warnings_and_stops_cleanly_on_ctrl_c(
+    make_server: ServerFactory, slack: FixedSlack, socket_mode: bool
+) -> None:
+    env = {"SLACK_APP_TOKEN": slack.app_token} if socket_mode else {}
+    server = make_server(env=env)
+    await server.start()
+    if socket_mode:
+        await wait_until(lambda: slack.socket_connected, 10, "the socket connected")
+    assert server.process is not None
+    server.process.send_signal(signal.SIGINT)
+    await wait_until(lambda: not server.running, 20, "the server stopped")
+    log = server.stderr()
+    for noise in ("Traceback", "Unclosed client session", "`token` will be unused"):
+        assert noise not in log, log[-2000:]

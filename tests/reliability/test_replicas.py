@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+import aiohttp
 import pytest
 
 from tests.conftest import ALICE, BOB, CAROL, GENERAL
@@ -15,7 +16,7 @@ from tests.reliability.checks import (
     incident_channels,
 )
 from tests.reliability.process import FixedSlack, FixedStatuspage, ServerFactory
-from tests.reliability.steps import DECLARING
+from tests.reliability.steps import DECLARING, channel_of, declared_number
 from tests.reliability.store import Store
 from tests.support import wait_until
 
@@ -102,3 +103,44 @@ async def test_replica_killed_mid_delivery_other_replica_delivers_its_rows_once(
     assert [sum(note in t for t in shown) for note in notes] == [1] * len(notes), shown
     assert second.running
     await assert_delivered_once(slack, statuspage, store)
+
+
+async def test_replicas_public_page_follows_the_other_replicas_change(
+    make_server: ServerFactory, http: aiohttp.ClientSession, store: Store
+) -> None:
+    public = {"PUBLIC_BASE_URL": "https://status.example.com"}  # one site, behind one name
+    replicas = [make_server(name=f"replica-{n}", env=public) for n in (1, 2)]
+    await asyncio.gather(*(r.start() for r in replicas))
+    number = declared_number(await replicas[0].command(ALICE, GENERAL, "declare sev2 Slow API"))
+    channel = await channel_of(store, number)
+    url = replicas[1].url + "/api/v2/summary.json"
+
+    async def summary() -> tuple[str, list[str]]:
+        async with http.get(url) as response:
+            incidents = (await response.json())["incidents"]
+            return response.headers["ETag"], [
+                u["body"] for i in incidents for u in i["incident_updates"]
+            ]
+
+    etag, bodies = await summary()
+    assert bodies == []
+    reply = await replicas[0].command(
+        ALICE, channel, "status identified A bad deploy; rolling back"
+    )
+    assert reply.status == 200, reply.body
+
+    async def shown() -> bool:
+        return (await summary())[1] == ["A bad deploy; rolling back"]
+
+    # Replica 2 reads no database per request: it learns of the change from its periodic check.
+    await wait_until(shown, 10, "replica 2 shows replica 1's public update")
+    async with http.get(url, headers={"If-None-Match": etag}) as response:
+        assert response.status == 200
+    # The same data gives the same bytes on both: a CDN's revalidation holds across replicas.
+    etags = []
+    for replica in replicas:
+        async with http.get(replica.url + "/api/v2/summary.json") as response:
+            etags.append(response.headers["ETag"])
+    assert etags[0] == etags[1]
+    async with http.get(url, headers={"If-None-Match": etags[0]}) as response:
+        assert response.status == 304

@@ -139,6 +139,7 @@ async def test_subscription_flow_one_mail_per_update_until_unsubscribed(
         assert NAME in mail["Subject"]
         assert "We found the cause & are fixing it" in body
         assert "Identified: we know the cause" in body
+        assert "- API: Partial outage" in body  # the component change rides with the message
         assert re.search(rf"{PUBLIC}/incidents/\w+", body)
         assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         header_url = mail["List-Unsubscribe"].strip("<>")
