@@ -73,16 +73,21 @@ async def test_resolve_posts_draft_with_roles_durations_comms_and_timeline(pm_bo
     )
     [draft] = drafts(pm_bot.slack, channel)
     assert draft.startswith("# INC-1: Checkout 500s for Bob Okafor's team")
-    assert "| Severity | SEV1 |" in draft
+    assert "| Incident | INC-1, SEV1, resolved |" in draft
+    assert "| Post-mortem owner | Bob Okafor (the commander) |" in draft
+    assert "| Document status | Draft |" in draft
+    assert "| Times | UTC; in brackets, America/New_York |" in draft
+    assert f"(https://slack.com/app_redirect?channel={channel})" in draft
     assert "- **Incident commander**: Alice Ng, from" in draft
     assert "- **Incident commander**: Bob Okafor, from" in draft
     assert "| Time to detect | 40m |" in draft
     assert "Affected components (worst state): Checkout (major outage)." in draft
     assert "**identified**: Config push broke checkout" in draft
-    assert "update: internal: rolled back 4512" in draft
-    assert "- [ ] 1. Alert on checkout 5xx (Bob Okafor)" in draft
+    assert "Bob Okafor posted an update: internal: rolled back 4512" in draft
+    assert "| 1 | Alert on checkout 5xx | Bob Okafor | — | — | open | — |" in draft
     assert "EST)" in draft  # the display zone, next to UTC
-    for section in ("Summary", "Root cause", "Preventive measures", "Where we got lucky"):
+    assert "**Impact started**" in draft  # the story starts at the corrected impact start
+    for section in ("Summary", "Detection", "Lessons learned", "Action items", "Timeline"):
         assert f"## {section}" in draft
     assert "U0BOB" not in draft
     assert "U0ALICE" not in draft
@@ -158,7 +163,7 @@ async def test_postmortem_rerendered_after_close_with_later_actions(pm_bot: Bot)
     await run(pm_bot, channel, (BOB, "action Add capacity alarms"), (BOB, "postmortem"))
     first, second = drafts(pm_bot.slack, channel)
     assert "Add capacity alarms" not in first
-    assert "- [ ] 1. Add capacity alarms" in second
+    assert "| 1 | Add capacity alarms | no owner | — | — | open | — |" in second
 
 
 async def test_draft_survives_slack_failing_during_upload(pm_bot: Bot) -> None:
