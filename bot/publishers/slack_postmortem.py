@@ -1,4 +1,9 @@
-"""Uploading the post-mortem draft, with people's names looked up in Slack."""
+"""The post-mortem draft as a file in the channel, and (if asked) as the channel's canvas.
+
+The canvas is optional (POSTMORTEM_CANVAS) and its own delivery, owed once the file is
+posted: a refused canvas (a token without `canvases:write`) is reported once and may be
+retried, while the file stands and is never posted again for it.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,17 @@ from zoneinfo import ZoneInfo
 from slack_sdk.errors import SlackApiError
 
 from bot.domain.clock import Clock
+from bot.domain.deliveries import DeliveryKind, Owed
 from bot.domain.model import IncidentState
-from bot.domain.postmortem import people_in, render_postmortem, worst_components
+from bot.domain.postmortem import PostmortemData, people_in, render_postmortem, worst_components
+from bot.publishers.base import DeliveryError
 from bot.publishers.slack_calls import SlackCalls
 from bot.slack.channel import postmortem_message
+from storage import outbox
 from storage import postmortem as pm
 from storage.db import Database
+
+MISSING_SCOPE = "missing_scope"
 
 
 class PostmortemUploader:
@@ -25,12 +35,8 @@ class PostmortemUploader:
         self.db, self.calls, self.zone, self.canvas, self.clock = db, calls, zone, canvas, clock
 
     async def upload(self, state: IncidentState) -> None:
-        """Post the freshly rendered draft in the incident channel."""
-        async with self.db.read() as session:
-            data = await pm.load_postmortem_of(session=session, incident_id=state.id)
-        looked_up = await self._names(people_in(data) - set(data.names))
-        data = replace(data, names={**data.names, **looked_up})
-        markdown = render_postmortem(data, zone=ZoneInfo(self.zone), zone_name=self.zone)
+        """Post the freshly rendered draft in the incident channel; then owe its canvas."""
+        data, markdown = await self._render(state)
         worst = ", ".join(f"{c} ({s.label.lower()})" for c, s in worst_components(data).items())
         channel, client = state.channel_id or "", self.calls.client
         await self.calls.joined(
@@ -44,13 +50,37 @@ class PostmortemUploader:
             ),
         )
         if self.canvas:
-            try:
-                await client.conversations_canvases_create(
-                    channel_id=channel, document_content={"type": "markdown", "markdown": markdown}
-                )
-            except SlackApiError as error:
-                if error.response.get("error") != "channel_canvas_already_exists":
-                    raise
+            async with self.db.write(background=True) as session:
+                owed = Owed(DeliveryKind.POSTMORTEM_CANVAS)
+                outbox.enqueue(session=session, incident_id=state.id, owed=owed, now=self.clock())
+
+    async def make_canvas(self, state: IncidentState) -> None:
+        """Give the channel a canvas holding the draft, unless it has one (or canvases are off)."""
+        if not self.canvas:
+            return  # turned off since it was owed
+        _, markdown = await self._render(state)
+        try:
+            await self.calls.client.conversations_canvases_create(
+                channel_id=state.channel_id or "",
+                document_content={"type": "markdown", "markdown": markdown},
+            )
+        except SlackApiError as error:
+            code = error.response.get("error")
+            if code == "channel_canvas_already_exists":
+                return
+            if code == MISSING_SCOPE:
+                needed = error.response.get("needed") or "canvases:write"
+                raise DeliveryError(
+                    f"{MISSING_SCOPE} (needed: {needed})", permanent=True
+                ) from error
+            raise
+
+    async def _render(self, state: IncidentState) -> tuple[PostmortemData, str]:
+        async with self.db.read() as session:
+            data = await pm.load_postmortem_of(session=session, incident_id=state.id)
+        looked_up = await self._names(people_in(data) - set(data.names))
+        data = replace(data, names={**data.names, **looked_up})
+        return data, render_postmortem(data, zone=ZoneInfo(self.zone), zone_name=self.zone)
 
     async def _names(self, user_ids: set[str]) -> dict[str, str]:
         """Look people up in Slack, and remember them; a failed lookup leaves the ID."""
@@ -70,3 +100,17 @@ class PostmortemUploader:
                     session=session, user_id=user_id, name=name, tz=user.get("tz"), now=self.clock()
                 )
         return names
+
+
+def canvas_failed(ref: str, error: str) -> str:
+    """Return what the channel is told when its canvas could not be made (the file stands)."""
+    text = (
+        f":warning: I could not make the post-mortem canvas for {ref} (Slack said: `{error}`);"
+        " the draft file is posted all the same."
+    )
+    if error.startswith(MISSING_SCOPE):
+        text += (
+            " To have the canvas, add the `canvases:write` scope to the Slack app and reinstall"
+            " it (or set POSTMORTEM_CANVAS=false)."
+        )
+    return text + " An operator can retry with `warroom outbox retry`."
