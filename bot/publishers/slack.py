@@ -111,7 +111,7 @@ class SlackPublisher:
             case K.NOTICE:
                 await self.calls.post_once(channel, delivery, text=delivery.payload.text or "")
             case K.POSTMORTEM_UPLOAD:
-                await self.postmortems.upload(state)
+                await self.postmortems.upload(state, delivery)
             case K.POSTMORTEM_CANVAS:
                 await self.postmortems.make_canvas(state)
             case K.UPDATE_REMINDER:

@@ -352,3 +352,25 @@ async def test_canvas_retried_by_the_relay_never_posts_the_draft_again(
         assert canvas_notes(emulator, channel) == []
     finally:
         await bot.stop()
+
+
+async def test_draft_whose_answer_was_lost_is_not_posted_twice(
+    emulator: SlackEmulator, database_url: str, http: aiohttp.ClientSession
+) -> None:
+    # The retry comes after the slow upload has landed (0.5 s timeout + at least 1 s backoff).
+    settings = bot_settings(
+        emulator, database_url, slack_timeout=0.5, outbox_retry_base=2.0, postmortem_canvas=True
+    )
+    bot = await start_bot(settings, emulator, http)
+    try:
+        channel = await bot.declare()
+        emulator.delay("files.completeUploadExternal", 1.0)  # shared, its answer lost
+        await run(bot, channel, (ALICE, "resolve"))
+        uploads = [m for m, _ in emulator.calls if m == "files.completeUploadExternal"]
+        assert len(uploads) == 1
+        assert len(drafts(emulator, channel)) == 1
+        assert emulator.canvases[channel].startswith("# INC-1: Checkout API failing")
+        await run(bot, channel, (ALICE, "postmortem"))  # asked for again: a fresh one
+        assert len(drafts(emulator, channel)) == 2
+    finally:
+        await bot.stop()
