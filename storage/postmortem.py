@@ -128,5 +128,8 @@ async def load_postmortem(*, session: AsyncSession, incident: Incident) -> Postm
         roles=terms,
         timeline=entries,
         actions=actions,
+        channel_id=incident.channel_id,
+        channel_name=incident.channel_name,
+        statuspage_url=incident.statuspage_url,
     )
     return replace(data, names=await names_of(session=session, user_ids=people_in(data)))

@@ -35,6 +35,7 @@ class DeliveryKind(StrEnum):
     USER_NOTIFY = "user.notify"
     NOTICE = "notice"
     POSTMORTEM_UPLOAD = "postmortem.upload"
+    POSTMORTEM_CANVAS = "postmortem.canvas"
     UPDATE_REMINDER = "update.reminder"
     HEADLINE_REFRESH = "headline.refresh"
     ROLE_NOTIFY = "role.notify"
@@ -90,6 +91,9 @@ KINDS: dict[DeliveryKind, KindSpec] = {
     DeliveryKind.POSTMORTEM_UPLOAD: KindSpec(
         _SLACK, "post the post-mortem draft", needs_roles=True
     ),
+    # Optional (POSTMORTEM_CANVAS), owed by the upload once the draft is posted: a canvas
+    # refused never fails the draft, nor posts it again.
+    DeliveryKind.POSTMORTEM_CANVAS: KindSpec(_SLACK, "make the post-mortem canvas"),
     DeliveryKind.UPDATE_REMINDER: KindSpec(
         _SLACK, "remind the channel that an update is due", needs_roles=True
     ),

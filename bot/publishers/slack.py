@@ -18,7 +18,7 @@ from bot.publishers.pace import Busy
 from bot.publishers.slack_archived import ARCHIVED, ArchivedChannel
 from bot.publishers.slack_calls import SlackCalls, guarded
 from bot.publishers.slack_channel import ChannelMaker
-from bot.publishers.slack_postmortem import PostmortemUploader
+from bot.publishers.slack_postmortem import PostmortemUploader, canvas_failed
 from bot.publishers.slack_stakeholders import Stakeholders
 from bot.slack import channel as render
 from bot.slack import direct
@@ -111,7 +111,9 @@ class SlackPublisher:
             case K.NOTICE:
                 await self.calls.post_once(channel, delivery, text=delivery.payload.text or "")
             case K.POSTMORTEM_UPLOAD:
-                await self.postmortems.upload(state)
+                await self.postmortems.upload(state, delivery)
+            case K.POSTMORTEM_CANVAS:
+                await self.postmortems.make_canvas(state)
             case K.UPDATE_REMINDER:
                 await self._remind(state, delivery)
             case K.ROLE_NOTIFY:
@@ -145,6 +147,8 @@ class SlackPublisher:
             f":warning: I could not {delivery.kind.spec.what} for {state.ref}"
             f" (Slack said: `{error}`). An operator can retry with `warroom outbox retry`."
         )
+        if delivery.kind is K.POSTMORTEM_CANVAS:
+            text = canvas_failed(state.ref, error)
         targets = [state.channel_id, state.declared_by]  # the channel may be archived: DM too
         if delivery.kind is K.CHANNEL_CREATE:
             targets = [state.declared_by]

@@ -77,6 +77,7 @@ class StatuspagePublisher:
                 | K.USER_NOTIFY
                 | K.NOTICE
                 | K.POSTMORTEM_UPLOAD
+                | K.POSTMORTEM_CANVAS
                 | K.UPDATE_REMINDER
                 | K.HEADLINE_REFRESH
                 | K.ROLE_NOTIFY

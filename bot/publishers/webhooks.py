@@ -55,6 +55,7 @@ class WebhookPublisher:
                 | K.USER_NOTIFY
                 | K.NOTICE
                 | K.POSTMORTEM_UPLOAD
+                | K.POSTMORTEM_CANVAS
                 | K.UPDATE_REMINDER
                 | K.HEADLINE_REFRESH
                 | K.ROLE_NOTIFY

@@ -1,5 +1,9 @@
 """The bot token's scopes (API-RULES 1.2): which scope each method needs, and missing_scope.
 
+One table, `SCOPES`, read by the emulator (to refuse a call) and by tests/test_manifest.py (to
+check slack-manifest.yml asks for what the code calls). Every method the emulator answers has a
+row, the scope-less ones too (None), so a method nobody has looked up cannot slip through.
+
 The conversations API picks the scope by the channel's type: `channels:*` for public channels,
 `groups:*` for private ones, `im:*` for DMs. Where Slack's pages do not say (marked "not
 verified" in API-RULES 1.2), the table follows the 2021 OpenAPI spec and the scope pages.
@@ -7,56 +11,73 @@ verified" in API-RULES 1.2), the table follows the 2021 OpenAPI spec and the sco
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from sandbox.slack.args import Json, SlackError, truthy
 from sandbox.slack.workspace import Workspace
 
-# method -> scope for a public channel, a private one, a DM (one scope: the same for all)
-_BY_TYPE: dict[str, tuple[str, str, str]] = {
-    "conversations.history": ("channels:history", "groups:history", "im:history"),
-    "conversations.replies": ("channels:history", "groups:history", "im:history"),
-    "conversations.info": ("channels:read", "groups:read", "im:read"),
-    "conversations.members": ("channels:read", "groups:read", "im:read"),
-    "conversations.invite": ("channels:manage", "groups:write", "im:write"),
-    "conversations.setTopic": ("channels:manage", "groups:write", "im:write"),
-    "conversations.setPurpose": ("channels:manage", "groups:write", "im:write"),
-    "conversations.archive": ("channels:manage", "groups:write", "im:write"),
-    "conversations.create": ("channels:manage", "groups:write", "groups:write"),
-}
 
-_FIXED: dict[str, str] = {
-    "chat.postMessage": "chat:write",
+class ByType(NamedTuple):
+    """The scope a conversations method needs in a public channel, a private one, a DM."""
+
+    public: str
+    private: str
+    direct: str
+
+
+_MANAGE = ByType("channels:manage", "groups:write", "im:write")
+_HISTORY = ByType("channels:history", "groups:history", "im:history")
+_READ = ByType("channels:read", "groups:read", "im:read")
+
+# method -> the bot scope it needs (one for every channel type, or one per type), or None
+SCOPES: dict[str, str | ByType | None] = {
+    "auth.test": None,
+    "chat.getPermalink": None,
     "chat.postEphemeral": "chat:write",
+    "chat.postMessage": "chat:write",
     "chat.update": "chat:write",
+    "conversations.archive": _MANAGE,
+    "conversations.canvases.create": "canvases:write",
+    "conversations.create": ByType("channels:manage", "groups:write", "groups:write"),
+    "conversations.history": _HISTORY,
+    "conversations.info": _READ,
+    "conversations.invite": _MANAGE,
     "conversations.join": "channels:join",
     "conversations.list": "channels:read",
+    "conversations.members": _READ,
     "conversations.open": "im:write",
-    "conversations.canvases.create": "canvases:write",
-    "files.getUploadURLExternal": "files:write",
+    "conversations.replies": _HISTORY,
+    "conversations.setPurpose": _MANAGE,
+    "conversations.setTopic": _MANAGE,
+    "conversations.unarchive": _MANAGE,  # a user token's scope: bot tokens are refused anyway
     "files.completeUploadExternal": "files:write",
+    "files.getUploadURLExternal": "files:write",
     "pins.add": "pins:write",
     "pins.list": "pins:read",
     "reactions.add": "reactions:write",
     "reactions.get": "reactions:read",
+    "usergroups.users.list": "usergroups:read",
     "users.info": "users:read",
     "users.list": "users:read",
-    "usergroups.users.list": "usergroups:read",
+    "views.open": None,
+    "views.publish": None,
+    "views.push": None,
+    "views.update": None,
+    "apps.connections.open": None,  # the app-level token's connections:write, not the bot's
 }
-# Needing no scope: auth.test, chat.getPermalink, views.*, apps.connections.open (app token).
 
 
 def required_scope(ws: Workspace, method: str, params: Json) -> str | None:
     """Return the scope the bot token needs for this call, or None if it needs none."""
-    if method in _FIXED:
-        return _FIXED[method]
-    if method not in _BY_TYPE:
-        return None
-    public, private, direct = _BY_TYPE[method]
+    need = SCOPES.get(method)
+    if not isinstance(need, ByType):
+        return need
     if method == "conversations.create":
-        return private if truthy(params.get("is_private")) else public
+        return need.private if truthy(params.get("is_private")) else need.public
     ch = ws.channels.get(str(params.get("channel") or ""))
     if ch is None:  # the call answers channel_not_found
-        return public
-    return direct if ch.is_im else private if ch.is_private else public
+        return need.public
+    return need.direct if ch.is_im else need.private if ch.is_private else need.public
 
 
 def check_scope(ws: Workspace, method: str, params: Json) -> None:

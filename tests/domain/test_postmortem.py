@@ -43,6 +43,7 @@ from bot.domain.postmortem import (
     render_postmortem,
     worst_components,
 )
+from bot.domain.postmortem_story import BOOKKEEPING
 
 GOLDEN = Path(__file__).parent / "golden"
 ALICE, BOB, CAROL, DAVE, ERIN, FRANK = (
@@ -490,32 +491,39 @@ def test_render_postmortem_any_scenario_leaves_no_slack_markup_or_html(
 
 
 @pytest.mark.parametrize(("golden", "build", "zone_name"), SCENARIOS, ids=SCENARIO_IDS)
-def test_render_postmortem_any_scenario_has_one_timeline_line_per_entry(
+def test_render_postmortem_any_scenario_tells_the_story_from_impact_start_then_the_record(
     golden: str, build: Callable[[], PostmortemData], zone_name: str
 ) -> None:
     data = build()
     lines = render(data, zone_name).splitlines()
-    section = lines[lines.index("## Timeline") + 2 : lines.index("## Follow-up actions") - 1]
-    items = [line for line in section if line.startswith("- ")]
-    assert len(items) == len(data.timeline)
-    for item, entry in zip(items, data.timeline, strict=True):
-        assert item.startswith(f"- {entry.at:%Y-%m-%d %H:%M} UTC")
-    for line in section:  # continuation lines stay inside their list item
-        assert line.startswith(("- ", "  ")) or not line.strip()
+    story = lines[lines.index("## Timeline") + 1 : lines.index("## Record changes")]
+    record = lines[lines.index("## Record changes") + 1 : lines.index("## Roles")]
+    items = [line for line in story if line.startswith("- ")]
+    kept = [x for x in data.timeline if not isinstance(x.fact, BOOKKEEPING)]
+    assert len(items) == len(kept) + (data.milestones.started is not None)
+    assert re.fullmatch(r"- \d\d:\d\d (\(.+?\) )?\*\*Impact started\*\*", items[0])
+    for line in story:  # day headings, list items and their continuation lines
+        assert line.startswith(("### ", "- ", "  ")) or not line.strip()
+    bookkeeping = [x for x in data.timeline if isinstance(x.fact, BOOKKEEPING)]
+    assert len([x for x in record if x.startswith("- ")]) == len(bookkeeping)
 
 
-def test_render_postmortem_across_midnight_shows_local_date_only_when_it_differs() -> None:
+def test_render_postmortem_across_midnight_groups_by_day_and_names_zones_once() -> None:
     md = render(across_midnight(), "America/Los_Angeles")
-    assert "- 2026-01-15 23:40 UTC (15:40 PST), Dave Lindqvist: declared" in md
-    assert "- 2026-01-16 00:30 UTC (2026-01-15 16:30 PST), Erin Kowalski: set Search" in md
-    assert "- 2026-01-16 08:30 UTC (00:30 PST), Dave Lindqvist: added" in md
+    assert "| Times | UTC; in brackets, America/Los_Angeles |" in md
+    assert "### Thursday, January 15, 2026\n\n- 23:00 (15:00) **Impact started**" in md
+    assert "- 23:40 (15:40) Dave Lindqvist declared the incident (SEV3)" in md
+    assert "### Friday, January 16, 2026" in md
+    assert "- 00:30 (Jan 15, 16:30) Erin Kowalski marked Search as major outage" in md
+    assert "- 08:30 (00:30) Dave Lindqvist added follow-up action 1" in md
+    assert md.count("PST") == md.count("UTC (")  # only the full times in tables name zones
 
 
-def test_render_postmortem_across_dst_end_shows_edt_then_est() -> None:
+def test_render_postmortem_across_dst_end_names_the_zone_once_the_clock_repeats() -> None:
     md = render(across_dst(), "America/New_York")
-    assert "- 2026-11-01 05:30 UTC (01:30 EDT), Frank Osei: update" in md
-    assert "- 2026-11-01 06:00 UTC (01:00 EST), Frank Osei: update" in md
-    assert "- 2026-11-01 06:30 UTC (01:30 EST), Frank Osei: update" in md
+    assert "- 05:30 (01:30) Frank Osei posted an update" in md
+    assert "- 06:00 (01:00 EST) Frank Osei posted an update" in md
+    assert "- 06:30 (01:30 EST) Frank Osei posted an update" in md
 
 
 def test_render_postmortem_role_history_lists_each_commander_with_from_and_until() -> None:
@@ -538,7 +546,7 @@ def test_render_postmortem_hostile_markup_is_rendered_as_text() -> None:
     assert "Paged Bob Okafor, zed and U0NOBODY; see #ops and [text](https://x.y)" in md
     assert "<https://status.example.com>" in md
     assert "@channel please stand by @here @oncall" in md
-    assert "| Title | 🔥 支付服务宕机 \\| انقطاع الدفع for Bob Okafor |" in md
+    assert md.startswith("# INC-46: 🔥 支付服务宕机 \\| انقطاع الدفع for Bob Okafor\n")
     assert "| Public name | Payments \\| Japan 🇯🇵 |" in md
     assert "Line one\n  Line two\n  - not a new item\n  ## not a heading\n  \n  after a" in md
 
@@ -579,7 +587,7 @@ def test_render_postmortem_unknown_people_shown_by_id() -> None:
     md = render(replace(standard(), names={}), "UTC")
     assert "by U0ALICE |" in md
     assert "- **Incident commander**: U0ALICE, from" in md
-    assert "U0ALICE: made U0BOB communications lead" in md
+    assert "U0ALICE made U0BOB communications lead" in md
 
 
 def test_render_postmortem_multiline_title_stays_one_heading() -> None:
@@ -592,7 +600,7 @@ def test_render_postmortem_mention_inside_link_label_leaves_no_placeholder() -> 
     mention = entry(99, data.created_at, BOB, Updated(), "ask <https://x.y|<@U0ALICE>>")
     md = render(replace(data, timeline=[*data.timeline, mention]), "UTC")
     assert "\x00" not in md
-    assert "Bob Okafor: update: ask [Alice Ng](https://x.y)" in md
+    assert "Bob Okafor posted an update: ask [Alice Ng](https://x.y)" in md
 
 
 def test_render_postmortem_public_update_shows_text_as_published() -> None:
@@ -607,7 +615,7 @@ def test_render_postmortem_public_update_shows_text_as_published() -> None:
         "Do not use &lt;https://evil.example|click&gt;",
     )
     md = render(replace(data, timeline=[*data.timeline, update]), "UTC")
-    public = md.split("## Public communications")[1].split("## Timeline")[0]
+    public = md.split("## Customer impact")[1].split("## Detection")[0]
     assert "](https://evil.example)" not in public
     assert "Do not use \\<https://evil.example|click\\>" in public
 

@@ -17,6 +17,7 @@ from bot.slack import ids
 from sandbox.slack_emulator import SlackEmulator
 from tests.conftest import ALICE, BOB, GENERAL, Bot, bot_settings, start_bot
 from tests.handlers.forms import opened_view
+from tests.support import manifest_scopes
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN = "admin-token-0123456789"
@@ -73,16 +74,21 @@ async def test_resolve_posts_draft_with_roles_durations_comms_and_timeline(pm_bo
     )
     [draft] = drafts(pm_bot.slack, channel)
     assert draft.startswith("# INC-1: Checkout 500s for Bob Okafor's team")
-    assert "| Severity | SEV1 |" in draft
+    assert "| Incident | INC-1, SEV1, resolved |" in draft
+    assert "| Post-mortem owner | Bob Okafor (the commander) |" in draft
+    assert "| Document status | Draft |" in draft
+    assert "| Times | UTC; in brackets, America/New_York |" in draft
+    assert f"(https://slack.com/app_redirect?channel={channel})" in draft
     assert "- **Incident commander**: Alice Ng, from" in draft
     assert "- **Incident commander**: Bob Okafor, from" in draft
     assert "| Time to detect | 40m |" in draft
     assert "Affected components (worst state): Checkout (major outage)." in draft
     assert "**identified**: Config push broke checkout" in draft
-    assert "update: internal: rolled back 4512" in draft
-    assert "- [ ] 1. Alert on checkout 5xx (Bob Okafor)" in draft
+    assert "Bob Okafor posted an update: internal: rolled back 4512" in draft
+    assert "| 1 | Alert on checkout 5xx | Bob Okafor | — | — | open | — |" in draft
     assert "EST)" in draft  # the display zone, next to UTC
-    for section in ("Summary", "Root cause", "Preventive measures", "Where we got lucky"):
+    assert "**Impact started**" in draft  # the story starts at the corrected impact start
+    for section in ("Summary", "Detection", "Lessons learned", "Action items", "Timeline"):
         assert f"## {section}" in draft
     assert "U0BOB" not in draft
     assert "U0ALICE" not in draft
@@ -158,7 +164,7 @@ async def test_postmortem_rerendered_after_close_with_later_actions(pm_bot: Bot)
     await run(pm_bot, channel, (BOB, "action Add capacity alarms"), (BOB, "postmortem"))
     first, second = drafts(pm_bot.slack, channel)
     assert "Add capacity alarms" not in first
-    assert "- [ ] 1. Add capacity alarms" in second
+    assert "| 1 | Add capacity alarms | no owner | — | — | open | — |" in second
 
 
 async def test_draft_survives_slack_failing_during_upload(pm_bot: Bot) -> None:
@@ -270,6 +276,106 @@ async def test_canvas_gets_the_draft_when_enabled(
         await run(bot, channel, (ALICE, "resolve"))
         await run(bot, channel, (ALICE, "postmortem"))  # a second draft: the canvas exists
         assert emulator.canvases[channel].startswith("# INC-1: Checkout API failing")
+        assert len(drafts(emulator, channel)) == 2
+    finally:
+        await bot.stop()
+
+
+def canvas_notes(slack: SlackEmulator, channel: str) -> list[str]:
+    """Return what the bot said in the channel about the canvas or the draft failing."""
+    return [
+        m.text
+        for m in slack.history(channel)
+        if m.user == slack.bot_user_id and m.text.startswith(":warning:")
+    ]
+
+
+async def outbox_retry(bot: Bot) -> None:
+    """Run `warroom outbox retry` as an operator would, then let the bot deliver."""
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-x",
+        "SLACK_SIGNING_SECRET": "s",
+        "DATABASE_URL": bot.settings.database_url.reveal(),
+        "PYTHONPATH": str(ROOT),
+        "PATH": "/usr/bin:/bin",
+    }
+    result = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "bot", "outbox", "retry"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    await bot.settle()
+
+
+async def test_canvas_refused_for_its_scope_leaves_the_draft_posted_once(
+    emulator: SlackEmulator, database_url: str, http: aiohttp.ClientSession
+) -> None:
+    emulator.scopes = manifest_scopes() - {"canvases:write"}
+    bot = await start_bot(
+        bot_settings(emulator, database_url, postmortem_canvas=True), emulator, http
+    )
+    try:
+        channel = await bot.declare()
+        await run(bot, channel, (ALICE, "resolve"))
+        assert len(drafts(emulator, channel)) == 1
+        assert emulator.canvases == {}
+        [note] = canvas_notes(emulator, channel)  # said once, and why; the draft stands
+        assert "could not make the post-mortem canvas for INC-1" in note
+        assert "`missing_scope (needed: canvases:write)`" in note
+        assert "the draft file is posted all the same" in note
+        await outbox_retry(bot)  # the canvas is tried again: never the file
+        assert len(drafts(emulator, channel)) == 1
+        assert len(canvas_notes(emulator, channel)) == 2
+        emulator.scopes = manifest_scopes()  # the scope granted (the app reinstalled)
+        await outbox_retry(bot)
+        assert emulator.canvases[channel].startswith("# INC-1: Checkout API failing")
+        assert len(drafts(emulator, channel)) == 1
+        assert len(canvas_notes(emulator, channel)) == 2
+    finally:
+        await bot.stop()
+
+
+async def test_canvas_retried_by_the_relay_never_posts_the_draft_again(
+    emulator: SlackEmulator, database_url: str, http: aiohttp.ClientSession
+) -> None:
+    bot = await start_bot(
+        bot_settings(emulator, database_url, postmortem_canvas=True), emulator, http
+    )
+    try:
+        channel = await bot.declare()
+        emulator.http_error("conversations.canvases.create", status=503, times=2)
+        await run(bot, channel, (ALICE, "resolve"))
+        assert emulator.canvases[channel].startswith("# INC-1: Checkout API failing")
+        tries = [m for m, _ in emulator.calls if m == "conversations.canvases.create"]
+        assert len(tries) == 3
+        assert len(drafts(emulator, channel)) == 1
+        assert canvas_notes(emulator, channel) == []
+    finally:
+        await bot.stop()
+
+
+async def test_draft_whose_answer_was_lost_is_not_posted_twice(
+    emulator: SlackEmulator, database_url: str, http: aiohttp.ClientSession
+) -> None:
+    # The retry comes after the slow upload has landed (0.5 s timeout + at least 1 s backoff).
+    settings = bot_settings(
+        emulator, database_url, slack_timeout=0.5, outbox_retry_base=2.0, postmortem_canvas=True
+    )
+    bot = await start_bot(settings, emulator, http)
+    try:
+        channel = await bot.declare()
+        emulator.delay("files.completeUploadExternal", 1.0)  # shared, its answer lost
+        await run(bot, channel, (ALICE, "resolve"))
+        uploads = [m for m, _ in emulator.calls if m == "files.completeUploadExternal"]
+        assert len(uploads) == 1
+        assert len(drafts(emulator, channel)) == 1
+        assert emulator.canvases[channel].startswith("# INC-1: Checkout API failing")
+        await run(bot, channel, (ALICE, "postmortem"))  # asked for again: a fresh one
         assert len(drafts(emulator, channel)) == 2
     finally:
         await bot.stop()

@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from sandbox.slack.scopes import required_scope
+from sandbox.slack.scopes import SCOPES, ByType, required_scope
+from sandbox.slack.web_api import METHODS
 from sandbox.slack_emulator import EmUser, SlackEmulator
 from tests.sandbox.slack_support import ALICE, TOKEN, error_of
 
@@ -47,6 +48,45 @@ async def test_missing_scope_names_the_needed_scope_and_the_granted_ones(
     err = await error_of(scoped_client.conversations_create(name="inc-2", is_private=True))
     assert err.response["needed"] == "groups:write"
     assert scoped.channel_by_name("inc-1") is None
+
+
+async def test_canvas_without_canvases_write_is_refused_and_not_made(
+    scoped: SlackEmulator, scoped_client: AsyncWebClient
+) -> None:
+    content = {"type": "markdown", "markdown": "# draft"}
+    err = await error_of(
+        scoped_client.conversations_canvases_create(
+            channel_id="C0GENERAL", document_content=content
+        )
+    )
+    assert err.response.data == {
+        "ok": False,
+        "error": "missing_scope",
+        "needed": "canvases:write",
+        "provided": "channels:history,channels:read,chat:write,users:read",
+    }
+    assert scoped.canvases == {}
+    scoped.scopes = frozenset({*GRANTED, "canvases:write"})
+    made = await scoped_client.conversations_canvases_create(
+        channel_id="C0GENERAL", document_content=content
+    )
+    assert made["ok"]
+    assert scoped.canvases == {"C0GENERAL": "# draft"}
+
+
+@pytest.mark.parametrize("method", sorted(m for m in METHODS if SCOPES[m] is not None), ids=str)
+async def test_every_method_needing_a_scope_is_refused_without_it(
+    scoped: SlackEmulator, scoped_client: AsyncWebClient, method: str
+) -> None:
+    scoped.scopes = frozenset()
+    need = SCOPES[method]
+    err = await error_of(
+        scoped_client.api_call(method, json={"channel": "C0GENERAL", "name": "inc-9"})
+    )
+    assert err.response["error"] == "missing_scope"
+    assert err.response["needed"] == (need.public if isinstance(need, ByType) else need)
+    assert err.response["provided"] == ""
+    assert scoped.channel_by_name("inc-9") is None
 
 
 async def test_granted_scopes_and_scopeless_methods_are_answered(

@@ -20,7 +20,7 @@ import aiohttp
 from sandbox.slack_driver import DriverReply
 from sandbox.slack_emulator import APP_ID, EmMessage, SlackEmulator
 from tests.conftest import ALICE, ANNOUNCE, GENERAL, USERS, Bot, bot_settings, start_bot
-from tests.support import RATE_SCALE
+from tests.support import RATE_SCALE, manifest_scopes
 
 FORM = "application/x-www-form-urlencoded"
 # Any Slack special token but a date (<!date^...>) notifies or links someone when posted.
@@ -121,6 +121,7 @@ def fuzz_target(database_url: str) -> Iterator[FuzzTarget]:
             users=USERS,
             channels=[(GENERAL, "general"), (ANNOUNCE, "incidents")],
             rate_scale=RATE_SCALE,
+            scopes=manifest_scopes(),  # exactly what slack-manifest.yml asks for
         )
         runner.run(slack.start())
         http = runner.run(_session())
