@@ -79,7 +79,8 @@ class PostmortemData:
     names: Mapping[str, str] = field(default_factory=dict)
     channel_id: str | None = None
     channel_name: str | None = None
-    public_url: str | None = None  # the incident's own page on the built-in status page
+    uid: str = ""  # the public ID, for the incident's own page on the built-in status page
+    public_url: str | None = None  # that page, once the incident said anything in public
     statuspage_url: str | None = None  # its Atlassian Statuspage incident
     owner_id: str | None = None  # the post-mortem's owner; else the commander
     document_status: str = "draft"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -79,6 +80,7 @@ async def test_resolve_posts_draft_with_roles_durations_comms_and_timeline(pm_bo
     assert "| Document status | Draft |" in draft
     assert "| Times | UTC; in brackets, America/New_York |" in draft
     assert f"(https://slack.com/app_redirect?channel={channel})" in draft
+    assert re.search(r"\| Status page \| <http://localhost:\d+/incidents/[a-z0-9]{12}> \|", draft)
     assert "- **Incident commander**: Alice Ng, from" in draft
     assert "- **Incident commander**: Bob Okafor, from" in draft
     assert "| Time to detect | 40m |" in draft
