@@ -6,12 +6,11 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
-from typing import Any
 
 import aiohttp
 from aiohttp import web
-from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import deliverers
 from bot.config import Settings
 from bot.domain.capture import Captured
 from bot.domain.clock import Clock, utc_now
@@ -20,17 +19,11 @@ from bot.identity import Catalog, Identity, build_bolt, connect_socket_mode
 from bot.keys import BOLT, CLOCK, CONTEXT, DATABASE, PAGES, RELAY, REMINDERS, SETTINGS
 from bot.outbox import Relay
 from bot.publishers.base import Publisher
-from bot.publishers.pace import Pace
-from bot.publishers.slack import SlackPublisher
-from bot.publishers.slack_capture import Capturer, Record
-from bot.publishers.slack_paced import PacedClient
-from bot.publishers.statuspage import StatuspagePublisher
-from bot.publishers.statuspage_client import StatuspageClient
 from bot.reminders import Reminders
 from bot.service import pins
 from bot.service.context import Context
 from bot.status_page.cache import PublicPages
-from bot.subscriptions_wiring import email_enabled, subscribe_form, subscription_publishers
+from bot.subscriptions_wiring import email_enabled, subscribe_form
 from bot.tasks import Background
 from handlers import http as routes
 from handlers import postmortem_http, status_page, subscriptions_http
@@ -41,67 +34,8 @@ from storage.migrate import migrate
 log = logging.getLogger(__name__)
 
 
-def _slack_client(
-    settings: Settings, http: aiohttp.ClientSession, *, token: bool, paced: bool = False
-) -> AsyncWebClient:
-    """Return a Web API client; the deliverers' one is paced under Slack's limits (one pace
-    shared by every delivery), the listeners' ones never wait (acks come first)."""
-    # slack_sdk applies its own timeout only to file uploads it sends itself; whole seconds.
-    options: dict[str, Any] = {
-        "token": settings.slack_bot_token.reveal() if token else None,
-        "base_url": settings.slack_api_url,
-        "session": http,
-        "timeout": max(1, round(settings.slack_timeout)),
-        "retry_handlers": [],
-    }
-    if paced:
-        return PacedClient(pace=Pace(), post_interval=settings.slack_post_interval, **options)
-    return AsyncWebClient(**options)
-
-
-def _statuspage(
-    settings: Settings, db: Database, http: aiohttp.ClientSession, clock: Clock
-) -> StatuspagePublisher | None:
-    if settings.statuspage_api_key is None or settings.statuspage_page_id is None:
-        return None
-    client = StatuspageClient(
-        http=http,
-        base_url=settings.statuspage_api_url,
-        page_id=settings.statuspage_page_id,
-        api_key=settings.statuspage_api_key,
-        rate=settings.statuspage_rate,
-    )
-    return StatuspagePublisher(db=db, client=client, impact_of=settings.status_impact, clock=clock)
-
-
-def _publishers(
-    settings: Settings, db: Database, http: aiohttp.ClientSession, clock: Clock, record: Record
-) -> tuple[dict[Destination, Publisher], StatuspagePublisher | None]:
-    client = _slack_client(settings, http, token=True, paced=True)
-    slack = SlackPublisher(
-        db=db,
-        client=client,
-        http=http,
-        channel_prefix=settings.channel_prefix,
-        announce_channel=settings.announce_channel,
-        status_page_url=settings.public_url if settings.status_page_enabled else None,
-        display_timezone=settings.display_timezone,
-        postmortem_canvas=settings.postmortem_canvas,
-        clock=clock,
-    )
-    publishers: dict[Destination, Publisher] = {
-        Destination.SLACK: slack,
-        Destination.SLACK_READ: Capturer(db=db, client=client, record=record),
-    }
-    statuspage = _statuspage(settings, db, http, clock)
-    if statuspage is not None:
-        publishers[Destination.STATUSPAGE] = statuspage
-    publishers.update(subscription_publishers(settings, db, http, clock))
-    return publishers, statuspage
-
-
 def _deps(settings: Settings, ctx: Context, http: aiohttp.ClientSession) -> Deps:
-    client = _slack_client(settings, http, token=True)
+    client = deliverers.slack_client(settings, http, token=True)
     group = settings.responders_usergroup
     return Deps(
         ctx=ctx,
@@ -147,7 +81,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
             # A captured message becomes an entry through its use case (ctx is built below).
             return await pins.record_captured(ctx, incident_id=incident_id, message=message)
 
-        publishers, statuspage = _publishers(settings, db, http, clock, record)
+        publishers, statuspage = deliverers.publishers(settings, db, http, clock, record)
         relay = await _start_relay(stack, settings, db, publishers, clock)
         reminders = Reminders(db=db, clock=clock, wake=relay.wake, poll=settings.reminder_poll)
         reminders_task = asyncio.create_task(reminders.run(), name="update reminders")
@@ -181,7 +115,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         deps = _deps(settings, ctx, http)
         stack.push_async_callback(deps.background.close)
         identity = Identity(
-            settings.slack_bot_token.reveal(), _slack_client(settings, http, token=False)
+            settings.slack_bot_token.reveal(), deliverers.slack_client(settings, http, token=False)
         )
         bolt = build_bolt(settings, identity, deps)
         app[BOLT], app[DATABASE], app[CONTEXT], app[RELAY] = bolt, db, ctx, relay

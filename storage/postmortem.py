@@ -128,6 +128,7 @@ async def load_postmortem(*, session: AsyncSession, incident: Incident) -> Postm
         roles=terms,
         timeline=entries,
         actions=actions,
+        uid=incident.uid,
         channel_id=incident.channel_id,
         channel_name=incident.channel_name,
         statuspage_url=incident.statuspage_url,

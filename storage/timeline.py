@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, assert_never
 
@@ -47,6 +47,12 @@ def encode(fact: e.Fact) -> dict[str, Any]:
             return {"number": number, "verb": "completed"}
         case e.CadenceSet(cadence=cadence):
             return {"seconds": int(cadence.total_seconds()) if cadence else None}
+        case e.ReviewOwnerSet(user=user):
+            return {"set": "owner", "user": user}
+        case e.ReviewStatusSet(status=status):
+            return {"set": "status", "status": status.value}
+        case e.ReviewDateSet(on=on):
+            return {"set": "date", "on": on.isoformat() if on else None}
         case _:
             assert_never(fact)
 
@@ -85,6 +91,13 @@ def decode(kind: e.EntryKind, data: dict[str, Any]) -> e.Fact:
         case e.EntryKind.CADENCE:
             seconds = data.get("seconds")
             return e.CadenceSet(timedelta(seconds=seconds) if seconds is not None else None)
+        case e.EntryKind.REVIEW if data.get("set") == "owner":
+            return e.ReviewOwnerSet(str(data["user"]))
+        case e.EntryKind.REVIEW if data.get("set") == "status":
+            return e.ReviewStatusSet(e.ReviewStatus(data["status"]))
+        case e.EntryKind.REVIEW:
+            on = data.get("on")
+            return e.ReviewDateSet(date.fromisoformat(on) if on else None)
         case _:
             assert_never(kind)
 

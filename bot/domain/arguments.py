@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date
 
 from bot.domain.cadence import parse_duration
 from bot.domain.commands import (
@@ -23,8 +24,10 @@ from bot.domain.commands import (
     SetImpact,
     SetMilestone,
     SetPublicName,
+    SetReview,
 )
 from bot.domain.components import parse_component_status
+from bot.domain.entries import ReviewDateSet, ReviewOwnerSet, ReviewStatus, ReviewStatusSet
 from bot.domain.errors import UsageError
 from bot.domain.milestones import TIME_FORMS, Milestone
 from bot.domain.model import SETTABLE_STATUSES, Role, Severity, Status
@@ -181,12 +184,29 @@ def _parse_action(args: str, caller: str) -> Command:
     return AddAction(text=args, owner_id=None)
 
 
-def _parse_postmortem(args: str, _caller: str) -> Command:
+def _parse_postmortem(args: str, caller: str) -> Command:
     if not args:
         return RequestPostmortem()
-    if args.lower() == "publish":
+    word, _, rest = args.partition(" ")
+    word, rest = word.lower(), rest.strip()
+    if word == "publish" and not rest:
         return OpenPublishModal()
+    if word == "owner" and rest:
+        return SetReview(ReviewOwnerSet(parse_user(rest, caller)))
+    if word == "status" and rest.lower() in {s.value for s in ReviewStatus}:
+        return SetReview(ReviewStatusSet(ReviewStatus(rest.lower())))
+    if word == "review" and rest:
+        return SetReview(ReviewDateSet(None if rest.lower() == "off" else _day(rest)))
     raise UsageError(f"`{args}` is not a post-mortem command.")
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(
+            f"`{text}` is not a date.", hint="Write it as YYYY-MM-DD, like 2026-12-03."
+        ) from None
 
 
 def _no_args(command: Command, name: str) -> Callable[[str, str], Command]:

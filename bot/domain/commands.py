@@ -8,6 +8,7 @@ from datetime import timedelta
 from bot.domain.components import ComponentStatus
 from bot.domain.milestones import Milestone
 from bot.domain.model import Role, Severity, Status
+from bot.domain.review import ReviewFact
 
 COMMAND = "/incident"
 
@@ -94,6 +95,13 @@ class RequestPostmortem:
 
 
 @dataclass(frozen=True)
+class SetReview:
+    """Set the post-mortem's owner, status or review date."""
+
+    fact: ReviewFact
+
+
+@dataclass(frozen=True)
 class OpenPublishModal:
     """Open the form that publishes the public post-incident summary."""
 
@@ -134,6 +142,7 @@ Command = (
     | CompleteAction
     | ListActions
     | RequestPostmortem
+    | SetReview
     | OpenPublishModal
     | ShowSummary
     | ShowTimeline

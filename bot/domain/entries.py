@@ -7,7 +7,7 @@ so a new kind that some renderer forgets is a mypy error, not a silent default.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import ClassVar
 
@@ -32,6 +32,7 @@ class EntryKind(StrEnum):
     ACTION = "action"
     POSTMORTEM = "postmortem"
     CADENCE = "cadence"
+    REVIEW = "review"
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,36 @@ class CadenceSet:
     cadence: timedelta | None
 
 
+class ReviewStatus(StrEnum):
+    """Where the post-mortem document stands."""
+
+    DRAFT = "draft"
+    REVIEW = "review"
+    FINAL = "final"
+
+
+@dataclass(frozen=True)
+class ReviewOwnerSet:
+    """Who owns the post-mortem (until set: the commander)."""
+
+    kind: ClassVar[EntryKind] = EntryKind.REVIEW
+    user: str
+
+
+@dataclass(frozen=True)
+class ReviewStatusSet:
+    kind: ClassVar[EntryKind] = EntryKind.REVIEW
+    status: ReviewStatus
+
+
+@dataclass(frozen=True)
+class ReviewDateSet:
+    """When the review meeting is; None: not scheduled."""
+
+    kind: ClassVar[EntryKind] = EntryKind.REVIEW
+    on: date | None
+
+
 Fact = (
     Declared
     | Updated
@@ -163,6 +194,9 @@ Fact = (
     | ActionCompleted
     | SummaryPublished
     | CadenceSet
+    | ReviewOwnerSet
+    | ReviewStatusSet
+    | ReviewDateSet
 )
 
 

@@ -149,8 +149,9 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     ),
     Subcommand(
         "postmortem",
-        "postmortem [publish]",
-        "Post the post-mortem draft again, or publish a public summary on the status pages.",
+        "postmortem [publish | owner <@user|me> | status draft|review|final | review <date>]",
+        "Post the post-mortem draft again, publish a public summary on the status pages, or "
+        "set the post-mortem's owner, status or review date (YYYY-MM-DD, or off).",
         "postmortem publish",
         _parse_postmortem,
         True,

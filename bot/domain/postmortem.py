@@ -19,6 +19,7 @@ from bot.domain.model import Role, Severity, Status
 from bot.domain.postmortem_story import story, write_record_changes, write_story
 from bot.domain.postmortem_text import Doc, Names, is_utc, when
 from bot.domain.public import public_updates
+from bot.domain.review import review_of
 from bot.domain.text import mentioned_users
 
 BLAMELESS = (
@@ -79,11 +80,9 @@ class PostmortemData:
     names: Mapping[str, str] = field(default_factory=dict)
     channel_id: str | None = None
     channel_name: str | None = None
-    public_url: str | None = None  # the incident's own page on the built-in status page
+    uid: str = ""  # the public ID, for the incident's own page on the built-in status page
+    public_url: str | None = None  # that page, once the incident said anything in public
     statuspage_url: str | None = None  # its Atlassian Statuspage incident
-    owner_id: str | None = None  # the post-mortem's owner; else the commander
-    document_status: str = "draft"
-    review_on: date | None = None
 
 
 def render_postmortem(data: PostmortemData, *, zone: tzinfo, zone_name: str) -> str:
@@ -113,9 +112,10 @@ def _header(md: Doc, name: Names, data: PostmortemData, zone: tzinfo, zone_name:
     severities = " → ".join(s.label for s in _severity_history(data))
     md.line(f"| Incident | {data.ref}, {severities}, {data.status.value} |")
     md.line(f"| Public name | {md.cell(data.public_name or data.title)} |")
-    md.line(f"| Post-mortem owner | {_owner(data, name)} |")
-    md.line(f"| Document status | {data.document_status.capitalize()} |")
-    md.line(f"| Review | {data.review_on.isoformat() if data.review_on else 'not scheduled'} |")
+    review = review_of(data.timeline)
+    md.line(f"| Post-mortem owner | {_owner(data, review.owner, name)} |")
+    md.line(f"| Document status | {review.status.value.capitalize()} |")
+    md.line(f"| Review | {review.on.isoformat() if review.on else 'not scheduled'} |")
     for label, link in _links(data):
         md.line(f"| {label} | {link} |")
     md.line(f"| Declared | {when(data.created_at, zone)} by {name(data.declared_by)} |")
@@ -125,9 +125,9 @@ def _header(md: Doc, name: Names, data: PostmortemData, zone: tzinfo, zone_name:
     md.line(f"| Times | {zones} |")
 
 
-def _owner(data: PostmortemData, name: Names) -> str:
-    if data.owner_id:
-        return name(data.owner_id)
+def _owner(data: PostmortemData, owner: str | None, name: Names) -> str:
+    if owner:
+        return name(owner)
     commander = next(
         (t.user_id for t in reversed(data.roles) if t.role is Role.COMMANDER and t.end is None),
         None,
@@ -271,8 +271,9 @@ def _participants(data: PostmortemData) -> set[str]:
 def people_in(data: PostmortemData) -> set[str]:
     """Return every user ID the draft names, so their names can be looked up."""
     people = _participants(data)
-    if data.owner_id:
-        people.add(data.owner_id)
+    owner = review_of(data.timeline).owner
+    if owner:
+        people.add(owner)
     for entry in data.timeline:
         people.update(mentioned_users(entry.text))
         if isinstance(entry.fact, e.RoleAssigned):

@@ -12,9 +12,17 @@ from typing import assert_never
 from bot.domain import entries as e
 from bot.domain.cadence import spoken
 from bot.domain.postmortem_text import Doc, Names, clock, when
+from bot.domain.review import review_change
 
 # What keeps the record straight rather than tells what happened.
-BOOKKEEPING = (e.MilestoneSet, e.CadenceSet, e.PublicNameSet)
+BOOKKEEPING = (
+    e.MilestoneSet,
+    e.CadenceSet,
+    e.PublicNameSet,
+    e.ReviewOwnerSet,
+    e.ReviewStatusSet,
+    e.ReviewDateSet,
+)
 
 
 @dataclass(frozen=True)
@@ -98,6 +106,8 @@ def describe(entry: e.Entry, name: Names, md: Doc, zone: tzinfo) -> str:
                 if cadence
                 else "turned update reminders off"
             )
+        case e.ReviewOwnerSet() | e.ReviewStatusSet() | e.ReviewDateSet():
+            return review_change(fact, name)
         case _:
             assert_never(fact)
 

@@ -72,6 +72,11 @@ def parse_impact_map(text: str) -> dict[Severity, Impact]:
     return mapping
 
 
+def incident_page_url(page_url: str, uid: str) -> str:
+    """Return the address of one incident's own page, next to the page at `page_url`."""
+    return f"{page_url.removesuffix('/status')}/incidents/{uid}"
+
+
 def match_components(names: Iterable[str], known: Sequence[str]) -> list[str]:
     """Return the known names (their own spelling) for `names`, matched case-insensitively."""
     by_key = {k.lower(): k for k in known}

@@ -22,6 +22,7 @@ from bot.domain.public import (
     Impact,
     IncidentRecord,
     PublicIncident,
+    incident_page_url,
     public_incident,
 )
 
@@ -44,7 +45,7 @@ class PublicPage:
 
     def incident_url(self, uid: str) -> str:
         """Return the address of one incident's own page."""
-        return f"{self.url.removesuffix('/status')}/incidents/{uid}"
+        return incident_page_url(self.url, uid)
 
     def incident(self, uid: str) -> PublicIncident | None:
         """Return the active or past incident with this public ID."""

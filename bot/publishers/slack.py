@@ -56,7 +56,12 @@ class SlackPublisher:
         self.archived = ArchivedChannel(db=db, calls=self.calls, clock=clock)
         self.channels = ChannelMaker(client, channel_prefix)
         self.postmortems = PostmortemUploader(
-            db=db, calls=self.calls, zone=display_timezone, canvas=postmortem_canvas, clock=clock
+            db=db,
+            calls=self.calls,
+            zone=display_timezone,
+            canvas=postmortem_canvas,
+            clock=clock,
+            status_page_url=status_page_url,
         )
         self.status_page_url = status_page_url
         self.stakeholders = (

@@ -15,8 +15,10 @@ from slack_sdk.errors import SlackApiError
 
 from bot.domain.clock import Clock
 from bot.domain.deliveries import Delivery, DeliveryKind, Owed
+from bot.domain.entries import is_public
 from bot.domain.model import IncidentState
 from bot.domain.postmortem import PostmortemData, people_in, render_postmortem, worst_components
+from bot.domain.public import incident_page_url
 from bot.publishers.base import DeliveryError
 from bot.publishers.slack_calls import SlackCalls
 from bot.slack.channel import postmortem_message
@@ -33,9 +35,17 @@ class PostmortemUploader:
     """Renders the draft from storage and uploads it (and a canvas, if asked) to the channel."""
 
     def __init__(
-        self, *, db: Database, calls: SlackCalls, zone: str, canvas: bool, clock: Clock
+        self,
+        *,
+        db: Database,
+        calls: SlackCalls,
+        zone: str,
+        canvas: bool,
+        clock: Clock,
+        status_page_url: str | None = None,
     ) -> None:
         self.db, self.calls, self.zone, self.canvas, self.clock = db, calls, zone, canvas, clock
+        self.status_page_url = status_page_url
 
     async def upload(self, state: IncidentState, delivery: Delivery) -> None:
         """Post the freshly rendered draft in the incident channel; then owe its canvas.
@@ -119,7 +129,12 @@ class PostmortemUploader:
         async with self.db.read() as session:
             data = await pm.load_postmortem_of(session=session, incident_id=state.id)
         looked_up = await self._names(people_in(data) - set(data.names))
-        data = replace(data, names={**data.names, **looked_up})
+        page = self.status_page_url if any(map(is_public, data.timeline)) else None
+        data = replace(
+            data,
+            names={**data.names, **looked_up},
+            public_url=incident_page_url(page, data.uid) if page else None,
+        )
         return data, render_postmortem(data, zone=ZoneInfo(self.zone), zone_name=self.zone)
 
     async def _names(self, user_ids: set[str]) -> dict[str, str]:

@@ -7,6 +7,7 @@ from datetime import tzinfo
 from typing import Protocol, assert_never
 
 from bot.domain import commands as c
+from bot.domain.entries import ReviewOwnerSet
 from bot.domain.milestones import parse_time
 from bot.domain.replies import MilestoneMoved, Reply
 from bot.service import changes, declare, public, queries, retro
@@ -34,7 +35,7 @@ During = (
     | c.SetCadence
 )
 Public = c.SetImpact | c.SetPublicName
-After = c.SetMilestone | c.AddAction | c.CompleteAction | c.RequestPostmortem
+After = c.SetMilestone | c.AddAction | c.CompleteAction | c.RequestPostmortem | c.SetReview
 Read = c.ListActions | c.ShowSummary | c.ShowTimeline | c.ListIncidents
 UiOnly = c.OpenDeclareModal | c.OpenPublishModal | c.ShowHelp
 
@@ -135,6 +136,10 @@ async def _after(call: Call, command: After) -> Reply:
             return await retro.complete_action(ctx, channel_id=where, user_id=who, number=number)
         case c.RequestPostmortem():
             return await retro.request_postmortem(ctx, channel_id=where)
+        case c.SetReview(fact=fact):
+            if isinstance(fact, ReviewOwnerSet):
+                await call.people.check(fact.user)
+            return await retro.set_review(ctx, channel_id=where, user_id=who, fact=fact)
         case _:
             assert_never(command)
 

@@ -10,6 +10,7 @@ from bot.domain.errors import IncidentNotFound, UsageError
 from bot.domain.milestones import Milestone
 from bot.domain.postmortem import Action, PostmortemData
 from bot.domain.replies import ActionsListed, Changed, PostmortemRequested
+from bot.domain.review import ReviewFact
 from bot.service.context import Context
 from bot.service.unit import change, incident_in
 from storage import incidents as q
@@ -29,6 +30,15 @@ async def set_milestone(
         incident.mitigated_at, incident.resolved_at = moved.mitigated, moved.resolved
         entry = await work.record(user_id, MilestoneSet(milestone, at))
         work.post(entry, K.SUMMARY_REFRESH)
+        state = await work.state()
+    return Changed(state, entry)
+
+
+async def set_review(ctx: Context, *, channel_id: str, user_id: str, fact: ReviewFact) -> Changed:
+    """Set the post-mortem's owner, status or review date; allowed after resolve too."""
+    async with change(ctx, channel_id, closed_ok=True) as work:
+        entry = await work.record(user_id, fact)
+        work.post(entry)
         state = await work.state()
     return Changed(state, entry)
 

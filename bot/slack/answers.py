@@ -97,6 +97,16 @@ def _changed(state: IncidentState, entry: e.Entry) -> str:
             return f"Updates on {ref} are now due every {spoken(cadence)}{due}."
         case e.SummaryPublished():
             return f"The public summary of {ref} is published."
+        case e.ReviewOwnerSet(user=user):
+            return f"<@{user}> owns the post-mortem of {ref}."
+        case e.ReviewStatusSet(status=status):
+            return f"The post-mortem of {ref} is now *{status.value}*."
+        case e.ReviewDateSet(on=on):
+            return (
+                f"The review of {ref} is on {on:%A, %B %d, %Y}."
+                if on
+                else (f"The review of {ref} has no date now.")
+            )
         case e.Declared() | e.Pinned():
             return f"Recorded on {ref}."
         case _:

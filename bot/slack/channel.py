@@ -10,6 +10,7 @@ from bot.domain.cadence import reminded, spoken
 from bot.domain.grammar import COMMAND
 from bot.domain.milestones import Milestones, human
 from bot.domain.model import IncidentState
+from bot.domain.review import review_change
 from bot.domain.text import neutralize
 from bot.slack.format import STATUS_EMOJI, cadence_text, quote, when, who
 from bot.slack.ids import POST_UPDATE_BUTTON
@@ -78,6 +79,8 @@ def _entry(state: IncidentState, item: e.Entry) -> str:
             return f":newspaper: {by} published the public post-incident summary"
         case e.CadenceSet(cadence=cadence):
             return f":stopwatch: {by} {cadence_text(cadence)}"
+        case e.ReviewOwnerSet() | e.ReviewStatusSet() | e.ReviewDateSet():
+            return f":memo: {by} {review_change(item.fact, who)}"
         case e.Pinned(pinned_by=pinned_by, permalink=link):
             message = f"<{link}|message>" if link else "message"
             head = f":pushpin: Added to the timeline by {who(pinned_by)}: {by}'s {message}"

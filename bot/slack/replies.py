@@ -10,6 +10,7 @@ from bot.domain.grammar import COMMAND
 from bot.domain.milestones import Milestones, human
 from bot.domain.model import IncidentState, Role
 from bot.domain.postmortem import Action
+from bot.domain.review import review_change
 from bot.domain.text import neutralize, one_line, quiet_mentions
 from bot.slack.format import cadence_text, when, who
 from bot.slack.summary import next_update, summary
@@ -73,6 +74,8 @@ def short_line(state: IncidentState, item: e.Entry) -> str:
             return "published the public post-incident summary"
         case e.CadenceSet(cadence=cadence):
             return cadence_text(cadence).replace("*", "")
+        case e.ReviewOwnerSet() | e.ReviewStatusSet() | e.ReviewDateSet():
+            return review_change(item.fact, who)
         case _:
             assert_never(item.fact)
 

@@ -62,6 +62,9 @@ def thread_reply(state: IncidentState, item: e.Entry) -> tuple[str, bool]:
             | e.ActionCompleted()
             | e.SummaryPublished()
             | e.CadenceSet()
+            | e.ReviewOwnerSet()
+            | e.ReviewStatusSet()
+            | e.ReviewDateSet()
         ):
             return f"{state.ref}: {text}", False  # not announced today; said plainly if it is
         case _:

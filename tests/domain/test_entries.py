@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import typing
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -24,6 +24,10 @@ from bot.domain.entries import (
     Pinned,
     PublicNameSet,
     Resolved,
+    ReviewDateSet,
+    ReviewOwnerSet,
+    ReviewStatus,
+    ReviewStatusSet,
     RoleAssigned,
     SeverityChanged,
     StatusChanged,
@@ -73,6 +77,9 @@ PUBLICITY: list[tuple[Fact, str, bool]] = [
     (SummaryPublished(), "We rolled back a bad deploy.", False),
     (CadenceSet(timedelta(minutes=10)), "", False),
     (CadenceSet(None), "", False),
+    (ReviewOwnerSet(BOB), "", False),
+    (ReviewStatusSet(ReviewStatus.REVIEW), "", False),
+    (ReviewDateSet(date(2026, 12, 3)), "", False),
 ]
 
 
@@ -143,6 +150,10 @@ ROUND_TRIP: list[Fact] = [
     CadenceSet(timedelta(minutes=10)),
     CadenceSet(timedelta(hours=1, minutes=30)),
     CadenceSet(None),
+    ReviewOwnerSet(BOB),
+    ReviewStatusSet(ReviewStatus.FINAL),
+    ReviewDateSet(date(2026, 12, 3)),
+    ReviewDateSet(None),
 ]
 
 

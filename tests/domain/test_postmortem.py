@@ -20,6 +20,7 @@ from bot.domain.components import ComponentStatus
 from bot.domain.entries import (
     ActionAdded,
     ActionCompleted,
+    CadenceSet,
     Declared,
     Entry,
     Fact,
@@ -439,6 +440,56 @@ def still_open() -> PostmortemData:
     )
 
 
+def long_incident() -> PostmortemData:
+    """Return a three-day SEV1 with a corrected impact start and 40-odd entries, in Berlin."""
+    t = utc(2026, 3, 9, 21, 30)
+    timeline = (
+        Timeline(t)
+        .add(0, ALICE, Declared(Severity.SEV1), "Ledger replication lagging hours behind")
+        .add(1, ALICE, RoleAssigned(Role.COMMANDER, ALICE, previous=None))
+        .add(2, ALICE, ImpactSet(("Payments",), ComponentStatus.PARTIAL_OUTAGE))
+        .add(
+            3,
+            BOB,
+            StatusChanged(Status.INVESTIGATING, previous=Status.INVESTIGATING),
+            "Some payments show as pending for longer than usual.",
+        )
+        .add(20, ALICE, MilestoneSet(Milestone.STARTED, utc(2026, 3, 9, 18, 5)))
+        .add(21, ALICE, CadenceSet(timedelta(minutes=30)))
+    )
+    for hour in range(1, 40):
+        who = (ALICE, BOB, CAROL)[hour % 3]
+        timeline.add(21 + hour * 75, who, Updated(), f"Hour {hour}: replica {hour % 7} at lag")
+    timeline.add(
+        3000,
+        BOB,
+        StatusChanged(Status.IDENTIFIED, previous=Status.INVESTIGATING),
+        "A storage node was throttling writes; we are moving the ledger off it.",
+    )
+    timeline.add(3900, CAROL, ImpactSet(("Payments",), ComponentStatus.OPERATIONAL))
+    timeline.add(3905, ALICE, Resolved(previous=Status.IDENTIFIED, public=True), "All caught up.")
+    end = t + timedelta(minutes=3905)
+    return PostmortemData(
+        ref="INC-48",
+        title="Ledger replication lagging hours behind",
+        public_name="Delayed payment confirmations",
+        severity=Severity.SEV1,
+        status=Status.RESOLVED,
+        declared_by=ALICE,
+        created_at=t,
+        milestones=Milestones(
+            started=utc(2026, 3, 9, 18, 5),
+            detected=t,
+            mitigated=t + timedelta(minutes=3900),
+            resolved=end,
+        ),
+        roles=[RoleTerm(Role.COMMANDER, ALICE, t + timedelta(minutes=1), None)],
+        timeline=timeline.entries,
+        actions=[Action(1, "Alert on replica lag above 5 minutes", CAROL, False, "p1")],
+        names=NAMES,
+    )
+
+
 # (golden file, data, display zone)
 SCENARIOS: list[tuple[str, Callable[[], PostmortemData], str]] = [
     ("postmortem_standard_utc.md", standard, "UTC"),
@@ -447,6 +498,7 @@ SCENARIOS: list[tuple[str, Callable[[], PostmortemData], str]] = [
     ("postmortem_role_changes.md", role_changes, "Europe/Paris"),
     ("postmortem_unicode_hostile.md", hostile, "Asia/Kolkata"),
     ("postmortem_still_open.md", still_open, "UTC"),
+    ("postmortem_long_berlin.md", long_incident, "Europe/Berlin"),
 ]
 SCENARIO_IDS = [name.removesuffix(".md") for name, _, _ in SCENARIOS]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -79,6 +80,7 @@ async def test_resolve_posts_draft_with_roles_durations_comms_and_timeline(pm_bo
     assert "| Document status | Draft |" in draft
     assert "| Times | UTC; in brackets, America/New_York |" in draft
     assert f"(https://slack.com/app_redirect?channel={channel})" in draft
+    assert re.search(r"\| Status page \| <http://localhost:\d+/incidents/[a-z0-9]{12}> \|", draft)
     assert "- **Incident commander**: Alice Ng, from" in draft
     assert "- **Incident commander**: Bob Okafor, from" in draft
     assert "| Time to detect | 40m |" in draft
@@ -379,3 +381,30 @@ async def test_draft_whose_answer_was_lost_is_not_posted_twice(
         assert len(drafts(emulator, channel)) == 2
     finally:
         await bot.stop()
+
+
+async def test_postmortem_owner_status_and_review_date_head_the_draft(pm_bot: Bot) -> None:
+    channel = await pm_bot.declare()
+    await run(pm_bot, channel, (ALICE, "role commander me"), (ALICE, "resolve Fixed"))
+    await run(
+        pm_bot,
+        channel,
+        (ALICE, "postmortem owner <@U0BOB|bob>"),
+        (BOB, "postmortem status review"),
+        (BOB, "postmortem review 2026-12-03"),
+        (BOB, "postmortem"),
+    )
+    draft = drafts(pm_bot.slack, channel)[-1]
+    assert "| Post-mortem owner | Bob Okafor |" in draft
+    assert "| Document status | Review |" in draft
+    assert "| Review | 2026-12-03 |" in draft
+    record = draft.split("## Record changes")[1].split("## Roles")[0]
+    assert "Alice Ng made Bob Okafor the post-mortem owner" in record
+    assert "Bob Okafor set the post-mortem review for Thursday, December 03, 2026" in record
+    posted = [m.text for m in pm_bot.slack.history(channel)]
+    assert f":memo: <@{BOB}> set the post-mortem's status to review" in posted
+    bad = await pm_bot.command(BOB, channel, "postmortem review next tuesday")
+    assert "`next tuesday` is not a date." in bad.text
+    assert "YYYY-MM-DD" in bad.text
+    wrong = await pm_bot.command(BOB, channel, "postmortem status done")
+    assert "`status done` is not a post-mortem command." in wrong.text

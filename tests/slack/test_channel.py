@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import typing
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -22,6 +22,10 @@ from bot.domain.entries import (
     Pinned,
     PublicNameSet,
     Resolved,
+    ReviewDateSet,
+    ReviewOwnerSet,
+    ReviewStatus,
+    ReviewStatusSet,
     RoleAssigned,
     SeverityChanged,
     StatusChanged,
@@ -106,6 +110,15 @@ EXAMPLES: list[tuple[Entry, str]] = [
     (
         item(CadenceSet(timedelta(minutes=10))),
         f":stopwatch: <@{BOB}> set the update cadence to *10m*",
+    ),
+    (item(ReviewOwnerSet(DAVE)), f":memo: <@{BOB}> made <@{DAVE}> the post-mortem owner"),
+    (
+        item(ReviewStatusSet(ReviewStatus.REVIEW)),
+        f":memo: <@{BOB}> set the post-mortem's status to review",
+    ),
+    (
+        item(ReviewDateSet(date(2026, 12, 3))),
+        f":memo: <@{BOB}> set the post-mortem review for Thursday, December 03, 2026",
     ),
 ]
 # Posts that say a moment of their own: the pinned message's time, the milestone's new time.
