@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from dotenv import find_dotenv, load_dotenv
 
+from bot import demo as demo_cli
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import configure_logging
 from storage.db import Database
@@ -65,8 +66,7 @@ def main(argv: list[str] | None = None) -> None:
     sub.add_parser("serve", help="run the bot (the default)")
     sub.add_parser("migrate", help="apply database migrations and exit")
     demo = sub.add_parser("demo", help="play a whole incident offline against a Slack emulator")
-    demo.add_argument("--once", action="store_true", help="exit when the incident is over")
-    demo.add_argument("--port", type=int, default=3000, help="where the demo server listens")
+    demo_cli.add_arguments(demo)
     postmortem = sub.add_parser("postmortem", help="print an incident's post-mortem draft")
     postmortem.add_argument("incident", help="INC-12 or 12")
     postmortem.add_argument("-o", "--output", help="write to this file instead of stdout")
@@ -75,9 +75,7 @@ def main(argv: list[str] | None = None) -> None:
     outbox.add_argument("ids", nargs="*", type=int, help="with retry: only these rows")
     args = parser.parse_args(argv)
     if args.command == "demo":
-        from bot.demo import run
-
-        run(port=args.port, once=args.once)
+        demo_cli.run(args)
         return
     settings = _settings()
     configure_logging(settings.log_level)

@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import sys
 
 from bot.logs import configure_logging
 
 
-def run(*, port: int, once: bool) -> None:
-    """Play the scripted incident against the bundled emulators."""
-    from sandbox.demo import run_demo  # the emulators are demo and test infrastructure
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the demo's flags on its subcommand's parser."""
+    parser.add_argument("--once", action="store_true", help="exit when the incident is over")
+    parser.add_argument(
+        "--port", type=int, default=3000, help="where the demo server listens (0: any free port)"
+    )
+
+
+def run(args: argparse.Namespace) -> None:
+    """Play the scripted incident against the bundled emulators; exit 1 with one line if not."""
+    from sandbox.demo import DemoError, DemoOptions, run_demo  # demo and test infrastructure
 
     configure_logging("WARNING")
-    asyncio.run(run_demo(port=port, once=once))
+    options = DemoOptions(port=args.port, once=args.once)
+    try:
+        asyncio.run(run_demo(options))
+    except DemoError as error:
+        sys.stderr.write(f"warroom demo: {error}\n")
+        raise SystemExit(1) from None
+    except KeyboardInterrupt:
+        # Only a Ctrl-C in the first milliseconds, before run_demo handles SIGINT itself: asyncio
+        # has cancelled it and it has undone what it started. A clean stop, as any other: 0.
+        pass

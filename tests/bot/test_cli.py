@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
+import signal
+import socket
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.support import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG_VARS = {
@@ -29,10 +34,8 @@ APP_TOKEN = "xapp-1-CLITOPSECRETAPP"
 TABLES = {"incident", "timeline_entry", "role_assignment", "outbox", "processed_event", "counter"}
 
 
-def run_cli(
-    args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 60
-) -> subprocess.CompletedProcess[str]:
-    """Run `python -m bot <args>` in `cwd` with no Slack or warroom settings except `env`."""
+def cli_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """Return this process's environment without Slack or warroom settings, plus `env`."""
     clean = {
         key: value
         for key, value in os.environ.items()
@@ -40,10 +43,17 @@ def run_cli(
     }
     clean.update(env or {})
     clean["PYTHONPATH"] = str(REPO)
+    return clean
+
+
+def run_cli(
+    args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m bot <args>` in `cwd` with no Slack or warroom settings except `env`."""
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=cwd,
-        env=clean,
+        env=cli_env(env),
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -224,6 +234,70 @@ def test_cli_demo_once_plays_incident_to_the_end(tmp_path: Path) -> None:
         ":white_check_mark: *INC-1 is resolved*: Checkout has been healthy for 30 minutes "
         "(also sent to the channel)",
     ]
+
+
+@pytest.mark.parametrize(
+    ("signum", "after"),
+    [
+        (signal.SIGINT, "The server keeps running: "),
+        (signal.SIGTERM, "The server keeps running: "),
+        (signal.SIGTERM, "      only alice sees "),
+    ],
+    ids=["SIGINT-serving", "SIGTERM-serving", "SIGTERM-mid-story"],
+)
+async def test_cli_demo_signal_stops_cleanly_exit_0_no_temp_folder(
+    tmp_path: Path, signum: signal.Signals, after: str
+) -> None:
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    demo = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "bot", "demo", "--port", str(free_port())),
+        cwd=tmp_path,
+        env=cli_env({"TMPDIR": str(temp)}),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert demo.stdout is not None
+        seen = await asyncio.wait_for(printed(demo.stdout, after), 120)
+        assert list(temp.glob("warroom-demo-*")), "the demo did not make its temporary folder"
+        demo.send_signal(signum)
+        out, err = await asyncio.wait_for(demo.communicate(), 30)
+    finally:
+        if demo.returncode is None:
+            demo.kill()
+            await demo.wait()
+    assert demo.returncode == 0, err.decode()[-2000:]
+    assert "Traceback" not in err.decode()
+    assert list(temp.iterdir()) == []
+    assert (seen + out.decode()).splitlines()[-1] == (
+        "warroom demo: stopped; its server, emulators and files are gone."
+    )
+
+
+async def printed(stream: asyncio.StreamReader, start: str) -> str:
+    """Read lines until one starts with `start`; return all read so far."""
+    lines: list[str] = []
+    while not (lines and lines[-1].startswith(start)):
+        line = await stream.readline()
+        assert line, f"the demo ended before printing {start!r}:\n" + "".join(lines)
+        lines.append(line.decode())
+    return "".join(lines)
+
+
+def test_cli_demo_busy_port_one_line_naming_port_flag(tmp_path: Path) -> None:
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run_cli(["demo", "--port", str(port)], tmp_path, {"TMPDIR": str(temp)})
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert re.fullmatch(rf"warroom demo: port {port} is in use; try --port \d+", line), line
+    assert result.stdout == ""
+    assert list(temp.iterdir()) == []
 
 
 def section(out: str, heading: str) -> list[str]:
