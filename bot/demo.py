@@ -15,6 +15,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--port", type=int, default=3000, help="where the demo server listens (0: any free port)"
     )
+    parser.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="use this database (sqlite:///... or postgresql://...) instead of a fresh SQLite "
+        "file. It must hold no incidents yet: the script numbers its incident INC-1. The demo "
+        "creates warroom's tables there and leaves its incident in it. DATABASE_URL is not read.",
+    )
 
 
 def run(args: argparse.Namespace) -> None:
@@ -22,7 +29,7 @@ def run(args: argparse.Namespace) -> None:
     from sandbox.demo import DemoError, DemoOptions, run_demo  # demo and test infrastructure
 
     configure_logging("WARNING")
-    options = DemoOptions(port=args.port, once=args.once)
+    options = DemoOptions(port=args.port, once=args.once, database_url=args.database_url)
     try:
         asyncio.run(run_demo(options))
     except DemoError as error:

@@ -12,29 +12,26 @@ from __future__ import annotations
 import asyncio
 import errno
 import secrets
-import shutil
 import signal
 import socket
-import tempfile
 from collections.abc import Iterator
 from contextlib import AsyncExitStack, contextmanager, suppress
 from dataclasses import dataclass
-from pathlib import Path
 
 from aiohttp import web
 
 from bot.app import create_app
 from bot.config import Secret, Settings
-from sandbox.demo_print import out
+from bot.keys import DATABASE
+from sandbox.demo_database import DemoDatabase, demo_database, opened, refuse_used
+from sandbox.demo_print import DemoError, out
 from sandbox.demo_script import ANNOUNCE, COMPONENTS, DEMO_RATE_SCALE, GENERAL, PEOPLE, Stage, tell
 from sandbox.slack_emulator import SlackEmulator
 from sandbox.statuspage_emulator import StatuspageEmulator
 
+__all__ = ["DemoError", "DemoOptions", "run_demo"]
+
 HOST = "127.0.0.1"
-
-
-class DemoError(Exception):
-    """Why the demo cannot run, in one line its user can act on."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +40,7 @@ class DemoOptions:
 
     port: int = 3000
     once: bool = False
+    database_url: str | None = None
 
 
 async def run_demo(options: DemoOptions) -> None:
@@ -53,7 +51,7 @@ async def run_demo(options: DemoOptions) -> None:
             # Listen first: a busy port is then one line, with nothing started to undo.
             listener = _listen(options.port)
             stack.callback(listener.close)
-            stage = await _stage(stack, listener)
+            stage = await _stage(stack, listener, demo_database(stack, options.database_url))
             story = asyncio.create_task(tell(stage), name="demo story")
             if await _finished(story, stop) and not options.once:
                 out(
@@ -119,7 +117,7 @@ def _free_port_after(port: int) -> int:
     return 0
 
 
-async def _stage(stack: AsyncExitStack, listener: socket.socket) -> Stage:
+async def _stage(stack: AsyncExitStack, listener: socket.socket, database: DemoDatabase) -> Stage:
     """Start the emulators and the bot's server; `stack` closes and removes them all."""
     slack = SlackEmulator(
         users=PEOPLE,
@@ -131,22 +129,23 @@ async def _stage(stack: AsyncExitStack, listener: socket.socket) -> Stage:
     await slack.start()
     stack.push_async_callback(statuspage.stop)
     await statuspage.start()
-    workdir = Path(tempfile.mkdtemp(prefix="warroom-demo-"))
-    stack.callback(shutil.rmtree, workdir, ignore_errors=True)
     port = int(listener.getsockname()[1])
     signing_secret = secrets.token_hex(16)
-    database_url = f"sqlite:///{workdir / 'warroom.db'}"
-    settings = _settings(slack, statuspage, database_url, signing_secret, port)
+    settings = _settings(slack, statuspage, database.url, signing_secret, port)
     app = create_app(settings)
     runner = web.AppRunner(app)
     stack.push_async_callback(runner.cleanup)
-    await runner.setup()
+    async with opened(database):
+        await runner.setup()  # migrates the database
+        if database.given:
+            await refuse_used(app[DATABASE], database)
     await web.SockSite(runner, listener).start()
     url = f"http://{HOST}:{port}"
     out(
         f"warroom demo: server on {url}, Slack emulator on {slack.base_url}, Statuspage "
-        f"emulator on {statuspage.base_url}\n"
+        f"emulator on {statuspage.base_url}"
     )
+    out(f"warroom demo: database {database.told}\n")
     return Stage(slack, statuspage, app, url, signing_secret)
 
 

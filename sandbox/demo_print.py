@@ -12,6 +12,10 @@ from sandbox.slack_emulator import SlackEmulator
 from sandbox.statuspage_emulator import StatuspageEmulator
 
 
+class DemoError(Exception):
+    """Why the demo cannot run, in one line its user can act on."""
+
+
 def out(text: str = "") -> None:
     """Print a line now (the demo is watched as it runs)."""
     sys.stdout.write(text + "\n")

@@ -10,11 +10,14 @@ import socket
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import asyncpg
 import pytest
+from sqlalchemy.engine import make_url
 
-from tests.support import free_port
+from tests.support import PG_URL, drop_database, free_port
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG_VARS = {
@@ -149,11 +152,20 @@ def test_cli_migrate_never_prints_secrets(tmp_path: Path) -> None:
 
 
 def test_cli_demo_once_plays_incident_to_the_end(tmp_path: Path) -> None:
-    result = run_cli(["demo", "--once", "--port", "0"], tmp_path, timeout=90)
+    ignored = tmp_path / "ignored.db"
+    env = {"DATABASE_URL": f"sqlite:///{ignored}"}
+    result = run_cli(["demo", "--once", "--port", "0"], tmp_path, env, timeout=90)
     assert result.returncode == 0, result.stderr[-2000:]
     out = result.stdout
     assert "Traceback" not in result.stderr
     lines = out.splitlines()
+    # Which database, in one line: its own, whatever DATABASE_URL says.
+    assert re.fullmatch(
+        r"warroom demo: database sqlite:///\S+/warroom-demo-\w+/warroom\.db, a fresh SQLite file "
+        r"removed on exit \(the demo does not read DATABASE_URL; --database-url picks another\)",
+        lines[1],
+    ), lines[1]
+    assert not ignored.exists()
     # People press buttons and fill forms, not only type commands.
     assert "  alice presses [Take command] on the pinned summary" in lines
     assert "      only alice sees: @alice is now the Incident commander of INC-1." in lines
@@ -298,6 +310,55 @@ def test_cli_demo_busy_port_one_line_naming_port_flag(tmp_path: Path) -> None:
     assert re.fullmatch(rf"warroom demo: port {port} is in use; try --port \d+", line), line
     assert result.stdout == ""
     assert list(temp.iterdir()) == []
+
+
+@pytest.fixture
+def fresh_postgres() -> Iterator[str]:
+    """Create an empty database of this test's own next to TEST_DATABASE_URL; drop it after."""
+    if not PG_URL:
+        pytest.skip("TEST_DATABASE_URL is not set")
+    url = make_url(PG_URL)
+    name = f"{url.database or 'warroom'}_demo_{os.getpid()}"
+    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    async def create() -> None:
+        conn = await asyncpg.connect(admin, timeout=10)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    try:
+        asyncio.run(create())
+    except (OSError, asyncpg.PostgresError) as error:
+        pytest.skip(f"cannot create a database next to TEST_DATABASE_URL: {error}")
+    fresh = url.set(database=name).render_as_string(hide_password=False)
+    yield fresh
+    drop_database(fresh, via=PG_URL)
+
+
+def test_cli_demo_database_url_postgres_plays_then_refuses_used(
+    tmp_path: Path, fresh_postgres: str
+) -> None:
+    args = ["demo", "--once", "--port", "0", "--database-url", fresh_postgres]
+    first = run_cli(args, tmp_path, timeout=90)
+    assert first.returncode == 0, first.stderr[-2000:]
+    lines = first.stdout.splitlines()
+    shown = make_url(fresh_postgres).render_as_string(hide_password=True)
+    assert lines[1] == (
+        f"warroom demo: database {shown} (--database-url); the demo's incident stays in it"
+    )
+    assert "      8 of 8 are in the channel, each once" in lines
+    assert "      only alice sees: @alice is now the Incident commander of INC-1." in lines
+    # Its incident is INC-1 there now: a second run would not be the story, so it says so.
+    again = run_cli(args, tmp_path, timeout=90)
+    assert again.returncode == 1
+    assert again.stderr.splitlines() == [
+        f"warroom demo: {shown} already holds incidents (up to INC-1); the demo numbers its "
+        "incident INC-1, so give it a database with none, e.g. a new one"
+    ]
+    assert again.stdout == ""
 
 
 def section(out: str, heading: str) -> list[str]:
