@@ -16,6 +16,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--port", type=int, default=3000, help="where the demo server listens (0: any free port)"
     )
     parser.add_argument(
+        "--full",
+        action="store_true",
+        help="print everything: every crowd note, the whole post-mortem draft (with the review "
+        "sections left to fill in), and the public summary wherever it appears",
+    )
+    parser.add_argument(
         "--database-url",
         metavar="URL",
         help="use this database (sqlite:///... or postgresql://...) instead of a fresh SQLite "
@@ -29,7 +35,9 @@ def run(args: argparse.Namespace) -> None:
     from sandbox.demo import DemoError, DemoOptions, run_demo  # demo and test infrastructure
 
     configure_logging("WARNING")
-    options = DemoOptions(port=args.port, once=args.once, database_url=args.database_url)
+    options = DemoOptions(
+        port=args.port, once=args.once, full=args.full, database_url=args.database_url
+    )
     try:
         asyncio.run(run_demo(options))
     except DemoError as error:

@@ -40,6 +40,7 @@ class DemoOptions:
 
     port: int = 3000
     once: bool = False
+    full: bool = False
     database_url: str | None = None
 
 
@@ -52,7 +53,7 @@ async def run_demo(options: DemoOptions) -> None:
             listener = _listen(options.port)
             stack.callback(listener.close)
             stage = await _stage(stack, listener, demo_database(stack, options.database_url))
-            story = asyncio.create_task(tell(stage), name="demo story")
+            story = asyncio.create_task(tell(stage, full=options.full), name="demo story")
             if await _finished(story, stop) and not options.once:
                 out(
                     f"The server keeps running: open {stage.url}/status in a browser, or "

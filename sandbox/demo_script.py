@@ -11,8 +11,9 @@ from aiohttp import web
 from bot.keys import RELAY
 from bot.slack import ids
 from bot.slack.ids import SUMMARY_ACTION, SUMMARY_BLOCK
+from sandbox.demo_channels import print_channels
 from sandbox.demo_crowd import crowd
-from sandbox.demo_print import out, print_channels, show_public
+from sandbox.demo_print import out, seen, show_public
 from sandbox.slack_driver import SlackDriver
 from sandbox.slack_emulator import EmUser, SlackEmulator
 from sandbox.statuspage_emulator import StatuspageEmulator
@@ -41,16 +42,18 @@ class Stage:
     signing_secret: str
 
 
-async def tell(stage: Stage) -> None:
+async def tell(stage: Stage, *, full: bool) -> None:
     """Play the incident, then print the channels, Statuspage and the public page."""
     slack = stage.slack
     async with aiohttp.ClientSession() as session:
         driver = SlackDriver(
             bot_url=stage.url, signing_secret=stage.signing_secret, session=session, emulator=slack
         )
-        channel = await Demo(driver, slack, stage.app, stage.url).play()
-        print_channels(slack, stage.statuspage, (channel, ANNOUNCE))
-        await show_public(stage.url, "after resolution")
+        demo = Demo(driver, slack, stage.app, stage.url)
+        channel = await demo.play()
+        published = demo.published
+        print_channels(slack, stage.statuspage, (channel, ANNOUNCE), full=full, published=published)
+        await show_public(stage.url, "after resolution", published=published, full=full)
 
 
 class Demo:
@@ -60,15 +63,23 @@ class Demo:
         self, driver: SlackDriver, slack: SlackEmulator, app: web.Application, url: str
     ) -> None:
         self.driver, self.slack, self.app, self.url = driver, slack, app, url
+        self.published: str | None = None  # the public summary, once bob has published it
 
     async def say(self, user: str, channel: str, text: str) -> None:
         """Type `/incident <text>` (as Slack sends it) as `user` and print the private answer."""
         name = self.slack.users[user].name
+        before = len(self.slack.responses)
         out(f"  {name} in #{self.slack.channels[channel].name}: /incident {text}")
         reply = await self.driver.command(user_id=user, channel_id=channel, text=text)
         answer = self.slack.render_text(reply.text) if reply.text else "(nothing: a form opens)"
-        out(f"      only {name} sees ({reply.elapsed * 1000:.0f} ms): {answer}")
+        seen(f"only {name} sees ({reply.elapsed * 1000:.0f} ms): {answer}")
         await self.settle()
+        self.later(name, before, "then ")
+
+    def later(self, name: str, before: int, then: str = "") -> None:
+        """Print the private messages that came to `name` since `before` (by response_url)."""
+        for response in self.slack.responses[before:]:
+            seen(f"{then}only {name} sees: {self.slack.render_text(str(response.get('text')))}")
 
     async def settle(self) -> None:
         """Wait until every owed Slack and Statuspage call has been delivered."""
@@ -148,7 +159,7 @@ class Demo:
         await self.say(ALICE, channel, "cadence 2s")
         out("  (nobody posts an update for 2 seconds)")
         reminder = await self.reminder(channel)
-        out(f"      warroom posts in the channel: {self.slack.render_text(reminder)}")
+        seen(f"warroom posts in the channel: {self.slack.render_text(reminder)}")
         await self.press(BOB, channel, ids.POST_UPDATE_BUTTON, "the reminder")
         await self.submit(
             BOB,
@@ -177,13 +188,12 @@ class Demo:
         label = _label(self.slack, channel, action_id)
         out(f"  {name} presses [{label}] on {where}")
         await self.settle()
-        for response in self.slack.responses[before:]:
-            out(f"      only {name} sees: {self.slack.render_text(str(response.get('text')))}")
+        self.later(name, before)
 
     async def submit(self, user: str, callback: str, block: str, action: str, text: str) -> None:
         """Type `text` into the form the last button opened for `user`, and submit it."""
         name = self.slack.users[user].name
-        out(f"      a form opens; {name} types “{text}” and submits it")
+        seen(f"a form opens; {name} types “{text}” and submits it")
         await self.driver.view_submission(
             user_id=user, callback_id=callback, fill={(block, action): text}
         )
@@ -218,6 +228,7 @@ class Demo:
         text = view["blocks"][1]["element"]["initial_value"]
         out("  bob reviews the prefilled public summary in the form and presses Publish:")
         out("      " + text.replace("\n", "\n      "))
+        self.published = text
         values = {SUMMARY_BLOCK: {SUMMARY_ACTION: {"type": "plain_text_input", "value": text}}}
         await self.driver.view_submission(user_id=BOB, view=view, values=values)
         await asyncio.sleep(0.2)
@@ -258,7 +269,7 @@ class Demo:
             await asyncio.sleep(0.02)
         view = self.slack.opened_view(callback_id=ids.PICK_INCIDENT_CALLBACK, user_id=DAVE)
         number = str(view["blocks"][0]["element"]["options"][0]["value"])
-        out(f"      a form asks which open incident; dave picks INC-{number}")
+        seen(f"a form asks which open incident; dave picks INC-{number}")
         await self.driver.view_submission(
             user_id=DAVE,
             view=view,

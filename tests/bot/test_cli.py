@@ -151,13 +151,27 @@ def test_cli_migrate_never_prints_secrets(tmp_path: Path) -> None:
         assert secret not in output
 
 
-def test_cli_demo_once_plays_incident_to_the_end(tmp_path: Path) -> None:
-    ignored = tmp_path / "ignored.db"
-    env = {"DATABASE_URL": f"sqlite:///{ignored}"}
-    result = run_cli(["demo", "--once", "--port", "0"], tmp_path, env, timeout=90)
+NOTICE = ":globe_with_meridians: Published on "
+LONGEST_DEFAULT = 240
+REVIEW_SECTIONS = ("## Summary", "## Root cause", "## What went well", "## Where we got lucky")
+
+
+@pytest.fixture(scope="module")
+def demo_once(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProcess[str]:
+    """Run `warroom demo --once` once for the tests of its default output (DATABASE_URL set)."""
+    where = tmp_path_factory.mktemp("demo")
+    env = {"DATABASE_URL": f"sqlite:///{where / 'ignored.db'}"}
+    result = run_cli(["demo", "--once", "--port", "0"], where, env, timeout=90)
     assert result.returncode == 0, result.stderr[-2000:]
-    out = result.stdout
     assert "Traceback" not in result.stderr
+    assert not (where / "ignored.db").exists()
+    return result
+
+
+def test_cli_demo_once_plays_incident_to_the_end(
+    demo_once: subprocess.CompletedProcess[str],
+) -> None:
+    out = demo_once.stdout
     lines = out.splitlines()
     # Which database, in one line: its own, whatever DATABASE_URL says.
     assert re.fullmatch(
@@ -165,7 +179,6 @@ def test_cli_demo_once_plays_incident_to_the_end(tmp_path: Path) -> None:
         r"removed on exit \(the demo does not read DATABASE_URL; --database-url picks another\)",
         lines[1],
     ), lines[1]
-    assert not ignored.exists()
     # People press buttons and fill forms, not only type commands.
     assert "  alice presses [Take command] on the pinned summary" in lines
     assert "      only alice sees: @alice is now the Incident commander of INC-1." in lines
@@ -199,7 +212,7 @@ def test_cli_demo_once_plays_incident_to_the_end(tmp_path: Path) -> None:
     assert lines[crowd + 1].endswith("): Update recorded on INC-1.")
     assert lines[crowd + 2] == "      8 of 8 are in the channel, each once"
     # The incident channel: the role by its label, posts without a repeated time, and where a
-    # public update went folded into its own message.
+    # public update went folded into its own message (a message's further lines indented).
     channel = section(out, "=== #inc-1-")
     assert channel[0].endswith("(topic: SEV1 | resolved | Incident commander: @alice)")
     assert any(
@@ -211,22 +224,32 @@ def test_cli_demo_once_plays_incident_to_the_end(tmp_path: Path) -> None:
     assert any(
         x.endswith("warroom: :stopwatch: @alice set the update cadence to *2s*") for x in channel
     )
-    published = [x for x in channel if x.startswith(":globe_with_meridians: Published on ")]
-    both = "Published on the status page (http://127.0.0.1:"
+    published = [x.strip() for x in channel if x.strip().startswith(NOTICE)]
     # Two statuses and the resolution went to both pages; the two impacts to the built-in page
     # at once, and to Statuspage with the next message; then the summary.
-    statuspage = [both in x and "Atlassian Statuspage (http://stspg.io/" in x for x in published]
-    assert statuspage == [False, True, False, True, True, False]
-    assert [x.endswith("/status).") for x in published] == [True, False, True, False, False, False]
-    assert published[-1].startswith(
-        ":globe_with_meridians: Published on Atlassian Statuspage (http://stspg.io/"
+    assert ["the status page" in x for x in published] == [True, True, True, True, True, False]
+    statuspage = ["Atlassian Statuspage" in x for x in published]
+    assert statuspage == [False, True, False, True, True, True]
+    # Each page's link is printed once, with the first notice that names the page.
+    assert re.fullmatch(
+        re.escape(NOTICE) + r"the status page \(http://127\.0\.0\.1:\d+/status\)\.", published[0]
     )
+    assert re.fullmatch(
+        re.escape(NOTICE) + r"the status page and Atlassian Statuspage \(http://stspg\.io/\w+\)\. "
+        r"\(edited\)",
+        published[1],
+    )
+    assert [x.count("(http") for x in published] == [1, 1, 0, 0, 0, 0]
+    assert published[-1] == NOTICE + "Atlassian Statuspage. (edited)"
     assert "Public update published" not in out
-    # The stakeholders' channel: one headline, edited, with the announced changes in its thread.
-    stakeholders = section(out, "=== #incidents ")
+    # The stakeholders' channel (no topic, so none printed): one headline, edited, with the
+    # announced changes in its thread.
+    assert "=== #incidents" in lines
+    assert "(topic: )" not in out
+    stakeholders = section(out, "=== #incidents")
     top = [i for i, x in enumerate(stakeholders) if x.startswith("[")]
     assert len(top) == 1
-    head, context = stakeholders[top[0]], stakeholders[top[0] + 1]
+    head, context = stakeholders[top[0]], stakeholders[top[0] + 1].removeprefix("    ")
     assert head.endswith(
         "warroom: *INC-1* · SEV1 · :white_check_mark: resolved · Checkout errors for some customers"
     )
@@ -246,6 +269,64 @@ def test_cli_demo_once_plays_incident_to_the_end(tmp_path: Path) -> None:
         ":white_check_mark: *INC-1 is resolved*: Checkout has been healthy for 30 minutes "
         "(also sent to the channel)",
     ]
+
+
+def test_cli_demo_default_output_is_the_story_with_postmortem_header_and_timeline(
+    demo_once: subprocess.CompletedProcess[str],
+) -> None:
+    out = demo_once.stdout
+    lines = out.splitlines()
+    assert len(lines) <= LONGEST_DEFAULT, len(lines)
+    story = section(out, "=== What people typed")
+    # A private reply of several lines: its further lines indented under its first.
+    sev9 = next(i for i, x in enumerate(story) if "`sev9` is not a severity" in x)
+    assert story[sev9 + 1 : sev9 + 3] == [
+        "        Usage: `/incident severity <sev1|sev2|sev3|sev4>`",
+        "        Example: `/incident severity sev2`",
+    ]
+    assert all(x.startswith("  ") for x in story[1:]), [x for x in story if x[:2] != "  "]
+    # What the declarer is told privately when the channel is ready, in the story.
+    assert any("only alice sees: INC-1 is open in #inc-1-checkout-api" in x for x in story)
+    # The post-mortem: its header and its timeline, not the sections left to fill in.
+    draft = section(out, "=== INC-1-postmortem.md, the post-mortem draft")
+    assert draft[1] == "# INC-1: Checkout API failing: @channel 5xx on /pay"
+    assert "| Severity | SEV2 → SEV1 |" in draft
+    timeline = draft[draft.index("## Timeline") + 1 :]
+    assert timeline[0].endswith(
+        "Alice Ng: declared the incident (SEV2): Checkout API failing: @channel 5xx on /pay"
+    )
+    assert any(
+        x.endswith("Alice Ng: resolved the incident: Checkout has been healthy for 30 minutes")
+        for x in timeline
+    )
+    assert draft[-1].startswith("(--full prints its other sections too: Roles, Impact, ")
+    for heading in (*REVIEW_SECTIONS, "## Roles", "## Follow-up actions"):
+        assert heading not in lines
+    # The crowd's notes: the first, and a count of the others (the story said all 8 came).
+    assert sum("crowd note" in x for x in lines) == 4  # typed, the first in channel and draft
+    assert "(… and 7 more crowd notes, each its own message; --full prints them)" in lines
+    # The public summary in full once; where it appears again, a mention of it.
+    assert out.count("Preventive measures:") == 1
+    assert "  postmortem (published): the one published above, word for word" in lines
+    assert "    post-incident summary: the one published above, word for word" in lines
+
+
+def test_cli_demo_full_prints_everything(tmp_path: Path) -> None:
+    result = run_cli(["demo", "--once", "--port", "0", "--full"], tmp_path, timeout=90)
+    assert result.returncode == 0, result.stderr[-2000:]
+    out = result.stdout
+    lines = out.splitlines()
+    draft = section(out, "=== INC-1-postmortem.md, the post-mortem draft")
+    for heading in (*REVIEW_SECTIONS, "## Roles", "## Timeline", "## Follow-up actions"):
+        assert heading in draft
+    assert "*The chain of causes, down to the one we can fix for good.*" in draft
+    channel = section(out, "=== #inc-1-")
+    for n in range(1, 9):
+        assert sum(f"crowd note {n}:" in x for x in channel) == 1
+        assert sum(f"crowd note {n}:" in x for x in draft) == 1
+    assert out.count("Preventive measures:") == 3  # in the form, on Statuspage, on the page
+    assert "more crowd notes" not in out
+    assert len(lines) > LONGEST_DEFAULT
 
 
 @pytest.mark.parametrize(
