@@ -448,3 +448,15 @@ def section(out: str, heading: str) -> list[str]:
     start = next(i for i, line in enumerate(lines) if line.startswith(heading))
     end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("===")), len(lines))
     return [line for line in lines[start:end] if line]
+
+
+def test_cli_demo_readme_names_every_flag_and_how_to_stop(tmp_path: Path) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    paragraph = readme.split("## What `warroom demo` shows")[1].split("\n## ")[0]
+    usage = run_cli(["demo", "--help"], tmp_path)
+    flags = set(re.findall(r"--[a-z][a-z-]+", usage.stdout)) - {"--help"}
+    assert flags >= {"--once", "--port", "--full", "--database-url"}
+    for flag in flags:
+        assert f"`{flag}" in paragraph, flag
+    for stop in ("Ctrl-C", "SIGTERM"):
+        assert stop in paragraph
