@@ -2,9 +2,10 @@
 
 How it ends: after the story with `once`, else on SIGINT (Ctrl-C) or SIGTERM, whenever either
 comes. Both stop it cleanly: a story still playing is cancelled, then the server, the emulators
-and the temporary folder are closed and removed, and the process exits 0. That is what
-`warroom serve` does for both signals (aiohttp's `run_app`): a stop that was asked for and done
-is a success. A reason it cannot start (a busy port) is a `DemoError`: one line, exit status 1.
+and the temporary folder (of the SQLite file) are closed and removed, and the process exits 0.
+That is what `warroom serve` does for both signals (aiohttp's `run_app`): a stop that was asked
+for and done is a success, not a failure to report with 130 or 143. A reason it cannot start (a
+busy port, a database it cannot use) is a `DemoError`: one line, exit status 1.
 """
 
 from __future__ import annotations
@@ -134,7 +135,7 @@ async def _stage(stack: AsyncExitStack, listener: socket.socket, database: DemoD
     signing_secret = secrets.token_hex(16)
     settings = _settings(slack, statuspage, database.url, signing_secret, port)
     app = create_app(settings)
-    runner = web.AppRunner(app)
+    runner = web.AppRunner(app, shutdown_timeout=5.0)  # a stop waits 5 s at most for requests
     stack.push_async_callback(runner.cleanup)
     async with opened(database):
         await runner.setup()  # migrates the database
