@@ -13,6 +13,7 @@ from aiohttp import web
 from dotenv import find_dotenv, load_dotenv
 
 from bot import cli
+from bot import demo as demo_cli
 from bot.config import ConfigError, DatabaseSettings, Settings, load_settings
 from bot.logs import configure_logging
 
@@ -60,8 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("serve", help="run the bot (the default)", epilog=_SERVE)
     sub.add_parser("migrate", help="apply database migrations and exit", epilog=_DATABASE_ONLY)
     demo = sub.add_parser("demo", help="play a whole incident offline against a Slack emulator")
-    demo.add_argument("--once", action="store_true", help="exit when the incident is over")
-    demo.add_argument("--port", type=int, default=3000, help="where the demo server listens")
+    demo_cli.add_arguments(demo)
     postmortem = sub.add_parser(
         "postmortem",
         help="print an incident's post-mortem draft",
@@ -83,9 +83,7 @@ def main(argv: list[str] | None = None) -> None:
     """Run the warroom command line."""
     args = _parser().parse_args(argv)
     if args.command == "demo":
-        from bot.demo import run
-
-        run(port=args.port, once=args.once)
+        demo_cli.run(args)
         return
     if args.command in (None, "serve"):
         _serve(_settings(Settings))
