@@ -112,6 +112,7 @@ class Payload:
     channel: str | None = None
     ts: str | None = None
     author: str | None = None
+    number: int | None = None  # a follow-up action's number in its incident
 
     def to_json(self) -> dict[str, Any]:
         """Return the stored form: only the fields that are set."""
@@ -134,6 +135,7 @@ class Payload:
             channel=data.get("channel") or None,
             ts=data.get("ts") or None,
             author=data.get("author") or None,
+            number=int(data["number"]) if data.get("number") is not None else None,
         )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from typing import assert_never
 
 from bot.domain import entries as e
@@ -42,6 +42,10 @@ class Action:
     text: str
     owner_id: str | None
     done: bool
+    priority: str | None = None
+    due_on: date | None = None
+    ticket_url: str | None = None  # the GitHub or Jira issue it became
+    public: bool = False  # marked with `/incident action <n> public`
 
 
 @dataclass(frozen=True)
@@ -174,8 +178,10 @@ def _actions(md: _Doc, name: _Name, data: PostmortemData, _zone: tzinfo, _: str)
         md.line("None recorded yet. Add them with `/incident action <text> [@owner]`.")
     for action in data.actions:
         owner = name(action.owner_id) if action.owner_id else "no owner"
+        ticket = f" [ticket]({action.ticket_url})" if action.ticket_url else ""
         md.line(
-            f"- [{'x' if action.done else ' '}] {action.number}. {md.text(action.text)} ({owner})"
+            f"- [{'x' if action.done else ' '}] {action.number}. {md.text(action.text)}"
+            f" ({owner}){ticket}"
         )
 
 
@@ -286,6 +292,8 @@ def _describe(entry: e.Entry, name: _Name, md: _Doc, zone: tzinfo) -> str:
             return f"set {milestone.label.lower()} to {_when(moved, zone)}"
         case e.ActionAdded(number=number):
             return f"added follow-up action {number}{': ' + text if text else ''}"
+        case e.ActionChanged(number=number, field=field, value=value):
+            return e.action_change(number, field, value, name)
         case e.ActionCompleted(number=number):
             return f"completed follow-up action {number}"
         case e.SummaryPublished():

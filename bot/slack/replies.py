@@ -69,6 +69,8 @@ def short_line(state: IncidentState, item: e.Entry) -> str:
             return f"added action {number}{': ' + text if text else ''}"
         case e.ActionCompleted(number=number):
             return f"completed action {number}"
+        case e.ActionChanged(number=number, field=field, value=value):
+            return e.action_change(number, field, value, who)
         case e.SummaryPublished():
             return "published the public post-incident summary"
         case e.CadenceSet(cadence=cadence):
@@ -92,8 +94,16 @@ def actions_reply(state: IncidentState, actions: Sequence[Action]) -> str:
     lines = [f"*Follow-up actions of {state.ref}*"]
     for action in actions:
         mark = ":white_check_mark:" if action.done else ":white_square:"
-        owner = f" ({who(action.owner_id)})" if action.owner_id else ""
-        lines.append(f"{mark} {action.number}. {neutralize(action.text)}{owner}")
+        owner = f" ({who(action.owner_id)})" if action.owner_id else " (no owner)"
+        facts = [
+            action.priority or "",
+            f"due {action.due_on.isoformat()}" if action.due_on else "",
+            "done" if action.done else "open",
+            "public" if action.public else "",
+            f"<{action.ticket_url}|ticket>" if action.ticket_url else "",
+        ]
+        details = " · ".join(f for f in facts if f)
+        lines.append(f"{mark} {action.number}. {neutralize(action.text)}{owner} · {details}")
     return "\n".join(lines)
 
 

@@ -1,0 +1,133 @@
+"""Follow-up actions as the backlog sees them: edits, tickets, and lists across incidents."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.domain import entries as e
+from bot.domain.postmortem import Action
+from storage.models import FollowUp, Incident, TimelineEntry
+from storage.timeline import to_entry
+
+
+def to_action(row: FollowUp) -> Action:
+    """Return the domain view of a stored action."""
+    return Action(
+        row.number,
+        row.text,
+        row.owner_id,
+        row.done,
+        priority=row.priority,
+        due_on=row.due_on,
+        ticket_url=row.ticket_url,
+        public=row.public,
+    )
+
+
+@dataclass(frozen=True)
+class Ticketed:
+    """An action as a tracker renders it, with its incident's reference and channel."""
+
+    incident_id: int
+    incident_number: int
+    incident_uid: str
+    channel_id: str | None
+    row: FollowUp
+
+
+async def load_ticketed(*, session: AsyncSession, incident_id: int, number: int) -> Ticketed | None:
+    """Return action <number> of the incident, with what its ticket shows."""
+    query = (
+        select(FollowUp, Incident)
+        .join(Incident, col(Incident.id) == col(FollowUp.incident_id))
+        .where(FollowUp.incident_id == incident_id, FollowUp.number == number)
+    )
+    found = (await session.exec(query)).first()
+    if found is None:
+        return None
+    row, incident = found
+    return Ticketed(incident_id, incident.number, incident.uid, incident.channel_id, row)
+
+
+async def set_github_issue(
+    *, session: AsyncSession, incident_id: int, number: int, issue: int, url: str | None
+) -> None:
+    """Remember the GitHub issue action <number> became (and its link, unless Jira's is set)."""
+    row = await _get(session, incident_id, number)
+    if row is not None:
+        row.github_number = issue
+        if row.jira_key is None:
+            row.ticket_url = url
+        session.add(row)
+
+
+async def set_jira_issue(
+    *, session: AsyncSession, incident_id: int, number: int, key: str, url: str | None
+) -> None:
+    """Remember the Jira issue action <number> became; its link is the one shown."""
+    row = await _get(session, incident_id, number)
+    if row is not None:
+        row.jira_key, row.ticket_url = key, url or row.ticket_url
+        session.add(row)
+
+
+async def ticket_of(*, session: AsyncSession, incident_id: int, number: int) -> str | None:
+    """Return the link to action <number>'s ticket, if it has one."""
+    row = await _get(session, incident_id, number)
+    return row.ticket_url if row is not None else None
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One line of `warroom actions`."""
+
+    incident_number: int
+    action: Action
+
+
+async def list_all(
+    *, session: AsyncSession, open_only: bool = False, owner_id: str | None = None
+) -> list[Listed]:
+    """Return actions across incidents, newest incident first."""
+    query = select(FollowUp, Incident.number).join(
+        Incident, col(Incident.id) == col(FollowUp.incident_id)
+    )
+    if open_only:
+        query = query.where(col(FollowUp.done).is_(False))
+    if owner_id is not None:
+        query = query.where(FollowUp.owner_id == owner_id)
+    query = query.order_by(col(Incident.number).desc(), col(FollowUp.number))
+    rows: Sequence[tuple[FollowUp, int]] = (await session.exec(query)).all()
+    return [Listed(n, to_action(row)) for row, n in rows]
+
+
+async def overdue(*, session: AsyncSession, today: date) -> Sequence[FollowUp]:
+    """Return open actions past their due date that were not reminded of yet."""
+    query = select(FollowUp).where(
+        col(FollowUp.done).is_(False),
+        col(FollowUp.due_reminded).is_(False),
+        col(FollowUp.due_on) < today,
+    )
+    return (await session.exec(query)).all()
+
+
+async def _get(session: AsyncSession, incident_id: int, number: int) -> FollowUp | None:
+    query = select(FollowUp).where(FollowUp.incident_id == incident_id, FollowUp.number == number)
+    return (await session.exec(query)).first()
+
+
+async def added_entry_id(*, session: AsyncSession, incident_id: int, number: int) -> int | None:
+    """Return the ID of the timeline entry that added action <number> (its channel message)."""
+    query = select(TimelineEntry).where(
+        TimelineEntry.incident_id == incident_id, TimelineEntry.kind == e.EntryKind.ACTION.value
+    )
+    for row in (await session.exec(query.order_by(col(TimelineEntry.seq)))).all():
+        fact = to_entry(row).fact
+        if isinstance(fact, e.ActionAdded) and fact.number == number:
+            return row.id
+    return None
