@@ -20,12 +20,17 @@ from bot.identity import Catalog, Identity, build_bolt, connect_socket_mode
 from bot.keys import BOLT, CLOCK, CONTEXT, DATABASE, PAGES, RELAY, REMINDERS, SETTINGS
 from bot.outbox import Relay
 from bot.publishers.base import Publisher
+from bot.publishers.github import GithubPublisher
+from bot.publishers.github_client import GithubClient
+from bot.publishers.jira import JiraPublisher
+from bot.publishers.jira_client import JiraClient
 from bot.publishers.pace import Pace
 from bot.publishers.slack import SlackPublisher
 from bot.publishers.slack_capture import Capturer, Record
 from bot.publishers.slack_paced import PacedClient
 from bot.publishers.statuspage import StatuspagePublisher
 from bot.publishers.statuspage_client import StatuspageClient
+from bot.publishers.tracker import TICKETS, TrackerRecords
 from bot.reminders import Reminders
 from bot.service import pins
 from bot.service.context import Context
@@ -95,7 +100,43 @@ def _publishers(
     statuspage = _statuspage(settings, db, http, clock)
     if statuspage is not None:
         publishers[Destination.STATUSPAGE] = statuspage
+    publishers.update(_trackers(settings, db, http, clock))
     return publishers, statuspage
+
+
+def _trackers(
+    settings: Settings, db: Database, http: aiohttp.ClientSession, clock: Clock
+) -> dict[Destination, Publisher]:
+    """Return the backlogs follow-up actions become tickets in (GitHub issues, Jira)."""
+    found: dict[Destination, Publisher] = {}
+    records = TrackerRecords(db=db, clock=clock)
+    if settings.github_token is not None and settings.github_repo is not None:
+        client = GithubClient(
+            http=http,
+            base_url=settings.github_api_url,
+            repo=settings.github_repo,
+            token=settings.github_token,
+        )
+        owners = settings.action_owners
+        found[Destination.GITHUB] = GithubPublisher(
+            records=records, client=client, owners=owners, clock=clock
+        )
+    if settings.jira_url and settings.jira_email and settings.jira_api_token:
+        jira = JiraClient(
+            http=http,
+            base_url=settings.jira_url,
+            email=settings.jira_email,
+            token=settings.jira_api_token,
+        )
+        found[Destination.JIRA] = JiraPublisher(
+            records=records,
+            client=jira,
+            project=settings.jira_project or "",
+            issue_type=settings.jira_issue_type,
+            done_transition=settings.jira_done_transition,
+            clock=clock,
+        )
+    return found
 
 
 def _deps(settings: Settings, ctx: Context, http: aiohttp.ClientSession) -> Deps:
@@ -168,6 +209,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
             default_severity=settings.default_severity,
             announce=settings.announce_channel is not None,
             statuspage=statuspage is not None,
+            trackers=tuple(k for k in TICKETS if k.spec.destination in publishers),
             components=catalog.names,
             responders_group=settings.responders_usergroup,
             cadences=settings.update_cadence,

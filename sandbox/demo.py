@@ -19,6 +19,7 @@ from bot.slack import ids
 from bot.slack.ids import SUMMARY_ACTION, SUMMARY_BLOCK
 from sandbox.demo_crowd import crowd
 from sandbox.demo_print import out, print_channels, show_public
+from sandbox.github_emulator import GithubEmulator
 from sandbox.slack_driver import SlackDriver
 from sandbox.slack_emulator import EmUser, SlackEmulator
 from sandbox.statuspage_emulator import StatuspageEmulator
@@ -294,13 +295,17 @@ async def run_demo(*, port: int, once: bool) -> None:
         rate_scale=DEMO_RATE_SCALE,
     )
     statuspage = StatuspageEmulator(components=COMPONENTS, page_name="Example Status")
+    github = GithubEmulator()
     await slack.start()
     await statuspage.start()
+    await github.start()
     workdir = Path(tempfile.mkdtemp(prefix="warroom-demo-"))
     signing_secret = secrets.token_hex(16)
     port = port or _free_port()
     url = f"http://127.0.0.1:{port}"
-    settings = _settings(slack, statuspage, workdir, signing_secret, port)
+    settings = _settings(slack, statuspage, workdir, signing_secret, port).model_copy(
+        update={**github.settings(), "github_token": Secret(github.token)}
+    )
     app = create_app(settings)
     runner = web.AppRunner(app)
     await runner.setup()
@@ -317,6 +322,7 @@ async def run_demo(*, port: int, once: bool) -> None:
             demo = Demo(driver, slack, app, url)
             channel = await demo.play()
             print_channels(slack, statuspage, (channel, ANNOUNCE))
+            out(f"\n=== GitHub (emulated): INC-1's actions became issues {github.numbers()}")
             await show_public(url, "after resolution")
         if not once:
             out(
@@ -327,6 +333,7 @@ async def run_demo(*, port: int, once: bool) -> None:
     finally:
         await runner.cleanup()
         await statuspage.stop()
+        await github.stop()
         await slack.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain import entries as e
 from bot.domain.postmortem import Action
-from storage.models import FollowUp, Incident, TimelineEntry
+from storage.models import FollowUp, Incident, Person, TimelineEntry
 from storage.timeline import to_entry
 
 
@@ -91,19 +91,25 @@ class Listed:
 
 
 async def list_all(
-    *, session: AsyncSession, open_only: bool = False, owner_id: str | None = None
+    *, session: AsyncSession, open_only: bool = False, owners: Collection[str] | None = None
 ) -> list[Listed]:
-    """Return actions across incidents, newest incident first."""
+    """Return actions across incidents (open ones, or those of `owners`), newest incident first."""
     query = select(FollowUp, Incident.number).join(
         Incident, col(Incident.id) == col(FollowUp.incident_id)
     )
     if open_only:
         query = query.where(col(FollowUp.done).is_(False))
-    if owner_id is not None:
-        query = query.where(FollowUp.owner_id == owner_id)
+    if owners is not None:
+        query = query.where(col(FollowUp.owner_id).in_(list(owners)))
     query = query.order_by(col(Incident.number).desc(), col(FollowUp.number))
     rows: Sequence[tuple[FollowUp, int]] = (await session.exec(query)).all()
     return [Listed(n, to_action(row)) for row, n in rows]
+
+
+async def people_called(*, session: AsyncSession, name: str) -> list[str]:
+    """Return the IDs of the people whose stored display name is `name` (any case)."""
+    query = select(Person.user_id).where(func.lower(Person.name) == name.lower())
+    return list((await session.exec(query)).all())
 
 
 async def overdue(*, session: AsyncSession, today: date) -> Sequence[FollowUp]:

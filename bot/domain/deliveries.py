@@ -18,6 +18,9 @@ class Destination(StrEnum):
     # lookup waiting out a rate limit never holds up the channel's posts, nor they it.
     SLACK_READ = "slack.read"
     STATUSPAGE = "statuspage"
+    # Each backlog is its own queue per incident: a GitHub outage never holds up Jira.
+    GITHUB = "github"
+    JIRA = "jira"
 
 
 class DeliveryKind(StrEnum):
@@ -38,6 +41,8 @@ class DeliveryKind(StrEnum):
     MESSAGE_CAPTURE = "message.capture"
     INCIDENT_SYNC = "incident.sync"
     POSTMORTEM_PUBLISH = "postmortem.publish"
+    ACTION_GITHUB = "action.github"
+    ACTION_JIRA = "action.jira"
 
     @property
     def spec(self) -> KindSpec:
@@ -96,6 +101,13 @@ KINDS: dict[DeliveryKind, KindSpec] = {
     ),
     DeliveryKind.INCIDENT_SYNC: KindSpec(_STATUSPAGE, "publish the update on Statuspage"),
     DeliveryKind.POSTMORTEM_PUBLISH: KindSpec(_STATUSPAGE, "publish the summary on Statuspage"),
+    # A ticket is rendered whole from the action's state: a newer sync makes an older moot.
+    DeliveryKind.ACTION_GITHUB: KindSpec(
+        Destination.GITHUB, "make the follow-up action a GitHub issue", supersedable=True
+    ),
+    DeliveryKind.ACTION_JIRA: KindSpec(
+        Destination.JIRA, "make the follow-up action a Jira issue", supersedable=True
+    ),
 }
 
 

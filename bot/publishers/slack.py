@@ -121,7 +121,13 @@ class SlackPublisher:
                 await self._refresh_entry(state, delivery)
             case K.ARCHIVED_NOTICE:
                 await self.archived.notice(state, delivery)
-            case K.INCIDENT_SYNC | K.POSTMORTEM_PUBLISH | K.MESSAGE_CAPTURE:
+            case (
+                K.INCIDENT_SYNC
+                | K.POSTMORTEM_PUBLISH
+                | K.MESSAGE_CAPTURE
+                | K.ACTION_GITHUB
+                | K.ACTION_JIRA
+            ):
                 raise not_mine(delivery)
             case _:
                 assert_never(delivery.kind)

@@ -83,6 +83,8 @@ class StatuspagePublisher:
                 | K.ENTRY_REFRESH
                 | K.ARCHIVED_NOTICE
                 | K.MESSAGE_CAPTURE
+                | K.ACTION_GITHUB
+                | K.ACTION_JIRA
             ):
                 raise not_mine(delivery)
             case _:
