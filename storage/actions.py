@@ -112,14 +112,30 @@ async def people_called(*, session: AsyncSession, name: str) -> list[str]:
     return list((await session.exec(query)).all())
 
 
-async def overdue(*, session: AsyncSession, today: date) -> Sequence[FollowUp]:
-    """Return open actions past their due date that were not reminded of yet."""
-    query = select(FollowUp).where(
-        col(FollowUp.done).is_(False),
-        col(FollowUp.due_reminded).is_(False),
-        col(FollowUp.due_on) < today,
+async def take_overdue(
+    *, session: AsyncSession, today: date, limit: int, skip_locked: bool
+) -> list[tuple[int, int]]:
+    """Mark open actions past their due date as reminded; return their (incident ID, number).
+
+    The caller owes each a reminder in the same transaction: one per action and due date,
+    whichever replica takes it (moving the due date arms it again)."""
+    query = (
+        select(FollowUp)
+        .where(
+            col(FollowUp.done).is_(False),
+            col(FollowUp.due_reminded).is_(False),
+            col(FollowUp.due_on) < today,
+        )
+        .order_by(col(FollowUp.id))
+        .limit(limit)
+        .with_for_update(skip_locked=skip_locked)
     )
-    return (await session.exec(query)).all()
+    due: list[tuple[int, int]] = []
+    for row in (await session.exec(query)).all():
+        row.due_reminded = True
+        session.add(row)
+        due.append((row.incident_id, row.number))
+    return due
 
 
 async def _get(session: AsyncSession, incident_id: int, number: int) -> FollowUp | None:

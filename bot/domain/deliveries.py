@@ -43,6 +43,7 @@ class DeliveryKind(StrEnum):
     POSTMORTEM_PUBLISH = "postmortem.publish"
     ACTION_GITHUB = "action.github"
     ACTION_JIRA = "action.jira"
+    ACTION_OVERDUE = "action.overdue"
 
     @property
     def spec(self) -> KindSpec:
@@ -107,6 +108,9 @@ KINDS: dict[DeliveryKind, KindSpec] = {
     ),
     DeliveryKind.ACTION_JIRA: KindSpec(
         Destination.JIRA, "make the follow-up action a Jira issue", supersedable=True
+    ),
+    DeliveryKind.ACTION_OVERDUE: KindSpec(
+        _SLACK, "remind the channel and the owner of an overdue action"
     ),
 }
 

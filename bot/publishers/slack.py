@@ -19,6 +19,7 @@ from bot.publishers.pace import Busy
 from bot.publishers.slack_archived import ARCHIVED, ArchivedChannel
 from bot.publishers.slack_calls import SlackCalls, guarded
 from bot.publishers.slack_channel import ChannelMaker
+from bot.publishers.slack_overdue import Overdue
 from bot.publishers.slack_postmortem import PostmortemUploader
 from bot.publishers.slack_stakeholders import Stakeholders
 from bot.slack import channel as render
@@ -55,6 +56,7 @@ class SlackPublisher:
         self.db, self.client, self.http = db, client, http
         self.calls = SlackCalls(client)
         self.archived = ArchivedChannel(db=db, calls=self.calls, clock=clock)
+        self.overdue = Overdue(db=db, calls=self.calls)
         self.channels = ChannelMaker(client, channel_prefix)
         self.postmortems = PostmortemUploader(
             db=db, calls=self.calls, zone=display_timezone, canvas=postmortem_canvas, clock=clock
@@ -121,6 +123,8 @@ class SlackPublisher:
                 await self._refresh_entry(state, delivery)
             case K.ARCHIVED_NOTICE:
                 await self.archived.notice(state, delivery)
+            case K.ACTION_OVERDUE:
+                await self.overdue.remind(state, delivery)
             case (
                 K.INCIDENT_SYNC
                 | K.POSTMORTEM_PUBLISH

@@ -85,6 +85,7 @@ class StatuspagePublisher:
                 | K.MESSAGE_CAPTURE
                 | K.ACTION_GITHUB
                 | K.ACTION_JIRA
+                | K.ACTION_OVERDUE
             ):
                 raise not_mine(delivery)
             case _:

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
+from bot.keys import REMINDERS
 from sandbox.slack_emulator import SlackEmulator
 from tests.conftest import ALICE, BOB, Bot, bot_settings, start_bot
 from tests.handlers.test_cadence import Clock
@@ -88,3 +89,52 @@ async def test_bad_action_gets_an_ephemeral_answer_with_the_form(
     reply = await timed.command(BOB, channel, typed)
     assert said in reply.text
     assert reply.json is None or reply.json.get("response_type") != "in_channel"
+
+
+def hourglasses(slack: SlackEmulator, channel: str) -> list[str]:
+    return [m.text for m in slack.history(channel) if m.text.startswith(":hourglass:")]
+
+
+def owner_dms(slack: SlackEmulator, user: str) -> list[str]:
+    return [
+        m.text
+        for c in slack.channels.values()
+        if c.is_im and user in c.members
+        for m in slack.history(c.id)
+        if m.text.startswith(":hourglass:")
+    ]
+
+
+async def check(bot: Bot) -> None:
+    await bot.app[REMINDERS].run_once()
+    await bot.settle()
+
+
+async def test_overdue_action_reminded_once_in_channel_and_to_owner(
+    timed: Bot, clock: Clock
+) -> None:
+    channel = await timed.declare()
+    await timed.command(ALICE, channel, "action Rotate the keys <@U0BOB|bob> due +1d")
+    await timed.command(ALICE, channel, "action Write the runbook due +1d")
+    await timed.command(ALICE, channel, "action Done in time due +1d")
+    await timed.command(ALICE, channel, "action done 3")
+    await check(timed)
+    clock.advance(days=1)  # due today: not late yet
+    await check(timed)
+    assert hourglasses(timed.slack, channel) == []
+    clock.advance(days=1)
+    await check(timed)
+    await check(timed)  # durable: each action is reminded once, not at every check
+    reminded = hourglasses(timed.slack, channel)
+    assert len(reminded) == 2, reminded
+    assert reminded[0].startswith(
+        f":hourglass: <@{BOB}>, follow-up action 1 of INC-1 was due on 2026-12-01 and is still "
+        "open: Rotate the keys"
+    )
+    assert "follow-up action 2 of INC-1" in reminded[1]
+    assert owner_dms(timed.slack, BOB) == [reminded[0]]
+    # Moving the due date arms the reminder again.
+    await timed.command(ALICE, channel, "action 1 due +1d")
+    clock.advance(days=2)
+    await check(timed)
+    assert len(hourglasses(timed.slack, channel)) == 3
