@@ -92,6 +92,10 @@ class GithubEmulator(LocalServer):
         """Carry out the next matching request, then answer `status` as if the answer was lost."""
         self._edge.faults.append(Fault(method.upper(), path, 1, status, after=True))
 
+    def hang_after(self, seconds: float, *, method: str = "POST", path: str = "/issues") -> None:
+        """Carry out the next matching request, then wait `seconds` before answering."""
+        self._edge.faults.append(Fault(method.upper(), path, 1, seconds=seconds, after=True))
+
     def delay(self, seconds: float, *, method: str = "*", path: str = "*", times: int = 1) -> None:
         """Sleep before answering the next `times` matching requests."""
         self._edge.faults.append(Fault(method.upper(), path, times, seconds=seconds))

@@ -63,8 +63,11 @@ class Edge:
             response.headers.update(refusal.headers or {})
         except (web.HTTPNotFound, web.HTTPMethodNotAllowed):
             response = web.json_response(Refusal(404, "Not Found").body(), status=404)
-        if fault is not None and fault.after:  # done, but the answer is lost on the way
-            return self._faulty(fault)
+        if fault is not None and fault.after:  # done, but the answer is late or lost
+            if not fault.status:
+                await asyncio.sleep(fault.seconds)
+            else:
+                return self._faulty(fault)
         response.headers.update(self._limit_headers())
         return response
 
