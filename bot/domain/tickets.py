@@ -76,6 +76,16 @@ def jira_description(ticket: Ticket) -> dict[str, Any]:
     }
 
 
+def ticket_label(url: str) -> str:
+    """Return how a ticket link reads: `GitHub #12`, `OPS-3`, else `ticket`."""
+    tail = url.rstrip("/").rsplit("/", 2)
+    if len(tail) == 3 and tail[1] == "issues" and tail[2].isdigit():
+        return f"GitHub #{tail[2]}"
+    if len(tail) == 3 and tail[1] == "browse":
+        return tail[2]
+    return "ticket"
+
+
 def has_marker(body: object, ticket: Ticket) -> bool:
     """Return whether a GitHub issue body carries this ticket's marker."""
     return isinstance(body, str) and ticket.marker in body

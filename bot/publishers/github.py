@@ -68,9 +68,12 @@ class GithubPublisher:
 
     @staticmethod
     def _state(fields: dict[str, Any], ticket: Ticket) -> dict[str, Any]:
+        """Return an edit: labels stay as people left them, and an issue someone closed by
+        hand is not reopened; a done action closes it."""
+        edit = {k: v for k, v in fields.items() if k != "labels"}
         if ticket.done:
-            return {**fields, "state": "closed", "state_reason": "completed"}
-        return {**fields, "state": "open"}
+            return {**edit, "state": "closed", "state_reason": "completed"}
+        return edit
 
     async def _find(self, ticket: Ticket) -> dict[str, Any] | None:
         """Look for the issue an earlier try created, by its marker, among the incident's.

@@ -54,7 +54,8 @@ class JiraPublisher:
                 return
             await self.records.remember_jira(ticketed, key=key, url=self.client.browse(key))
         fields = self._fields(ticket)
-        del fields["project"], fields["issuetype"]
+        for fixed in ("project", "issuetype", "labels"):  # labels stay as people left them
+            del fields[fixed]
         await self.client.call("PUT", f"/issue/{key}", {"fields": fields})
         if ticket.done:
             await self._close(key)
@@ -66,8 +67,9 @@ class JiraPublisher:
             "summary": ticket.title,
             "description": jira_description(ticket),
             "labels": ["incident", ticket.ref, ticket.label],
-            "duedate": ticket.due_on.isoformat() if ticket.due_on else None,
         }
+        if ticket.due_on:
+            fields["duedate"] = ticket.due_on.isoformat()
         if ticket.priority:
             fields["priority"] = {"name": JIRA_PRIORITY[ticket.priority]}
         return fields

@@ -11,6 +11,7 @@ from bot.domain.grammar import COMMAND
 from bot.domain.milestones import Milestones, human
 from bot.domain.model import IncidentState
 from bot.domain.text import neutralize
+from bot.domain.tickets import ticket_label
 from bot.slack.format import STATUS_EMOJI, cadence_text, quote, when, who
 from bot.slack.ids import POST_UPDATE_BUTTON
 
@@ -32,7 +33,7 @@ def entry(
     """
     text = _entry(state, item)
     if ticket:
-        text += f"\n:ticket: <{ticket}|Ticket>"
+        text += f"\n:ticket: <{ticket}|{ticket_label(ticket)}>"
     places = []
     if public_url and e.is_public(item):
         places.append(f"<{public_url}|the status page>")

@@ -11,6 +11,7 @@ from bot.domain.milestones import Milestones, human
 from bot.domain.model import IncidentState, Role
 from bot.domain.postmortem import Action
 from bot.domain.text import neutralize, one_line, quiet_mentions
+from bot.domain.tickets import ticket_label
 from bot.slack.format import cadence_text, when, who
 from bot.slack.summary import next_update, summary
 
@@ -100,7 +101,7 @@ def actions_reply(state: IncidentState, actions: Sequence[Action]) -> str:
             f"due {action.due_on.isoformat()}" if action.due_on else "",
             "done" if action.done else "open",
             "public" if action.public else "",
-            f"<{action.ticket_url}|ticket>" if action.ticket_url else "",
+            f"<{action.ticket_url}|{ticket_label(action.ticket_url)}>" if action.ticket_url else "",
         ]
         details = " · ".join(f for f in facts if f)
         lines.append(f"{mark} {action.number}. {neutralize(action.text)}{owner} · {details}")

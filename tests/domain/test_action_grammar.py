@@ -11,6 +11,7 @@ from bot.domain.actions import Due, Priority, may_add_after, parse_owners
 from bot.domain.commands import AddAction, Command, CompleteAction, EditAction
 from bot.domain.errors import UsageError
 from bot.domain.grammar import parse
+from bot.domain.tickets import ticket_label
 
 ME = "U0ME"
 P1, P3 = Priority.P1, Priority.P3
@@ -89,3 +90,16 @@ def test_owner_map_reads_pairs_and_refuses_the_rest() -> None:
     for bad in ("U0ALICE", "U0ALICE=", "=alice"):
         with pytest.raises(ValueError, match="pairs"):
             parse_owners(bad)
+
+
+@pytest.mark.parametrize(
+    ("url", "label"),
+    [
+        ("https://github.com/acme/backlog/issues/12", "GitHub #12"),
+        ("https://ghe.example.com/acme/backlog/issues/3/", "GitHub #3"),
+        ("https://acme.atlassian.net/browse/OPS-3", "OPS-3"),
+        ("https://example.com/elsewhere", "ticket"),
+    ],
+)
+def test_ticket_link_reads_as_its_number_or_key(url: str, label: str) -> None:
+    assert ticket_label(url) == label

@@ -123,7 +123,7 @@ async def test_outage_then_recovery_makes_exactly_one_issue(world: World) -> Non
         await bot.command(BOB, channel, "action Rotate the gateway certificates")
         await bot.settle()
         assert world.gh.titles() == ["Rotate the gateway certificates"]
-        assert notices(world.slack, channel, "GitHub") == []  # waited out, nobody bothered
+        assert notices(world.slack, channel, "not reaching GitHub") == []  # waited out quietly
     finally:
         await bot.stop()
 
@@ -170,5 +170,24 @@ async def test_refusal_is_dead_and_told_once_in_the_channel(
         told = notices(world.slack, channel, "not reaching GitHub")
         assert len(told) == 1, told
         assert said in told[0]
+    finally:
+        await bot.stop()
+
+
+async def test_edit_keeps_labels_people_added_and_does_not_reopen(world: World) -> None:
+    bot = await world.start()
+    try:
+        channel = await bot.declare()
+        await bot.command(BOB, channel, "action Rotate the certificates")
+        await bot.settle()
+        issue = only_issue(world.gh)
+        issue["labels"].append({"name": "triaged"})  # someone triaged it, then closed it
+        issue["state"], issue["state_reason"] = "closed", "not_planned"
+        await bot.command(BOB, channel, "action 1 priority p2")
+        await bot.settle()
+        issue = only_issue(world.gh)
+        assert "triaged" in {label["name"] for label in issue["labels"]}
+        assert (issue["state"], issue["state_reason"]) == ("closed", "not_planned")
+        assert "Priority: P2" in issue["body"]
     finally:
         await bot.stop()
