@@ -1,4 +1,4 @@
-"""Command line: `warroom serve | migrate | demo | postmortem | outbox`."""
+"""Command line: `warroom serve | migrate | demo | postmortem | outbox | actions`."""
 
 from __future__ import annotations
 
@@ -76,6 +76,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     outbox.add_argument("action", nargs="?", choices=["list", "retry"], default="list")
     outbox.add_argument("ids", nargs="*", type=int, help="with retry: only these rows")
+    actions = sub.add_parser(
+        "actions", help="list follow-up actions across incidents", epilog=_DATABASE_ONLY
+    )
+    actions.add_argument("--open", action="store_true", help="only those not done")
+    actions.add_argument("--owner", help="only this person's: <@U0123ABCD>, U0123ABCD or a name")
     return parser
 
 
@@ -100,6 +105,10 @@ def main(argv: list[str] | None = None) -> None:
         cli.with_database(
             url, lambda db: admin.print_postmortem(db, args.incident, args.output, zone)
         )
+    elif args.command == "actions":
+        from bot.admin_actions import list_actions
+
+        cli.with_database(url, lambda db: list_actions(db, open_only=args.open, owner=args.owner))
     elif args.action == "retry":
         cli.with_database(url, lambda db: admin.retry_outbox(db, args.ids))
     else:

@@ -19,6 +19,7 @@ from bot.identity import Catalog, Identity, build_bolt, connect_socket_mode
 from bot.keys import BOLT, CLOCK, CONTEXT, DATABASE, PAGES, RELAY, REMINDERS, SETTINGS
 from bot.outbox import Relay
 from bot.publishers.base import Publisher
+from bot.publishers.tracker import TICKETS
 from bot.reminders import Reminders
 from bot.service import pins
 from bot.service.context import Context
@@ -103,6 +104,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
             default_severity=settings.default_severity,
             announce=settings.announce_channel is not None,
             statuspage=statuspage is not None,
+            trackers=tuple(k for k in TICKETS if k.spec.destination in publishers),
             components=catalog.names,
             responders_group=settings.responders_usergroup,
             cadences=settings.update_cadence,

@@ -23,6 +23,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from bot.domain.actions import parse_owners
 from bot.domain.cadence import DEFAULT_CADENCE, parse_cadences
 from bot.domain.model import Severity
 from bot.domain.public import DEFAULT_IMPACT, Impact, parse_impact_map
@@ -120,6 +121,10 @@ AppToken = Annotated[Secret, _must(lambda s: s.reveal().startswith("xapp-"))]
 AdminToken = Annotated[Secret, _must(lambda s: len(s.reveal()) >= 16)]
 DatabaseUrl = Annotated[Secret, AfterValidator(_database_url)]
 UsergroupId = Annotated[str, _must(lambda g: g[:1] == "S" and g.isalnum())]
+Repo = Annotated[str, _must(lambda r: r.count("/") == 1 and all(r.split("/")))]
+_trim = AfterValidator(lambda u: u.rstrip("/"))
+_GITHUB = ("github_token", "github_repo")
+_JIRA = ("jira_url", "jira_email", "jira_api_token", "jira_project")
 LogLevel = Annotated[
     str, _if_str(str.upper), _must(lambda v: v in {"DEBUG", "INFO", "WARNING", "ERROR"})
 ]
@@ -236,6 +241,20 @@ class Settings(DatabaseSettings):
     )
     statuspage_rate: float = _number("STATUSPAGE_MAX_RPS", 1.0, low=0.01, high=100)
     postmortem_canvas: Flag = Field(False, alias="POSTMORTEM_CANVAS", description="true or false")
+    github_token: Secret | None = Field(None, alias="GITHUB_TOKEN", description="a GitHub token")
+    github_repo: Repo | None = Field(None, alias="GITHUB_REPO", description="owner/name")
+    github_api_url: Annotated[HttpUrl, _trim] = Field(
+        "https://api.github.com", alias="GITHUB_API_URL", description="an http(s) URL"
+    )
+    action_owners: Annotated[Mapping[str, str], _if_str(parse_owners)] = Field(
+        default_factory=dict, alias="ACTION_OWNERS", description="pairs like U0ALICE=alice-gh"
+    )
+    jira_url: Annotated[HttpUrl, _trim] | None = Field(None, alias="JIRA_URL", description="a URL")
+    jira_email: str | None = Field(None, alias="JIRA_EMAIL", description="an Atlassian email")
+    jira_api_token: Secret | None = Field(None, alias="JIRA_API_TOKEN", description="a token")
+    jira_project: str | None = Field(None, alias="JIRA_PROJECT", description="a project key")
+    jira_issue_type: str = Field("Task", alias="JIRA_ISSUE_TYPE", description="an issue type")
+    jira_done_transition: str = Field("Done", alias="JIRA_DONE_TRANSITION", description="a name")
     admin_token: AdminToken | None = Field(
         None, alias="ADMIN_TOKEN", description="at least 16 characters long"
     )
@@ -263,6 +282,10 @@ class Settings(DatabaseSettings):
             raise PydanticCustomError(
                 _WHOLE_LINE, "STATUSPAGE_API_KEY and STATUSPAGE_PAGE_ID must be set together."
             )
+        for names in (_GITHUB, _JIRA):
+            if len({getattr(self, n) is None for n in names}) > 1:
+                together = ", ".join(n.upper() for n in names)
+                raise PydanticCustomError(_WHOLE_LINE, f"{together} must be set together.")
         return self
 
     @property

@@ -27,6 +27,7 @@ from bot.keys import DATABASE
 from sandbox.demo_database import DemoDatabase, demo_database, opened, refuse_used
 from sandbox.demo_print import DemoError, out
 from sandbox.demo_script import ANNOUNCE, COMPONENTS, DEMO_RATE_SCALE, GENERAL, PEOPLE, Stage, tell
+from sandbox.github_emulator import GithubEmulator
 from sandbox.slack_emulator import SlackEmulator
 from sandbox.statuspage_emulator import StatuspageEmulator
 
@@ -131,9 +132,14 @@ async def _stage(stack: AsyncExitStack, listener: socket.socket, database: DemoD
     await slack.start()
     stack.push_async_callback(statuspage.stop)
     await statuspage.start()
+    github = GithubEmulator()  # follow-up actions become issues there
+    stack.push_async_callback(github.stop)
+    await github.start()
     port = int(listener.getsockname()[1])
     signing_secret = secrets.token_hex(16)
-    settings = _settings(slack, statuspage, database.url, signing_secret, port)
+    settings = _settings(slack, statuspage, database.url, signing_secret, port).model_copy(
+        update={**github.settings(), "github_token": Secret(github.token)}
+    )
     app = create_app(settings)
     runner = web.AppRunner(app, shutdown_timeout=5.0)  # a stop waits 5 s at most for requests
     stack.push_async_callback(runner.cleanup)
@@ -148,7 +154,7 @@ async def _stage(stack: AsyncExitStack, listener: socket.socket, database: DemoD
         f"emulator on {statuspage.base_url}"
     )
     out(f"warroom demo: database {database.told}\n")
-    return Stage(slack, statuspage, app, url, signing_secret)
+    return Stage(slack, statuspage, app, url, signing_secret, github)
 
 
 def _settings(

@@ -14,6 +14,7 @@ from bot.slack.ids import SUMMARY_ACTION, SUMMARY_BLOCK
 from sandbox.demo_channels import print_channels
 from sandbox.demo_crowd import crowd
 from sandbox.demo_print import out, seen, show_public
+from sandbox.github_emulator import GithubEmulator
 from sandbox.slack_driver import SlackDriver
 from sandbox.slack_emulator import EmUser, SlackEmulator
 from sandbox.statuspage_emulator import StatuspageEmulator
@@ -40,6 +41,7 @@ class Stage:
     app: web.Application
     url: str
     signing_secret: str
+    github: GithubEmulator
 
 
 async def tell(stage: Stage, *, full: bool) -> None:
@@ -53,6 +55,7 @@ async def tell(stage: Stage, *, full: bool) -> None:
         channel = await demo.play()
         published = demo.published
         print_channels(slack, stage.statuspage, (channel, ANNOUNCE), full=full, published=published)
+        out(f"\n=== GitHub (emulated): INC-1's actions became issues {stage.github.numbers()}")
         await show_public(stage.url, "after resolution", published=published, full=full)
 
 

@@ -18,6 +18,9 @@ class Destination(StrEnum):
     # lookup waiting out a rate limit never holds up the channel's posts, nor they it.
     SLACK_READ = "slack.read"
     STATUSPAGE = "statuspage"
+    # Each backlog is its own queue per incident: a GitHub outage never holds up Jira.
+    GITHUB = "github"
+    JIRA = "jira"
 
 
 class DeliveryKind(StrEnum):
@@ -39,6 +42,9 @@ class DeliveryKind(StrEnum):
     MESSAGE_CAPTURE = "message.capture"
     INCIDENT_SYNC = "incident.sync"
     POSTMORTEM_PUBLISH = "postmortem.publish"
+    ACTION_GITHUB = "action.github"
+    ACTION_JIRA = "action.jira"
+    ACTION_OVERDUE = "action.overdue"
 
     @property
     def spec(self) -> KindSpec:
@@ -100,6 +106,16 @@ KINDS: dict[DeliveryKind, KindSpec] = {
     ),
     DeliveryKind.INCIDENT_SYNC: KindSpec(_STATUSPAGE, "publish the update on Statuspage"),
     DeliveryKind.POSTMORTEM_PUBLISH: KindSpec(_STATUSPAGE, "publish the summary on Statuspage"),
+    # A ticket is rendered whole from the action's state: a newer sync makes an older moot.
+    DeliveryKind.ACTION_GITHUB: KindSpec(
+        Destination.GITHUB, "make the follow-up action a GitHub issue", supersedable=True
+    ),
+    DeliveryKind.ACTION_JIRA: KindSpec(
+        Destination.JIRA, "make the follow-up action a Jira issue", supersedable=True
+    ),
+    DeliveryKind.ACTION_OVERDUE: KindSpec(
+        _SLACK, "remind the channel and the owner of an overdue action"
+    ),
 }
 
 
@@ -116,6 +132,7 @@ class Payload:
     channel: str | None = None
     ts: str | None = None
     author: str | None = None
+    number: int | None = None  # a follow-up action's number in its incident
 
     def to_json(self) -> dict[str, Any]:
         """Return the stored form: only the fields that are set."""
@@ -138,6 +155,7 @@ class Payload:
             channel=data.get("channel") or None,
             ts=data.get("ts") or None,
             author=data.get("author") or None,
+            number=int(data["number"]) if data.get("number") is not None else None,
         )
 
 

@@ -84,6 +84,9 @@ class StatuspagePublisher:
                 | K.ENTRY_REFRESH
                 | K.ARCHIVED_NOTICE
                 | K.MESSAGE_CAPTURE
+                | K.ACTION_GITHUB
+                | K.ACTION_JIRA
+                | K.ACTION_OVERDUE
             ):
                 raise not_mine(delivery)
             case _:

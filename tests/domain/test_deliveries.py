@@ -9,6 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.deliveries import KINDS, DeliveryKind, Destination, KindSpec, Payload
+from bot.publishers.github import GithubPublisher
+from bot.publishers.jira import JiraPublisher
 from bot.publishers.slack import SlackPublisher
 from bot.publishers.slack_capture import Capturer
 from bot.publishers.statuspage import StatuspagePublisher
@@ -18,6 +20,8 @@ DELIVERED: dict[Destination, frozenset[DeliveryKind]] = {
     Destination.SLACK: SlackPublisher.kinds,
     Destination.SLACK_READ: Capturer.kinds,
     Destination.STATUSPAGE: StatuspagePublisher.kinds,
+    Destination.GITHUB: GithubPublisher.kinds,
+    Destination.JIRA: JiraPublisher.kinds,
 }
 
 
