@@ -19,6 +19,7 @@ from bot.identity import Catalog, Identity, build_bolt, connect_socket_mode
 from bot.keys import BOLT, CLOCK, CONTEXT, DATABASE, PAGES, RELAY, REMINDERS, SETTINGS
 from bot.outbox import Relay
 from bot.publishers.base import Publisher
+from bot.publishers.tracker import TICKETS
 from bot.reminders import Reminders
 from bot.service import pins
 from bot.service.context import Context
@@ -105,6 +106,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
             default_severity=settings.default_severity,
             announce=settings.announce_channel is not None,
             statuspage=statuspage is not None,
+            trackers=tuple(k for k in TICKETS if k.spec.destination in publishers),
             components=catalog.names,
             responders_group=settings.responders_usergroup,
             cadences=settings.update_cadence,
@@ -119,8 +121,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         )
         bolt = build_bolt(settings, identity, deps)
         app[BOLT], app[DATABASE], app[CONTEXT], app[RELAY] = bolt, db, ctx, relay
-        app[REMINDERS] = reminders
-        app[PAGES] = pages
+        app[REMINDERS], app[PAGES] = reminders, pages
         deps.background.spawn(identity.load(), name="auth.test")
         if statuspage is not None:
             deps.background.spawn(statuspage.load_components(), name="statuspage components")

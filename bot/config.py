@@ -23,10 +23,11 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from bot.config_subscriptions import EMAIL_TOGETHER, SubscriptionSettings
+from bot.domain.actions import parse_owners
 from bot.domain.cadence import DEFAULT_CADENCE, parse_cadences
 from bot.domain.model import Severity
 from bot.domain.public import DEFAULT_IMPACT, Impact, parse_impact_map
-from bot.domain.subscriptions import is_email, is_smtp_url
 from storage import urls
 
 T = TypeVar("T")
@@ -115,15 +116,16 @@ def _database_url(url: Secret) -> Secret:
 
 
 HttpUrl = Annotated[str, _must(_is_http)]
-SmtpUrl = Annotated[Secret, _must(lambda s: is_smtp_url(s.reveal()))]
-EmailAddress = Annotated[str, _must(is_email)]
-Count = Annotated[int, _if_str(_digits)]
 Flag = Annotated[bool, BeforeValidator(_flag)]
 BotToken = Annotated[Secret, _must(lambda s: s.reveal().startswith("xoxb-"))]
 AppToken = Annotated[Secret, _must(lambda s: s.reveal().startswith("xapp-"))]
 AdminToken = Annotated[Secret, _must(lambda s: len(s.reveal()) >= 16)]
 DatabaseUrl = Annotated[Secret, AfterValidator(_database_url)]
 UsergroupId = Annotated[str, _must(lambda g: g[:1] == "S" and g.isalnum())]
+Repo = Annotated[str, _must(lambda r: r.count("/") == 1 and all(r.split("/")))]
+_trim = AfterValidator(lambda u: u.rstrip("/"))
+_GITHUB = ("github_token", "github_repo")
+_JIRA = ("jira_url", "jira_email", "jira_api_token", "jira_project")
 LogLevel = Annotated[
     str, _if_str(str.upper), _must(lambda v: v in {"DEBUG", "INFO", "WARNING", "ERROR"})
 ]
@@ -163,7 +165,7 @@ class DatabaseSettings(BaseSettings):
         return (init_settings,)
 
 
-class Settings(DatabaseSettings):
+class Settings(DatabaseSettings, SubscriptionSettings):
     """Everything the bot is configured with; built by `load_settings` or directly in tests."""
 
     slack_bot_token: BotToken = Field(
@@ -240,6 +242,20 @@ class Settings(DatabaseSettings):
     )
     statuspage_rate: float = _number("STATUSPAGE_MAX_RPS", 1.0, low=0.01, high=100)
     postmortem_canvas: Flag = Field(False, alias="POSTMORTEM_CANVAS", description="true or false")
+    github_token: Secret | None = Field(None, alias="GITHUB_TOKEN", description="a GitHub token")
+    github_repo: Repo | None = Field(None, alias="GITHUB_REPO", description="owner/name")
+    github_api_url: Annotated[HttpUrl, _trim] = Field(
+        "https://api.github.com", alias="GITHUB_API_URL", description="an http(s) URL"
+    )
+    action_owners: Annotated[Mapping[str, str], _if_str(parse_owners)] = Field(
+        default_factory=dict, alias="ACTION_OWNERS", description="pairs like U0ALICE=alice-gh"
+    )
+    jira_url: Annotated[HttpUrl, _trim] | None = Field(None, alias="JIRA_URL", description="a URL")
+    jira_email: str | None = Field(None, alias="JIRA_EMAIL", description="an Atlassian email")
+    jira_api_token: Secret | None = Field(None, alias="JIRA_API_TOKEN", description="a token")
+    jira_project: str | None = Field(None, alias="JIRA_PROJECT", description="a project key")
+    jira_issue_type: str = Field("Task", alias="JIRA_ISSUE_TYPE", description="an issue type")
+    jira_done_transition: str = Field("Done", alias="JIRA_DONE_TRANSITION", description="a name")
     admin_token: AdminToken | None = Field(
         None, alias="ADMIN_TOKEN", description="at least 16 characters long"
     )
@@ -254,22 +270,6 @@ class Settings(DatabaseSettings):
     # Slack allows about one message per second per channel: the pace of posts per channel.
     # Lower only against an emulator that runs Slack's clock faster.
     slack_post_interval: float = _number("SLACK_POST_INTERVAL", 1.0, low=0.001, high=10)
-    # Status page subscriptions: email needs both of these; webhooks need nothing more.
-    smtp_url: SmtpUrl | None = Field(
-        None,
-        alias="SMTP_URL",
-        description="smtp://user:password@host:587 (STARTTLS), smtps://... (TLS) or smtp://host:25",
-    )
-    status_email_from: EmailAddress | None = Field(
-        None, alias="STATUS_EMAIL_FROM", description="an email address, like status@example.com"
-    )
-    subscribe_limit_address: Count = Field(
-        3, ge=1, le=100, alias="SUBSCRIBE_LIMIT_PER_ADDRESS", description="a whole number, 1-100"
-    )
-    subscribe_limit_client: Count = Field(
-        10, ge=1, le=1000, alias="SUBSCRIBE_LIMIT_PER_CLIENT", description="a whole number, 1-1000"
-    )
-    subscriber_timeout: float = _number("SUBSCRIBER_TIMEOUT", 10.0, low=0.1, high=120)
 
     @model_validator(mode="after")
     def _check_together(self) -> Settings:
@@ -283,10 +283,10 @@ class Settings(DatabaseSettings):
             raise PydanticCustomError(
                 _WHOLE_LINE, "STATUSPAGE_API_KEY and STATUSPAGE_PAGE_ID must be set together."
             )
-        if (self.smtp_url is None) != (self.status_email_from is None):
-            raise PydanticCustomError(
-                _WHOLE_LINE, "SMTP_URL and STATUS_EMAIL_FROM must be set together."
-            )
+        for names in (_GITHUB, _JIRA, EMAIL_TOGETHER):
+            if len({getattr(self, n) is None for n in names}) > 1:
+                together = ", ".join(n.upper() for n in names)
+                raise PydanticCustomError(_WHOLE_LINE, f"{together} must be set together.")
         return self
 
     @property

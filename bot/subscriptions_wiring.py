@@ -50,7 +50,7 @@ def subscription_publishers(
         kinds.append(SubscriberKind.EMAIL)
         publishers[Destination.MAIL] = MailPublisher(
             db=db,
-            smtp=parse_smtp_url(settings.smtp_url.reveal()),
+            smtp=parse_smtp_url(settings.smtp_url.get_secret_value()),
             sender=settings.status_email_from,
             view=view,
             timeout=settings.subscriber_timeout,

@@ -23,6 +23,9 @@ class Destination(StrEnum):
     SUBSCRIBERS = "subscribers"
     MAIL = "mail"
     WEBHOOK = "webhook"
+    # Each backlog is its own queue per incident: a GitHub outage never holds up Jira.
+    GITHUB = "github"
+    JIRA = "jira"
 
 
 class DeliveryKind(StrEnum):
@@ -48,6 +51,9 @@ class DeliveryKind(StrEnum):
     SUBSCRIPTION_CONFIRM = "subscription.confirm"
     SUBSCRIBER_MAIL = "subscriber.mail"
     SUBSCRIBER_WEBHOOK = "subscriber.webhook"
+    ACTION_GITHUB = "action.github"
+    ACTION_JIRA = "action.jira"
+    ACTION_OVERDUE = "action.overdue"
 
     @property
     def spec(self) -> KindSpec:
@@ -115,6 +121,16 @@ KINDS: dict[DeliveryKind, KindSpec] = {
     DeliveryKind.SUBSCRIPTION_CONFIRM: KindSpec(Destination.MAIL, "mail a confirmation link"),
     DeliveryKind.SUBSCRIBER_MAIL: KindSpec(Destination.MAIL, "mail a public update"),
     DeliveryKind.SUBSCRIBER_WEBHOOK: KindSpec(Destination.WEBHOOK, "post a public update"),
+    # A ticket is rendered whole from the action's state: a newer sync makes an older moot.
+    DeliveryKind.ACTION_GITHUB: KindSpec(
+        Destination.GITHUB, "make the follow-up action a GitHub issue", supersedable=True
+    ),
+    DeliveryKind.ACTION_JIRA: KindSpec(
+        Destination.JIRA, "make the follow-up action a Jira issue", supersedable=True
+    ),
+    DeliveryKind.ACTION_OVERDUE: KindSpec(
+        _SLACK, "remind the channel and the owner of an overdue action"
+    ),
 }
 
 
@@ -132,6 +148,7 @@ class Payload:
     ts: str | None = None
     author: str | None = None
     subscriber_id: int | None = None  # a status page subscriber's row
+    number: int | None = None  # a follow-up action's number in its incident
 
     def to_json(self) -> dict[str, Any]:
         """Return the stored form: only the fields that are set."""
@@ -155,6 +172,7 @@ class Payload:
             ts=data.get("ts") or None,
             author=data.get("author") or None,
             subscriber_id=int(data["subscriber_id"]) if data.get("subscriber_id") else None,
+            number=int(data["number"]) if data.get("number") is not None else None,
         )
 
 

@@ -68,6 +68,9 @@ class MailPublisher:
                 | K.MESSAGE_CAPTURE
                 | K.INCIDENT_SYNC
                 | K.POSTMORTEM_PUBLISH
+                | K.ACTION_GITHUB
+                | K.ACTION_JIRA
+                | K.ACTION_OVERDUE
                 | K.SUBSCRIBERS_FANOUT
                 | K.SUBSCRIBER_WEBHOOK
             ):

@@ -88,6 +88,9 @@ class StatuspagePublisher:
                 | K.SUBSCRIPTION_CONFIRM
                 | K.SUBSCRIBER_MAIL
                 | K.SUBSCRIBER_WEBHOOK
+                | K.ACTION_GITHUB
+                | K.ACTION_JIRA
+                | K.ACTION_OVERDUE
             ):
                 raise not_mine(delivery)
             case _:

@@ -56,6 +56,9 @@ class FanOut:
                 | K.MESSAGE_CAPTURE
                 | K.INCIDENT_SYNC
                 | K.POSTMORTEM_PUBLISH
+                | K.ACTION_GITHUB
+                | K.ACTION_JIRA
+                | K.ACTION_OVERDUE
                 | K.SUBSCRIPTION_CONFIRM
                 | K.SUBSCRIBER_MAIL
                 | K.SUBSCRIBER_WEBHOOK

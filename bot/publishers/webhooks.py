@@ -64,6 +64,9 @@ class WebhookPublisher:
                 | K.MESSAGE_CAPTURE
                 | K.INCIDENT_SYNC
                 | K.POSTMORTEM_PUBLISH
+                | K.ACTION_GITHUB
+                | K.ACTION_JIRA
+                | K.ACTION_OVERDUE
                 | K.SUBSCRIBERS_FANOUT
                 | K.SUBSCRIPTION_CONFIRM
                 | K.SUBSCRIBER_MAIL

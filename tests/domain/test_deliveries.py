@@ -9,6 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.deliveries import KINDS, DeliveryKind, Destination, KindSpec, Payload
+from bot.publishers.github import GithubPublisher
+from bot.publishers.jira import JiraPublisher
 from bot.publishers.mail import MailPublisher
 from bot.publishers.slack import SlackPublisher
 from bot.publishers.slack_capture import Capturer
@@ -24,6 +26,8 @@ DELIVERED: dict[Destination, frozenset[DeliveryKind]] = {
     Destination.SUBSCRIBERS: FanOut.kinds,
     Destination.MAIL: MailPublisher.kinds,
     Destination.WEBHOOK: WebhookPublisher.kinds,
+    Destination.GITHUB: GithubPublisher.kinds,
+    Destination.JIRA: JiraPublisher.kinds,
 }
 
 
