@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.domain.capture import Captured
 from bot.domain.clock import Clock, utc_now
 from bot.domain.deliveries import Destination
+from bot.domain.paging import keys_of
 from bot.identity import Catalog, Identity, build_bolt, connect_socket_mode
 from bot.keys import BOLT, CLOCK, CONTEXT, DATABASE, PAGES, RELAY, REMINDERS, SETTINGS
 from bot.outbox import Relay
@@ -42,6 +43,31 @@ def _deps(settings: Settings, ctx: Context, http: aiohttp.ClientSession) -> Deps
         directory=Directory(client),
         ack_budget=settings.ack_budget,
         responders=Responders(client, group) if group else None,
+    )
+
+
+def _context(
+    settings: Settings,
+    db: Database,
+    clock: Clock,
+    catalog: Catalog,
+    *,
+    relay: Relay,
+    pages: PublicPages,
+) -> Context:
+    return Context(
+        db=db,
+        default_severity=settings.default_severity,
+        announce=settings.announce_channel is not None,
+        statuspage=catalog.statuspage is not None,
+        components=catalog.names,
+        responders_group=settings.responders_usergroup,
+        cadences=settings.update_cadence,
+        clock=clock,
+        on_commit=relay.wake,
+        on_public=pages.changed,
+        services=tuple(keys_of(settings.pagerduty_routing_keys)),
+        page_on_sev1=settings.page_on_sev1,
     )
 
 
@@ -98,18 +124,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         if settings.status_page_enabled:
             pages_task = asyncio.create_task(pages.run(), name="public page")
             stack.push_async_callback(pages.stop, pages_task)
-        ctx = Context(
-            db=db,
-            default_severity=settings.default_severity,
-            announce=settings.announce_channel is not None,
-            statuspage=statuspage is not None,
-            components=catalog.names,
-            responders_group=settings.responders_usergroup,
-            cadences=settings.update_cadence,
-            clock=clock,
-            on_commit=relay.wake,
-            on_public=pages.changed,
-        )
+        ctx = _context(settings, db, clock, catalog, relay=relay, pages=pages)
         deps = _deps(settings, ctx, http)
         stack.push_async_callback(deps.background.close)
         identity = Identity(

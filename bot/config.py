@@ -25,6 +25,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from bot.domain.cadence import DEFAULT_CADENCE, parse_cadences
 from bot.domain.model import Severity
+from bot.domain.paging import EVENTS_URL, LEVEL_WORDS, AlertLevel, keys_of, routing_keys_ok
 from bot.domain.public import DEFAULT_IMPACT, Impact, parse_impact_map
 from storage import urls
 
@@ -250,6 +251,27 @@ class Settings(DatabaseSettings):
     # Slack allows about one message per second per channel: the pace of posts per channel.
     # Lower only against an emulator that runs Slack's clock faster.
     slack_post_interval: float = _number("SLACK_POST_INTERVAL", 1.0, low=0.001, high=10)
+    # Paging and alerts. The routing keys are a secret: they open pages.
+    pagerduty_routing_keys: Annotated[Secret, _must(routing_keys_ok)] | None = Field(
+        None,
+        alias="PAGERDUTY_ROUTING_KEYS",
+        description="pairs like payments=<32-character key>,core=<32-character key>",
+    )
+    pagerduty_events_url: HttpUrl = Field(
+        EVENTS_URL, alias="PAGERDUTY_EVENTS_URL", description="an http(s) URL"
+    )
+    page_on_sev1: str | None = Field(
+        None, alias="PAGE_ON_SEV1", description="a service named in PAGERDUTY_ROUTING_KEYS"
+    )
+    pagerduty_webhook_secret: Secret | None = Field(
+        None, alias="PAGERDUTY_WEBHOOK_SECRET", description="the v3 webhook's signing secret"
+    )
+    alertmanager_token: AdminToken | None = Field(
+        None, alias="ALERTMANAGER_TOKEN", description="at least 16 characters long"
+    )
+    alert_declare_severity: Annotated[AlertLevel, _if_str(str.lower)] = Field(
+        AlertLevel.CRITICAL, alias="ALERT_DECLARE_SEVERITY", description=LEVEL_WORDS
+    )
 
     @model_validator(mode="after")
     def _check_together(self) -> Settings:
@@ -263,6 +285,10 @@ class Settings(DatabaseSettings):
             raise PydanticCustomError(
                 _WHOLE_LINE, "STATUSPAGE_API_KEY and STATUSPAGE_PAGE_ID must be set together."
             )
+        if self.page_on_sev1 is not None and self.page_on_sev1 not in keys_of(
+            self.pagerduty_routing_keys
+        ):
+            raise PydanticCustomError(_WHOLE_LINE, "PAGE_ON_SEV1 must be a service to page.")
         return self
 
     @property

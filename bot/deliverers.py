@@ -11,8 +11,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.config import Settings
 from bot.domain.clock import Clock
 from bot.domain.deliveries import Destination
+from bot.domain.paging import keys_of
 from bot.publishers.base import Publisher
 from bot.publishers.pace import Pace
+from bot.publishers.pagerduty import PagerDutyClient, PagerDutyPublisher
 from bot.publishers.slack import SlackPublisher
 from bot.publishers.slack_capture import Capturer, Record
 from bot.publishers.slack_paced import PacedClient
@@ -77,4 +79,12 @@ def publishers(
     statuspage = _statuspage(settings, db, http, clock)
     if statuspage is not None:
         publishers[Destination.STATUSPAGE] = statuspage
+    if keys_of(settings.pagerduty_routing_keys):
+        publishers[Destination.PAGERDUTY] = PagerDutyPublisher(
+            db=db,
+            client=PagerDutyClient(http=http, url=settings.pagerduty_events_url),
+            routing_keys=keys_of(settings.pagerduty_routing_keys),
+            status_page_url=settings.public_url if settings.status_page_enabled else None,
+            clock=clock,
+        )
     return publishers, statuspage

@@ -113,6 +113,10 @@ class PagerDutyEmulator(LocalServer):
         """Answer the next `times` requests with `status` (a 5xx outage, or a 429)."""
         self._faults += [(status, retry_after)] * times
 
+    def alerts_open(self) -> list[Alert]:
+        """Return the alerts not resolved yet."""
+        return [a for found in self.alerts.values() for a in found if a.status != "resolved"]
+
     def alert(self, dedup_key: str) -> Alert | None:
         """Return the latest alert opened under a dedup_key."""
         found = self.alerts.get(dedup_key)
@@ -175,6 +179,8 @@ def _invalid(errors: list[str]) -> web.Response:
 
 def _refused(status: int, retry_after: int | None) -> web.Response:
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+    if status == 400:
+        return _invalid(["'routing_key' is invalid (injected)"])
     if status == 429:
         body = {"status": "throttle event", "message": "Requests for this service are throttled"}
         return web.json_response(body, status=429, headers=headers)

@@ -18,6 +18,7 @@ class Destination(StrEnum):
     # lookup waiting out a rate limit never holds up the channel's posts, nor they it.
     SLACK_READ = "slack.read"
     STATUSPAGE = "statuspage"
+    PAGERDUTY = "pagerduty"
 
 
 class DeliveryKind(StrEnum):
@@ -39,6 +40,8 @@ class DeliveryKind(StrEnum):
     MESSAGE_CAPTURE = "message.capture"
     INCIDENT_SYNC = "incident.sync"
     POSTMORTEM_PUBLISH = "postmortem.publish"
+    PAGE_TRIGGER = "page.trigger"
+    PAGE_RESOLVE = "page.resolve"
 
     @property
     def spec(self) -> KindSpec:
@@ -100,6 +103,11 @@ KINDS: dict[DeliveryKind, KindSpec] = {
     ),
     DeliveryKind.INCIDENT_SYNC: KindSpec(_STATUSPAGE, "publish the update on Statuspage"),
     DeliveryKind.POSTMORTEM_PUBLISH: KindSpec(_STATUSPAGE, "publish the summary on Statuspage"),
+    # A trigger per page (its dedup key makes a retry harmless); one resolve for every page.
+    DeliveryKind.PAGE_TRIGGER: KindSpec(Destination.PAGERDUTY, "page the service on PagerDuty"),
+    DeliveryKind.PAGE_RESOLVE: KindSpec(
+        Destination.PAGERDUTY, "resolve the incident's pages on PagerDuty"
+    ),
 }
 
 
@@ -116,6 +124,7 @@ class Payload:
     channel: str | None = None
     ts: str | None = None
     author: str | None = None
+    service: str | None = None  # a PagerDuty service paged
 
     def to_json(self) -> dict[str, Any]:
         """Return the stored form: only the fields that are set."""
@@ -138,6 +147,7 @@ class Payload:
             channel=data.get("channel") or None,
             ts=data.get("ts") or None,
             author=data.get("author") or None,
+            service=data.get("service") or None,
         )
 
 

@@ -33,6 +33,8 @@ class EntryKind(StrEnum):
     POSTMORTEM = "postmortem"
     CADENCE = "cadence"
     REVIEW = "review"
+    PAGE = "page"
+    ALERT = "alert"
 
 
 @dataclass(frozen=True)
@@ -179,6 +181,26 @@ class ReviewDateSet:
     on: date | None
 
 
+@dataclass(frozen=True)
+class Paged:
+    """A PagerDuty service was paged; the text is the message sent with the page (if any)."""
+
+    kind: ClassVar[EntryKind] = EntryKind.PAGE
+    service: str
+
+
+@dataclass(frozen=True)
+class AlertNoted:
+    """An alert from monitoring reached this incident (firing, or resolved: the incident stays
+    open); the text is the alert's title."""
+
+    kind: ClassVar[EntryKind] = EntryKind.ALERT
+    source: str
+    key: str
+    firing: bool
+    url: str | None = None
+
+
 Fact = (
     Declared
     | Updated
@@ -197,6 +219,8 @@ Fact = (
     | ReviewOwnerSet
     | ReviewStatusSet
     | ReviewDateSet
+    | Paged
+    | AlertNoted
 )
 
 

@@ -127,7 +127,13 @@ class SlackPublisher:
                 await self._refresh_entry(state, delivery)
             case K.ARCHIVED_NOTICE:
                 await self.archived.notice(state, delivery)
-            case K.INCIDENT_SYNC | K.POSTMORTEM_PUBLISH | K.MESSAGE_CAPTURE:
+            case (
+                K.INCIDENT_SYNC
+                | K.POSTMORTEM_PUBLISH
+                | K.MESSAGE_CAPTURE
+                | K.PAGE_TRIGGER
+                | K.PAGE_RESOLVE
+            ):
                 raise not_mine(delivery)
             case _:
                 assert_never(delivery.kind)

@@ -84,6 +84,8 @@ class StatuspagePublisher:
                 | K.ENTRY_REFRESH
                 | K.ARCHIVED_NOTICE
                 | K.MESSAGE_CAPTURE
+                | K.PAGE_TRIGGER
+                | K.PAGE_RESOLVE
             ):
                 raise not_mine(delivery)
             case _:

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.deliveries import KINDS, DeliveryKind, Destination, KindSpec, Payload
+from bot.publishers.pagerduty import PagerDutyPublisher
 from bot.publishers.slack import SlackPublisher
 from bot.publishers.slack_capture import Capturer
 from bot.publishers.statuspage import StatuspagePublisher
@@ -18,6 +19,7 @@ DELIVERED: dict[Destination, frozenset[DeliveryKind]] = {
     Destination.SLACK: SlackPublisher.kinds,
     Destination.SLACK_READ: Capturer.kinds,
     Destination.STATUSPAGE: StatuspagePublisher.kinds,
+    Destination.PAGERDUTY: PagerDutyPublisher.kinds,
 }
 
 
@@ -56,6 +58,7 @@ PAYLOADS = [
     Payload(users=("U0ALICE", "U0BOB", "W0CAROL")),
     Payload(user="U0ALICE", response_url="https://hooks.slack.com/commands/T1/2/abc"),
     Payload(text="Could not post in <#C1>: `channel_not_found`"),
+    Payload(entry_id=3, service="payments"),
     Payload(
         entry_id=7,
         users=("U0BOB",),

@@ -14,6 +14,7 @@ from bot.domain.entries import (
     MAYBE_PUBLIC,
     ActionAdded,
     ActionCompleted,
+    AlertNoted,
     CadenceSet,
     Declared,
     Entry,
@@ -21,6 +22,7 @@ from bot.domain.entries import (
     Fact,
     ImpactSet,
     MilestoneSet,
+    Paged,
     Pinned,
     PublicNameSet,
     Resolved,
@@ -80,6 +82,8 @@ PUBLICITY: list[tuple[Fact, str, bool]] = [
     (ReviewOwnerSet(BOB), "", False),
     (ReviewStatusSet(ReviewStatus.REVIEW), "", False),
     (ReviewDateSet(date(2026, 12, 3)), "", False),
+    (Paged("payments"), "Checkout down, please join", False),
+    (AlertNoted("alertmanager", "fp1", firing=False), "HighErrorRate", False),
 ]
 
 
@@ -154,6 +158,9 @@ ROUND_TRIP: list[Fact] = [
     ReviewStatusSet(ReviewStatus.FINAL),
     ReviewDateSet(date(2026, 12, 3)),
     ReviewDateSet(None),
+    Paged("payments"),
+    AlertNoted("pagerduty", "Q1ABC", firing=True, url="https://x.pagerduty.com/incidents/Q1ABC"),
+    AlertNoted("alertmanager", "4f2a", firing=False),
 ]
 
 
