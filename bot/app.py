@@ -25,8 +25,8 @@ from bot.service import pins
 from bot.service.context import Context
 from bot.status_page.cache import PublicPages
 from bot.tasks import Background
+from handlers import alerts_http, postmortem_http, status_page
 from handlers import http as routes
-from handlers import postmortem_http, status_page
 from handlers.context import Deps, Directory, Responders
 from storage.db import Database
 from storage.migrate import migrate
@@ -149,6 +149,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application
     app.cleanup_ctx.append(_lifecycle)
     routes.register(app, slack_over_http=not settings.socket_mode)
     postmortem_http.register(app)
+    alerts_http.register(app, settings)
     if settings.status_page_enabled:
         status_page.register(app)
     return app
