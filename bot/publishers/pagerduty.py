@@ -7,6 +7,7 @@ alert it already opened. Resolving the incident resolves every service it paged.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from datetime import timedelta
@@ -50,14 +51,23 @@ class PagerDutyClient:
                     wait = float(after) if after.isdigit() else None
                     raise DeliveryError("PagerDuty is throttling events (429)", retry_after=wait)
                 if response.status == 400:
-                    body = await response.json(content_type=None)
-                    errors = "; ".join(str(e) for e in (body or {}).get("errors") or [])
+                    errors = _errors(await response.text())
                     raise DeliveryError(f"PagerDuty refused the event: {errors}", permanent=True)
                 if 400 < response.status < 500:
                     raise DeliveryError(f"PagerDuty answered {response.status}", permanent=True)
                 raise DeliveryError(f"PagerDuty answered {response.status}")
-        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+        except (aiohttp.ClientError, TimeoutError) as error:
             raise DeliveryError(f"PagerDuty unreachable: {type(error).__name__}") from error
+
+
+def _errors(text: str) -> str:
+    """Return the `errors` of PagerDuty's 400 answer, or the start of its body."""
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return text[:200]
+    found = body.get("errors") if isinstance(body, dict) else None
+    return "; ".join(str(e) for e in found)[:500] if isinstance(found, list) else text[:200]
 
 
 class PagerDutyPublisher:
