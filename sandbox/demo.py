@@ -19,6 +19,7 @@ from bot.slack import ids
 from bot.slack.ids import SUMMARY_ACTION, SUMMARY_BLOCK
 from sandbox.demo_crowd import crowd
 from sandbox.demo_print import out, print_channels, show_public
+from sandbox.pagerduty_emulator import PagerDutyEmulator
 from sandbox.slack_driver import SlackDriver
 from sandbox.slack_emulator import EmUser, SlackEmulator
 from sandbox.statuspage_emulator import StatuspageEmulator
@@ -259,6 +260,7 @@ class Demo:
 def _settings(
     slack: SlackEmulator,
     statuspage: StatuspageEmulator,
+    pagerduty: PagerDutyEmulator,
     workdir: Path,
     signing_secret: str,
     port: int,
@@ -283,6 +285,9 @@ def _settings(
         display_timezone="America/New_York",
         reminder_poll=0.2,
         slack_post_interval=DEMO_RATE_SCALE,
+        pagerduty_routing_keys=Secret("payments=" + "0" * 32),
+        pagerduty_events_url=pagerduty.events_url,
+        page_on_sev1="payments",
     )
 
 
@@ -294,13 +299,15 @@ async def run_demo(*, port: int, once: bool) -> None:
         rate_scale=DEMO_RATE_SCALE,
     )
     statuspage = StatuspageEmulator(components=COMPONENTS, page_name="Example Status")
+    pagerduty = PagerDutyEmulator()
     await slack.start()
     await statuspage.start()
+    await pagerduty.start()
     workdir = Path(tempfile.mkdtemp(prefix="warroom-demo-"))
     signing_secret = secrets.token_hex(16)
     port = port or _free_port()
     url = f"http://127.0.0.1:{port}"
-    settings = _settings(slack, statuspage, workdir, signing_secret, port)
+    settings = _settings(slack, statuspage, pagerduty, workdir, signing_secret, port)
     app = create_app(settings)
     runner = web.AppRunner(app)
     await runner.setup()
@@ -318,6 +325,7 @@ async def run_demo(*, port: int, once: bool) -> None:
             channel = await demo.play()
             print_channels(slack, statuspage, (channel, ANNOUNCE))
             await show_public(url, "after resolution")
+            out(pagerduty.describe())
         if not once:
             out(
                 f"The server keeps running: open {url}/status in a browser, or {url}/healthz."
@@ -327,6 +335,7 @@ async def run_demo(*, port: int, once: bool) -> None:
     finally:
         await runner.cleanup()
         await statuspage.stop()
+        await pagerduty.stop()
         await slack.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -113,6 +113,12 @@ class PagerDutyEmulator(LocalServer):
         """Answer the next `times` requests with `status` (a 5xx outage, or a 429)."""
         self._faults += [(status, retry_after)] * times
 
+    def describe(self) -> str:
+        """Return one line on every alert and its state, for the demo."""
+        alerts = [a for found in self.alerts.values() for a in found]
+        said = "; ".join(f"{a.severity} “{a.summary}”, {a.status}" for a in alerts)
+        return f"PagerDuty alerts: {said or 'none'}"
+
     def alerts_open(self) -> list[Alert]:
         """Return the alerts not resolved yet."""
         return [a for found in self.alerts.values() for a in found if a.status != "resolved"]

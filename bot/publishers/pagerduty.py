@@ -20,7 +20,7 @@ from bot.domain.deliveries import Delivery, DeliveryKind, Destination, Owed, Pay
 from bot.domain.entries import Paged
 from bot.domain.model import IncidentState
 from bot.domain.paging import dedup_key, page_level
-from bot.domain.text import one_line
+from bot.domain.text import one_line, slack_to_plain
 from bot.publishers.base import DeliveryError, not_mine
 from storage.db import Database
 from storage.incidents import load_state
@@ -142,15 +142,21 @@ class PagerDutyPublisher:
         self, state: IncidentState, service: str, key: str, message: str
     ) -> dict[str, Any]:
         """Return the trigger event of a page to `service` about the incident."""
+        # Slack markup means nothing in PagerDuty: mentions and links read as plain text there.
+        message = slack_to_plain(message)
         said = f": {one_line(message, 300)}" if message else ""
-        summary = f"{state.ref} ({state.severity.label}) {state.title}{said}"
+        summary = f"{state.ref} ({state.severity.label}) {slack_to_plain(state.title)}{said}"
         links = []
         if state.channel_id:
             channel = f"https://slack.com/app_redirect?channel={state.channel_id}"
             links.append({"href": channel, "text": f"{state.ref} in Slack"})
         if self.status_page_url:
             links.append({"href": self.status_page_url, "text": "Status page"})
-        details = {"incident": state.ref, "title": state.title, "message": message or None}
+        details = {
+            "incident": state.ref,
+            "title": slack_to_plain(state.title),
+            "message": message or None,
+        }
         return {
             "routing_key": key,
             "event_action": "trigger",
