@@ -92,6 +92,7 @@ class PagerDutyEmulator(LocalServer):
         self.clock = clock
         self.alerts: dict[str, list[Alert]] = {}  # every alert a key opened, oldest first
         self.events: list[Json] = []  # every accepted event, in order
+        self.answers: list[tuple[float, int]] = []  # (clock, status) of every request
         self.rate_per_minute: int | None = None
         self.retry_after: int | None = None
         self._faults: list[tuple[int, int | None]] = []  # (status, Retry-After) per request
@@ -130,6 +131,11 @@ class PagerDutyEmulator(LocalServer):
 
     # ----- the endpoint ------------------------------------------------------------------
     async def _enqueue(self, request: web.Request) -> web.Response:
+        response = await self._answer(request)
+        self.answers.append((self.clock(), response.status))
+        return response
+
+    async def _answer(self, request: web.Request) -> web.Response:
         if self._faults:
             status, after = self._faults.pop(0)
             return _refused(status, after)

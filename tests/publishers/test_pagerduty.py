@@ -92,6 +92,10 @@ async def test_page_after_outage_and_throttle_is_sent_exactly_once(world: World)
         [alert] = world.pd.alerts[only_key(world.pd)]
         assert alert.severity == "critical"
         assert len(world.pd.events) == 1  # three refusals, one event accepted
+        statuses = [status for _, status in world.pd.answers]
+        assert statuses == [503, 503, 429, 202]
+        throttled_at, retried_at = world.pd.answers[2][0], world.pd.answers[3][0]
+        assert retried_at - throttled_at >= 0.95  # Retry-After: 1 was honoured
         warned = [t for t in texts(bot, channel) if "Not yet able to page" in t]
         assert len(warned) == 1, texts(bot, channel)  # said once, on the first failure
     finally:
