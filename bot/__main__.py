@@ -1,4 +1,4 @@
-"""Command line: `warroom serve | migrate | demo | postmortem | outbox`."""
+"""Command line: `warroom serve | migrate | demo | postmortem | outbox | actions`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from aiohttp import web
 from dotenv import find_dotenv, load_dotenv
 
 from bot import cli
+from bot import demo as demo_cli
 from bot.config import ConfigError, DatabaseSettings, Settings, load_settings
 from bot.logs import configure_logging
 
@@ -60,8 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("serve", help="run the bot (the default)", epilog=_SERVE)
     sub.add_parser("migrate", help="apply database migrations and exit", epilog=_DATABASE_ONLY)
     demo = sub.add_parser("demo", help="play a whole incident offline against a Slack emulator")
-    demo.add_argument("--once", action="store_true", help="exit when the incident is over")
-    demo.add_argument("--port", type=int, default=3000, help="where the demo server listens")
+    demo_cli.add_arguments(demo)
     postmortem = sub.add_parser(
         "postmortem",
         help="print an incident's post-mortem draft",
@@ -76,6 +76,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     outbox.add_argument("action", nargs="?", choices=["list", "retry"], default="list")
     outbox.add_argument("ids", nargs="*", type=int, help="with retry: only these rows")
+    actions = sub.add_parser(
+        "actions", help="list follow-up actions across incidents", epilog=_DATABASE_ONLY
+    )
+    actions.add_argument("--open", action="store_true", help="only those not done")
+    actions.add_argument("--owner", help="only this person's: <@U0123ABCD>, U0123ABCD or a name")
     return parser
 
 
@@ -83,9 +88,7 @@ def main(argv: list[str] | None = None) -> None:
     """Run the warroom command line."""
     args = _parser().parse_args(argv)
     if args.command == "demo":
-        from bot.demo import run
-
-        run(port=args.port, once=args.once)
+        demo_cli.run(args)
         return
     if args.command in (None, "serve"):
         _serve(_settings(Settings))
@@ -102,6 +105,10 @@ def main(argv: list[str] | None = None) -> None:
         cli.with_database(
             url, lambda db: admin.print_postmortem(db, args.incident, args.output, zone)
         )
+    elif args.command == "actions":
+        from bot.admin_actions import list_actions
+
+        cli.with_database(url, lambda db: list_actions(db, open_only=args.open, owner=args.owner))
     elif args.action == "retry":
         cli.with_database(url, lambda db: admin.retry_outbox(db, args.ids))
     else:

@@ -20,6 +20,7 @@ from bot.identity import Catalog, Identity, build_bolt, connect_socket_mode
 from bot.keys import BOLT, CLOCK, CONTEXT, DATABASE, PAGES, RELAY, REMINDERS, SETTINGS
 from bot.outbox import Relay
 from bot.publishers.base import Publisher
+from bot.publishers.tracker import TICKETS
 from bot.reminders import Reminders
 from bot.service import pins
 from bot.service.context import Context
@@ -54,12 +55,14 @@ def _context(
     *,
     relay: Relay,
     pages: PublicPages,
+    publishers: dict[Destination, Publisher],
 ) -> Context:
     return Context(
         db=db,
         default_severity=settings.default_severity,
         announce=settings.announce_channel is not None,
         statuspage=catalog.statuspage is not None,
+        trackers=tuple(k for k in TICKETS if k.spec.destination in publishers),
         components=catalog.names,
         responders_group=settings.responders_usergroup,
         cadences=settings.update_cadence,
@@ -124,7 +127,9 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         if settings.status_page_enabled:
             pages_task = asyncio.create_task(pages.run(), name="public page")
             stack.push_async_callback(pages.stop, pages_task)
-        ctx = _context(settings, db, clock, catalog, relay=relay, pages=pages)
+        ctx = _context(
+            settings, db, clock, catalog, relay=relay, pages=pages, publishers=publishers
+        )
         deps = _deps(settings, ctx, http)
         stack.push_async_callback(deps.background.close)
         identity = Identity(

@@ -6,16 +6,13 @@ description, what a good value looks like (the error message is built from that 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Annotated, Any, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
-    BeforeValidator,
     Field,
-    SecretStr,
     ValidationError,
     model_validator,
 )
@@ -23,107 +20,41 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from bot.config_values import (
+    _WHOLE_LINE,
+    AdminToken,
+    AppToken,
+    BotToken,
+    DatabaseUrl,
+    Flag,
+    HttpUrl,
+    LogLevel,
+    Repo,
+    UsergroupId,
+    _digits,
+    _if_str,
+    _is_channel_id,
+    _is_prefix,
+    _is_zone,
+    _must,
+    _names,
+    _number,
+    _trim,
+)
+from bot.config_values import (
+    ConfigError as ConfigError,
+)
+from bot.config_values import (
+    Secret as Secret,
+)
+from bot.domain.actions import parse_owners
 from bot.domain.cadence import DEFAULT_CADENCE, parse_cadences
 from bot.domain.model import Severity
 from bot.domain.paging import EVENTS_URL, LEVEL_WORDS, AlertLevel, keys_of, routing_keys_ok
 from bot.domain.public import DEFAULT_IMPACT, Impact, parse_impact_map
-from storage import urls
 
-T = TypeVar("T")
-_WHOLE_LINE = "settings"  # error type whose message is already the whole line
-
-
-class ConfigError(Exception):
-    """A missing or malformed setting; the message names the variable and what is expected."""
-
-
-class Secret(SecretStr):
-    """A value that never shows itself in reprs, logs or tracebacks."""
-
-    def reveal(self) -> str:
-        """Return the secret value, for the one place that needs it."""
-        return self.get_secret_value()
-
-
-def _must(test: Callable[[T], bool]) -> AfterValidator:
-    """Reject a value failing `test`; the message comes from the field's description."""
-
-    def check(value: T) -> T:
-        if not test(value):
-            raise ValueError("unexpected value")
-        return value
-
-    return AfterValidator(check)
-
-
-def _is_zone(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
-
-
-def _flag(value: object) -> object:
-    if not isinstance(value, str):
-        return value
-    word = value.lower()
-    if word not in {"true", "false", "1", "0", "yes", "no", "on", "off"}:
-        raise ValueError("not a boolean word")
-    return word in {"true", "1", "yes", "on"}
-
-
-def _if_str(convert: Callable[[str], object]) -> BeforeValidator:
-    """Convert text from the environment; pass values given as Python objects through."""
-    return BeforeValidator(lambda value: convert(value) if isinstance(value, str) else value)
-
-
-def _digits(text: str) -> str:
-    if not text.isdigit():
-        raise ValueError("not a whole number")
-    return text
-
-
-def _names(text: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(c.strip() for c in text.split(",") if c.strip()))
-
-
-def _is_http(url: str) -> bool:
-    return url.startswith(("http://", "https://"))
-
-
-def _is_prefix(text: str) -> bool:
-    return len(text) <= 20 and all(c.islower() or c.isdigit() or c == "-" for c in text)
-
-
-def _number(env: str, default: float, *, low: float, high: float) -> Any:
-    """Declare a number setting read from `env` and allowed between `low` and `high`."""
-    expected = f"a number between {low:g} and {high:g}"
-    return Field(default, ge=low, le=high, allow_inf_nan=False, alias=env, description=expected)
-
-
-def _is_channel_id(value: str) -> bool:
-    return value[:1] in {"C", "G"} and value.isalnum() and value.isupper()
-
-
-def _database_url(url: Secret) -> Secret:
-    try:
-        urls.parse(url.reveal())
-    except urls.BadDatabaseUrl as error:
-        raise PydanticCustomError(_WHOLE_LINE, str(error)) from None
-    return url
-
-
-HttpUrl = Annotated[str, _must(_is_http)]
-Flag = Annotated[bool, BeforeValidator(_flag)]
-BotToken = Annotated[Secret, _must(lambda s: s.reveal().startswith("xoxb-"))]
-AppToken = Annotated[Secret, _must(lambda s: s.reveal().startswith("xapp-"))]
-AdminToken = Annotated[Secret, _must(lambda s: len(s.reveal()) >= 16)]
-DatabaseUrl = Annotated[Secret, AfterValidator(_database_url)]
-UsergroupId = Annotated[str, _must(lambda g: g[:1] == "S" and g.isalnum())]
-LogLevel = Annotated[
-    str, _if_str(str.upper), _must(lambda v: v in {"DEBUG", "INFO", "WARNING", "ERROR"})
-]
+_GITHUB = ("github_token", "github_repo")
+_JIRA = ("jira_url", "jira_email", "jira_api_token", "jira_project")
 
 
 class DatabaseSettings(BaseSettings):
@@ -237,6 +168,20 @@ class Settings(DatabaseSettings):
     )
     statuspage_rate: float = _number("STATUSPAGE_MAX_RPS", 1.0, low=0.01, high=100)
     postmortem_canvas: Flag = Field(False, alias="POSTMORTEM_CANVAS", description="true or false")
+    github_token: Secret | None = Field(None, alias="GITHUB_TOKEN", description="a GitHub token")
+    github_repo: Repo | None = Field(None, alias="GITHUB_REPO", description="owner/name")
+    github_api_url: Annotated[HttpUrl, _trim] = Field(
+        "https://api.github.com", alias="GITHUB_API_URL", description="an http(s) URL"
+    )
+    action_owners: Annotated[Mapping[str, str], _if_str(parse_owners)] = Field(
+        default_factory=dict, alias="ACTION_OWNERS", description="pairs like U0ALICE=alice-gh"
+    )
+    jira_url: Annotated[HttpUrl, _trim] | None = Field(None, alias="JIRA_URL", description="a URL")
+    jira_email: str | None = Field(None, alias="JIRA_EMAIL", description="an Atlassian email")
+    jira_api_token: Secret | None = Field(None, alias="JIRA_API_TOKEN", description="a token")
+    jira_project: str | None = Field(None, alias="JIRA_PROJECT", description="a project key")
+    jira_issue_type: str = Field("Task", alias="JIRA_ISSUE_TYPE", description="an issue type")
+    jira_done_transition: str = Field("Done", alias="JIRA_DONE_TRANSITION", description="a name")
     admin_token: AdminToken | None = Field(
         None, alias="ADMIN_TOKEN", description="at least 16 characters long"
     )
@@ -289,6 +234,10 @@ class Settings(DatabaseSettings):
             self.pagerduty_routing_keys
         ):
             raise PydanticCustomError(_WHOLE_LINE, "PAGE_ON_SEV1 must be a service to page.")
+        for names in (_GITHUB, _JIRA):
+            if len({getattr(self, n) is None for n in names}) > 1:
+                together = ", ".join(n.upper() for n in names)
+                raise PydanticCustomError(_WHOLE_LINE, f"{together} must be set together.")
         return self
 
     @property

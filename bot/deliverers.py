@@ -13,6 +13,10 @@ from bot.domain.clock import Clock
 from bot.domain.deliveries import Destination
 from bot.domain.paging import keys_of
 from bot.publishers.base import Publisher
+from bot.publishers.github import GithubPublisher
+from bot.publishers.github_client import GithubClient
+from bot.publishers.jira import JiraPublisher
+from bot.publishers.jira_client import JiraClient
 from bot.publishers.pace import Pace
 from bot.publishers.pagerduty import PagerDutyClient, PagerDutyPublisher
 from bot.publishers.slack import SlackPublisher
@@ -20,6 +24,7 @@ from bot.publishers.slack_capture import Capturer, Record
 from bot.publishers.slack_paced import PacedClient
 from bot.publishers.statuspage import StatuspagePublisher
 from bot.publishers.statuspage_client import StatuspageClient
+from bot.publishers.tracker import TrackerRecords
 from storage.db import Database
 
 
@@ -87,4 +92,40 @@ def publishers(
             status_page_url=settings.public_url if settings.status_page_enabled else None,
             clock=clock,
         )
+    publishers.update(_trackers(settings, db, http, clock))
     return publishers, statuspage
+
+
+def _trackers(
+    settings: Settings, db: Database, http: aiohttp.ClientSession, clock: Clock
+) -> dict[Destination, Publisher]:
+    """Return the backlogs follow-up actions become tickets in (GitHub issues, Jira)."""
+    found: dict[Destination, Publisher] = {}
+    records = TrackerRecords(db=db, clock=clock)
+    if settings.github_token is not None and settings.github_repo is not None:
+        client = GithubClient(
+            http=http,
+            base_url=settings.github_api_url,
+            repo=settings.github_repo,
+            token=settings.github_token,
+        )
+        owners = settings.action_owners
+        found[Destination.GITHUB] = GithubPublisher(
+            records=records, client=client, owners=owners, clock=clock
+        )
+    if settings.jira_url and settings.jira_email and settings.jira_api_token:
+        jira = JiraClient(
+            http=http,
+            base_url=settings.jira_url,
+            email=settings.jira_email,
+            token=settings.jira_api_token,
+        )
+        found[Destination.JIRA] = JiraPublisher(
+            records=records,
+            client=jira,
+            project=settings.jira_project or "",
+            issue_type=settings.jira_issue_type,
+            done_transition=settings.jira_done_transition,
+            clock=clock,
+        )
+    return found

@@ -8,8 +8,9 @@ import logging
 from collections.abc import Callable
 
 from bot.domain.clock import Clock
-from bot.domain.deliveries import DeliveryKind, Owed
+from bot.domain.deliveries import DeliveryKind, Owed, Payload
 from bot.domain.errors import TryAgain
+from storage.actions import take_overdue
 from storage.db import Database
 from storage.incidents import take_due_reminders
 from storage.outbox import enqueue
@@ -41,7 +42,7 @@ class Reminders:
                     await self._stopping.wait()
 
     async def run_once(self) -> int:
-        """Owe a reminder for every incident whose update is due; return how many."""
+        """Owe a reminder for every due update and every open action past its due date."""
         now = self.clock()
         async with self.db.write(background=True) as session:
             due = await take_due_reminders(
@@ -50,7 +51,14 @@ class Reminders:
             for incident_id in due:
                 owed = Owed(DeliveryKind.UPDATE_REMINDER)
                 enqueue(session=session, incident_id=incident_id, owed=owed, now=now)
-        return len(due)
+            # Follow-up actions past their due date (a day in UTC): one reminder each.
+            late = await take_overdue(
+                session=session, today=now.date(), limit=100, skip_locked=not self.db.is_sqlite
+            )
+            for incident_id, number in late:
+                owed = Owed(DeliveryKind.ACTION_OVERDUE, Payload(number=number))
+                enqueue(session=session, incident_id=incident_id, owed=owed, now=now)
+        return len(due) + len(late)
 
     async def stop(self, task: asyncio.Task[None]) -> None:
         """Stop checking and wait for the loop to end."""

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from sandbox.demo_print import out
+from sandbox.demo_print import out, seen
 from sandbox.slack_driver import SlackDriver
 from sandbox.slack_emulator import SlackEmulator
 
 NOTES = 8
+CROWD_NOTE = "crowd note"  # in each of their updates, so printing can tell them apart
 
 
 async def crowd(
@@ -23,7 +24,8 @@ async def crowd(
     names = [slack.users[p].name for p in people]
     out(f"  {', '.join(names)} type {NOTES} updates into #{slack.channels[channel].name} at once")
     texts = [
-        f"update crowd note {n + 1}: {names[n % len(names)]} checked a shard" for n in range(NOTES)
+        f"update {CROWD_NOTE} {n + 1}: {names[n % len(names)]} checked a shard"
+        for n in range(NOTES)
     ]
     replies = await asyncio.gather(
         *(
@@ -33,7 +35,18 @@ async def crowd(
     )
     answers = {slack.render_text(r.text) for r in replies}
     slowest = max(r.elapsed for r in replies) * 1000
-    out(f"      each sees ({slowest:.0f} ms at most): {' / '.join(sorted(answers))}")
+    seen(f"each sees ({slowest:.0f} ms at most): {' / '.join(sorted(answers))}")
     await settle()
-    posted = [m.text for m in slack.history(channel) if "crowd note" in m.text]
-    out(f"      {len(posted)} of {NOTES} are in the channel, each once")
+    posted = [m.text for m in slack.history(channel) if CROWD_NOTE in m.text]
+    seen(f"{len(posted)} of {NOTES} are in the channel, each once")
+
+
+def fold_crowd(items: list[str], each: str) -> list[str]:
+    """Keep the first of the items that are crowd notes, and count the others in one line."""
+    notes = [i for i, item in enumerate(items) if CROWD_NOTE in item]
+    if len(notes) < 2:
+        return items
+    others = set(notes[1:])
+    kept = [item for i, item in enumerate(items) if i not in others]
+    kept.insert(notes[0] + 1, f"(… and {len(others)} more crowd notes, {each}; --full prints them)")
+    return kept

@@ -1,4 +1,4 @@
-"""What `warroom demo` prints after the script: channels, Statuspage, and the public page."""
+"""How `warroom demo` prints: a line at a time, what people saw, and the public status page."""
 
 from __future__ import annotations
 
@@ -8,8 +8,11 @@ from typing import Any
 
 import aiohttp
 
-from sandbox.slack_emulator import SlackEmulator
-from sandbox.statuspage_emulator import StatuspageEmulator
+SEEN = " " * 6  # what someone saw starts here, under what they did
+
+
+class DemoError(Exception):
+    """Why the demo cannot run, in one line its user can act on."""
 
 
 def out(text: str = "") -> None:
@@ -18,13 +21,27 @@ def out(text: str = "") -> None:
     sys.stdout.flush()
 
 
+def seen(text: str) -> None:
+    """Print what someone saw under what they did, its further lines indented under its first."""
+    out(SEEN + text.replace("\n", "\n" + SEEN + "  "))
+
+
+def published_summary(body: str, published: str | None, *, full: bool, indent: str) -> str:
+    """Return a public summary to print after a colon: in full, or a mention of where it was."""
+    if published is not None and body.strip() == published.strip() and not full:
+        return " the one published above, word for word"
+    return "\n" + indent + body.replace("\n", "\n" + indent)
+
+
 async def _get_json(url: str) -> Any:
     async with aiohttp.ClientSession() as http, http.get(url) as response:
         return json.loads(await response.text())
 
 
-async def show_public(url: str, moment: str) -> None:
-    """Print what the public status page at url says now."""
+async def show_public(
+    url: str, moment: str, *, published: str | None = None, full: bool = False
+) -> None:
+    """Print what the public status page at url says now (a summary `published` is mentioned)."""
     summary = await _get_json(f"{url}/api/v2/summary.json")
     out(f"\n=== The public status page {url}/status, {moment} ===")
     out(f"  {summary['status']['description']}")
@@ -43,8 +60,9 @@ async def show_public(url: str, moment: str) -> None:
         if incident["resolved_at"]:
             out(f"  Past incident: {incident['name']} (resolved)")
             if incident.get("postmortem_body"):
-                text = incident["postmortem_body"].replace("\n", "\n      ")
-                out(f"    post-incident summary:\n      {text}")
+                body = incident["postmortem_body"]
+                summary = published_summary(body, published, full=full, indent="      ")
+                out(f"    post-incident summary:{summary}")
     out()
 
 
@@ -59,38 +77,3 @@ async def _show_serving(url: str) -> None:
         async with http.get(url, headers={**plain_headers, "If-None-Match": etag}) as response:
             again = response.status
     out(f"  (served from memory: {plain:,} bytes, {zipped:,} gzipped; a reload: {again})")
-
-
-def print_channels(
-    slack: SlackEmulator, statuspage: StatuspageEmulator, channels: tuple[str, ...]
-) -> None:
-    """Print each channel as its members read it, then Statuspage's copy."""
-    for channel_id in channels:
-        channel = slack.channels[channel_id]
-        out(f"\n=== #{channel.name} (topic: {slack.render_text(channel.topic)})")
-        out(slack.transcript(channel_id))
-    for response in slack.responses:
-        out(
-            "\n=== only the declarer sees, in #general\n"
-            + slack.render_text(str(response.get("text", "")))
-        )
-    for message in slack.history(channels[0]):
-        for file in message.files:
-            content = slack.files[file["id"]]["content"].decode()
-            out(f"\n=== {file['name']}, the post-mortem draft posted in the channel ===")
-            out(content)
-    _print_statuspage(statuspage)
-
-
-def _print_statuspage(statuspage: StatuspageEmulator) -> None:
-    for incident in statuspage.incidents.values():
-        out(
-            f"\n=== Atlassian Statuspage (emulated): {incident['name']} "
-            f"[{incident['status']}, impact {incident['impact']}]"
-        )
-        for update in reversed(incident["incident_updates"]):
-            out(f"  {update['created_at'][11:16]} {update['status']:13} {update['body']}")
-        states = ", ".join(f"{c['name']}: {c['status']}" for c in statuspage.components.values())
-        out(f"  components now: {states}")
-        if incident.get("postmortem_body"):
-            out(f"  postmortem (published): {incident['postmortem_body']}")

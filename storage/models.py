@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Column, DateTime, Index, Text, UniqueConstraint
@@ -169,6 +169,15 @@ class FollowUp(SQLModel, table=True):
     created_by: str = Field(max_length=32)
     created_at: datetime = _ts()
     done_at: datetime | None = _ts(nullable=True)
+    priority: str | None = Field(default=None, max_length=4)
+    due_on: date | None = None
+    public: bool = False  # its title may appear in the public summary
+    # The tickets it became (GitHub issue number, Jira key) and a link to show; the due
+    # reminder, owed once.
+    github_number: int | None = None
+    jira_key: str | None = Field(default=None, max_length=32)
+    ticket_url: str | None = Field(default=None, max_length=300)
+    due_reminded: bool = False
 
 
 class Person(SQLModel, table=True):

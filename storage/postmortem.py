@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.model import Role, Severity, Status
 from bot.domain.postmortem import Action, PostmortemData, RoleTerm, people_in
+from storage.actions import to_action
 from storage.incidents import milestones_of
 from storage.models import FollowUp, Incident, Person
 from storage.roles import role_history
@@ -25,6 +26,8 @@ async def add_follow_up(
     owner_id: str | None,
     created_by: str,
     now: datetime,
+    priority: str | None = None,
+    due_on: date | None = None,
 ) -> FollowUp:
     """Add a follow-up action with the next number of its incident."""
     query = select(func.max(FollowUp.number)).where(FollowUp.incident_id == incident_id)
@@ -36,6 +39,8 @@ async def add_follow_up(
         owner_id=owner_id,
         created_by=created_by,
         created_at=now,
+        priority=priority,
+        due_on=due_on,
     )
     session.add(row)
     await session.flush()
@@ -53,27 +58,13 @@ async def list_follow_ups(*, session: AsyncSession, incident_id: int) -> Sequenc
 async def open_actions(*, session: AsyncSession, incident_id: int) -> list[Action]:
     """Return the incident's follow-up actions not done yet."""
     rows = await list_follow_ups(session=session, incident_id=incident_id)
-    return [Action(r.number, r.text, r.owner_id, r.done) for r in rows if not r.done]
+    return [to_action(r) for r in rows if not r.done]
 
 
 async def get_follow_up(*, session: AsyncSession, incident_id: int, number: int) -> FollowUp | None:
     """Return follow-up action <number> of the incident."""
     query = select(FollowUp).where(FollowUp.incident_id == incident_id, FollowUp.number == number)
     return (await session.exec(query)).first()
-
-
-async def complete_follow_up(
-    *, session: AsyncSession, incident_id: int, number: int, now: datetime
-) -> bool | None:
-    """Mark action <number> done; None if there is no such action, False if it was done."""
-    row = await get_follow_up(session=session, incident_id=incident_id, number=number)
-    if row is None:
-        return None
-    if row.done:
-        return False
-    row.done, row.done_at = True, now
-    session.add(row)
-    return True
 
 
 async def remember_person(
@@ -113,8 +104,7 @@ async def load_postmortem(*, session: AsyncSession, incident: Incident) -> Postm
         for r in await role_history(session=session, incident_id=incident.id)
     ]
     actions = [
-        Action(a.number, a.text, a.owner_id, a.done)
-        for a in await list_follow_ups(session=session, incident_id=incident.id)
+        to_action(a) for a in await list_follow_ups(session=session, incident_id=incident.id)
     ]
     data = PostmortemData(
         ref=f"INC-{incident.number}",

@@ -45,6 +45,8 @@ def encode(fact: e.Fact) -> dict[str, Any]:
             return {"number": number, "owner": owner, "verb": "added"}
         case e.ActionCompleted(number=number):
             return {"number": number, "verb": "completed"}
+        case e.ActionChanged(number=number, field=field, value=value):
+            return {"number": number, "verb": "changed", "field": field, "value": value}
         case e.CadenceSet(cadence=cadence):
             return {"seconds": int(cadence.total_seconds()) if cadence else None}
         case e.ReviewOwnerSet(user=user):
@@ -88,6 +90,8 @@ def decode(kind: e.EntryKind, data: dict[str, Any]) -> e.Fact:
             return e.MilestoneSet(Milestone(data["milestone"]), datetime.fromisoformat(data["at"]))
         case e.EntryKind.ACTION if data.get("verb") == "completed":
             return e.ActionCompleted(int(data["number"]))
+        case e.EntryKind.ACTION if data.get("verb") == "changed":
+            return e.ActionChanged(int(data["number"]), data["field"], data.get("value") or "")
         case e.EntryKind.ACTION:
             return e.ActionAdded(int(data["number"]), data.get("owner"))
         case e.EntryKind.POSTMORTEM:

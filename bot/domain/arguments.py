@@ -9,12 +9,10 @@ from datetime import date
 from bot.domain.cadence import parse_duration
 from bot.domain.commands import (
     COMMAND,
-    AddAction,
     AssignRole,
     ChangeSeverity,
     ChangeStatus,
     Command,
-    CompleteAction,
     Declare,
     OpenDeclareModal,
     OpenPublishModal,
@@ -174,20 +172,6 @@ def _parse_milestone(args: str, _caller: str) -> Command:
     if not when:
         raise UsageError(f"Say when {milestone.label.lower()} happened: {TIME_FORMS}.")
     return SetMilestone(milestone=milestone, when=when)
-
-
-def _parse_action(args: str, caller: str) -> Command:
-    if not args:
-        raise UsageError("Describe the follow-up action.")
-    first, rest = _split(args)
-    if first.lower() == "done":
-        if not rest.isdigit():
-            raise UsageError("Say which action is done by its number (see `/incident actions`).")
-        return CompleteAction(number=int(rest))
-    head, _, last = args.rpartition(" ")
-    if _USER_RE.match(last) and head.strip():
-        return AddAction(text=head.strip(), owner_id=parse_user(last, caller))
-    return AddAction(text=args, owner_id=None)
 
 
 def _parse_postmortem(args: str, caller: str) -> Command:

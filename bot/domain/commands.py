@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.domain.actions import Due, Priority
 from bot.domain.components import ComponentStatus
 from bot.domain.milestones import Milestone
 from bot.domain.model import Role, Severity, Status
@@ -85,6 +86,19 @@ class SetMilestone:
 class AddAction:
     text: str
     owner_id: str | None
+    priority: Priority | None = None
+    due: Due | None = None
+
+
+@dataclass(frozen=True)
+class EditAction:
+    """Change one field of action <number>: its owner, priority or due date, or make it public."""
+
+    number: int
+    owner_id: str | None = None
+    priority: Priority | None = None
+    due: Due | None = None
+    public: bool = False
 
 
 @dataclass(frozen=True)
@@ -148,6 +162,7 @@ Command = (
     | SetPublicName
     | SetMilestone
     | AddAction
+    | EditAction
     | CompleteAction
     | ListActions
     | RequestPostmortem

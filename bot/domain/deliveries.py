@@ -19,6 +19,9 @@ class Destination(StrEnum):
     SLACK_READ = "slack.read"
     STATUSPAGE = "statuspage"
     PAGERDUTY = "pagerduty"
+    # Each backlog is its own queue per incident: a GitHub outage never holds up Jira.
+    GITHUB = "github"
+    JIRA = "jira"
 
 
 class DeliveryKind(StrEnum):
@@ -42,6 +45,9 @@ class DeliveryKind(StrEnum):
     POSTMORTEM_PUBLISH = "postmortem.publish"
     PAGE_TRIGGER = "page.trigger"
     PAGE_RESOLVE = "page.resolve"
+    ACTION_GITHUB = "action.github"
+    ACTION_JIRA = "action.jira"
+    ACTION_OVERDUE = "action.overdue"
 
     @property
     def spec(self) -> KindSpec:
@@ -108,6 +114,16 @@ KINDS: dict[DeliveryKind, KindSpec] = {
     DeliveryKind.PAGE_RESOLVE: KindSpec(
         Destination.PAGERDUTY, "resolve the incident's pages on PagerDuty"
     ),
+    # A ticket is rendered whole from the action's state: a newer sync makes an older moot.
+    DeliveryKind.ACTION_GITHUB: KindSpec(
+        Destination.GITHUB, "make the follow-up action a GitHub issue", supersedable=True
+    ),
+    DeliveryKind.ACTION_JIRA: KindSpec(
+        Destination.JIRA, "make the follow-up action a Jira issue", supersedable=True
+    ),
+    DeliveryKind.ACTION_OVERDUE: KindSpec(
+        _SLACK, "remind the channel and the owner of an overdue action"
+    ),
 }
 
 
@@ -125,6 +141,7 @@ class Payload:
     ts: str | None = None
     author: str | None = None
     service: str | None = None  # a PagerDuty service paged
+    number: int | None = None  # a follow-up action's number in its incident
 
     def to_json(self) -> dict[str, Any]:
         """Return the stored form: only the fields that are set."""
@@ -148,6 +165,7 @@ class Payload:
             ts=data.get("ts") or None,
             author=data.get("author") or None,
             service=data.get("service") or None,
+            number=int(data["number"]) if data.get("number") is not None else None,
         )
 
 

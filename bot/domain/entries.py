@@ -6,6 +6,7 @@ so a new kind that some renderer forgets is a mypy error, not a silent default.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -137,6 +138,17 @@ class ActionCompleted:
 
 
 @dataclass(frozen=True)
+class ActionChanged:
+    """One field of a follow-up action changed: `owner` (a user ID), `priority`, `due` (a
+    date), or `public` (its title may go in the public summary)."""
+
+    kind: ClassVar[EntryKind] = EntryKind.ACTION
+    number: int
+    field: str
+    value: str = ""
+
+
+@dataclass(frozen=True)
 class SummaryPublished:
     """The public post-incident summary; the text is the summary."""
 
@@ -214,6 +226,7 @@ Fact = (
     | MilestoneSet
     | ActionAdded
     | ActionCompleted
+    | ActionChanged
     | SummaryPublished
     | CadenceSet
     | ReviewOwnerSet
@@ -241,6 +254,14 @@ class Entry:
     def kind(self) -> EntryKind:
         """Return the kind of fact this entry records."""
         return self.fact.kind
+
+
+def action_change(number: int, field: str, value: str, person: Callable[[str], str]) -> str:
+    """Say what changed on an action: `set action 2's owner to Alice`, `made action 2 public`."""
+    if field == "public":
+        return f"made follow-up action {number} public (it may go in the public summary)"
+    shown = person(value) if field == "owner" else value
+    return f"set follow-up action {number}'s {field} to {shown}"
 
 
 # Kinds that are always public, and those that may be (a resolve is public when it carries a

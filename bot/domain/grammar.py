@@ -6,9 +6,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.domain.action_args import parse_action
 from bot.domain.arguments import (
     _no_args,
-    _parse_action,
     _parse_cadence,
     _parse_declare,
     _parse_impact,
@@ -142,10 +142,11 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     ),
     Subcommand(
         "action",
-        "action <text> [@owner] | action done <n>",
-        "Add a follow-up action, or mark one done.",
-        "action Add an alert on gateway p99",
-        _parse_action,
+        "action <text> [@owner] [p1|p2|p3] [due <YYYY-MM-DD|+7d>]"
+        " | action <n> owner <@user|me>|priority <p1-3>|due <date>|public | action done <n>",
+        "Add a follow-up action (it becomes a ticket), change one, or mark one done.",
+        "action Add an alert on gateway p99 @alice p2 due +7d",
+        parse_action,
         True,
     ),
     Subcommand(

@@ -21,6 +21,7 @@ from bot.domain.postmortem_text import Doc, Names, is_utc, when
 from bot.domain.public import public_updates
 from bot.domain.review import review_of
 from bot.domain.text import mentioned_users
+from bot.domain.tickets import ticket_label
 
 BLAMELESS = (
     "This review is blameless: we look for how our systems and habits let this happen and how "
@@ -58,8 +59,9 @@ class Action:
     owner_id: str | None
     done: bool
     priority: str | None = None
-    due: date | None = None
-    ticket_url: str | None = None
+    due_on: date | None = None
+    ticket_url: str | None = None  # the GitHub or Jira issue it became
+    public: bool = False  # marked with `/incident action <n> public`
 
 
 @dataclass(frozen=True)
@@ -218,8 +220,8 @@ def _action_items(md: Doc, name: Names, data: PostmortemData, _zone: tzinfo) -> 
     md.line("|---|---|---|---|---|---|---|")
     for a in data.actions:
         owner = name(a.owner_id) if a.owner_id else "no owner"
-        due = a.due.isoformat() if a.due else "—"
-        ticket = f"<{a.ticket_url}>" if a.ticket_url else "—"
+        due = a.due_on.isoformat() if a.due_on else "—"
+        ticket = f"[{ticket_label(a.ticket_url)}]({a.ticket_url})" if a.ticket_url else "—"
         state = "done" if a.done else "open"
         cells = [str(a.number), md.cell(a.text), owner, a.priority or "—", due, state, ticket]
         md.line("| " + " | ".join(cells) + " |")

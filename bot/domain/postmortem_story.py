@@ -96,6 +96,8 @@ def describe(entry: e.Entry, name: Names, md: Doc, zone: tzinfo) -> str:
             return f"set {milestone.label.lower()} to {when(moved, zone)}"
         case e.ActionAdded(number=number):
             return f"added follow-up action {number}{': ' + text if text else ''}"
+        case e.ActionChanged(number=number, field=field, value=value):
+            return e.action_change(number, field, value, name)
         case e.ActionCompleted(number=number):
             return f"completed follow-up action {number}"
         case e.SummaryPublished():

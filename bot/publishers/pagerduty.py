@@ -115,6 +115,9 @@ class PagerDutyPublisher:
                 | K.MESSAGE_CAPTURE
                 | K.INCIDENT_SYNC
                 | K.POSTMORTEM_PUBLISH
+                | K.ACTION_GITHUB
+                | K.ACTION_JIRA
+                | K.ACTION_OVERDUE
             ):
                 raise not_mine(delivery)
             case _:

@@ -8,25 +8,27 @@ from typing import assert_never
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.clock import Clock
 from bot.domain.deliveries import Delivery, DeliveryKind, Destination
-from bot.domain.entries import RoleAssigned
+from bot.domain.entries import ActionAdded, Entry, RoleAssigned
 from bot.domain.model import IncidentState, Role
 from bot.publishers.base import DeliveryError, not_mine
 from bot.publishers.pace import Busy
 from bot.publishers.slack_archived import ARCHIVED, ArchivedChannel
 from bot.publishers.slack_calls import SlackCalls, guarded
 from bot.publishers.slack_channel import ChannelMaker
+from bot.publishers.slack_overdue import Overdue
 from bot.publishers.slack_postmortem import PostmortemUploader, canvas_failed
 from bot.publishers.slack_stakeholders import Stakeholders
 from bot.slack import channel as render
 from bot.slack import direct
 from bot.slack import summary as summaries
 from bot.slack.direct import CatchUp
+from storage import actions, timeline
 from storage import incidents as q
 from storage import postmortem as pm
-from storage import timeline
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -54,6 +56,7 @@ class SlackPublisher:
         self.db, self.client, self.http = db, client, http
         self.calls = SlackCalls(client)
         self.archived = ArchivedChannel(db=db, calls=self.calls, clock=clock)
+        self.overdue = Overdue(db=db, calls=self.calls)
         self.channels = ChannelMaker(client, channel_prefix)
         self.postmortems = PostmortemUploader(
             db=db,
@@ -127,12 +130,16 @@ class SlackPublisher:
                 await self._refresh_entry(state, delivery)
             case K.ARCHIVED_NOTICE:
                 await self.archived.notice(state, delivery)
+            case K.ACTION_OVERDUE:
+                await self.overdue.remind(state, delivery)
             case (
                 K.INCIDENT_SYNC
                 | K.POSTMORTEM_PUBLISH
                 | K.MESSAGE_CAPTURE
                 | K.PAGE_TRIGGER
                 | K.PAGE_RESOLVE
+                | K.ACTION_GITHUB
+                | K.ACTION_JIRA
             ):
                 raise not_mine(delivery)
             case _:
@@ -213,9 +220,10 @@ class SlackPublisher:
         async with self.db.read() as session:
             entry = await timeline.get_entry(session=session, entry_id=entry_id)
             posted = await timeline.posted_ts(session=session, entry_id=entry_id)
+            ticket = await self._ticket(session, state, entry)
         if entry is None or posted is not None:
             return
-        text = render.entry(state, entry, public_url=self.status_page_url)
+        text = render.entry(state, entry, public_url=self.status_page_url, ticket=ticket)
         ts = await self.calls.post_once(state.channel_id or "", delivery, text=text)
         async with self.db.write(background=True) as session:
             await timeline.set_posted(session=session, entry_id=entry_id, ts=ts)
@@ -226,11 +234,24 @@ class SlackPublisher:
             entry = await timeline.get_entry(session=session, entry_id=entry_id)
             posted = await timeline.posted_ts(session=session, entry_id=entry_id)
             mirrored = await timeline.is_mirrored(session=session, entry_id=entry_id)
+            ticket = await self._ticket(session, state, entry)
         if entry is None or posted is None:
             return  # never posted (its post died): nothing to edit
-        text = render.entry(state, entry, public_url=self.status_page_url, mirrored=mirrored)
+        text = render.entry(
+            state, entry, public_url=self.status_page_url, mirrored=mirrored, ticket=ticket
+        )
         channel = state.channel_id or ""
         await self.client.chat_update(channel=channel, ts=posted, text=text)
+
+    @staticmethod
+    async def _ticket(
+        session: AsyncSession, state: IncidentState, item: Entry | None
+    ) -> str | None:
+        """Return the ticket link of the action an entry added, if it has one yet."""
+        if item is None or not isinstance(item.fact, ActionAdded):
+            return None
+        number = item.fact.number
+        return await actions.ticket_of(session=session, incident_id=state.id, number=number)
 
     async def _role_message(self, state: IncidentState, delivery: Delivery) -> None:
         async with self.db.read() as session:

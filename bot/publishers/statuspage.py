@@ -86,6 +86,9 @@ class StatuspagePublisher:
                 | K.MESSAGE_CAPTURE
                 | K.PAGE_TRIGGER
                 | K.PAGE_RESOLVE
+                | K.ACTION_GITHUB
+                | K.ACTION_JIRA
+                | K.ACTION_OVERDUE
             ):
                 raise not_mine(delivery)
             case _:

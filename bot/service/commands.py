@@ -10,7 +10,7 @@ from bot.domain import commands as c
 from bot.domain.entries import ReviewOwnerSet
 from bot.domain.milestones import parse_time
 from bot.domain.replies import MilestoneMoved, Reply
-from bot.service import changes, declare, paging, public, queries, retro
+from bot.service import actions, changes, declare, paging, public, queries, retro
 from bot.service.context import Caller, Context
 from bot.service.unit import not_allowed
 
@@ -36,7 +36,14 @@ During = (
     | c.Page
 )
 Public = c.SetImpact | c.SetPublicName
-After = c.SetMilestone | c.AddAction | c.CompleteAction | c.RequestPostmortem | c.SetReview
+After = (
+    c.SetMilestone
+    | c.AddAction
+    | c.EditAction
+    | c.CompleteAction
+    | c.RequestPostmortem
+    | c.SetReview
+)
 Read = c.ListActions | c.ShowSummary | c.ShowTimeline | c.ListIncidents
 UiOnly = c.OpenDeclareModal | c.OpenPublishModal | c.ShowHelp
 
@@ -131,14 +138,33 @@ async def _after(call: Call, command: After) -> Reply:
                 ctx, channel_id=where, user_id=who, milestone=milestone, at=at
             )
             return MilestoneMoved(changed.incident, milestone, at, known)
-        case c.AddAction(text=text, owner_id=owner):
+        case c.AddAction(text=text, owner_id=owner, priority=priority, due=due):
             if owner:
                 await call.people.check(owner)
-            return await retro.add_action(
-                ctx, channel_id=where, user_id=who, text=text, owner_id=owner
+            return await actions.add_action(
+                ctx,
+                channel_id=where,
+                user_id=who,
+                text=text,
+                owner_id=owner,
+                priority=priority,
+                due=due,
+            )
+        case c.EditAction(number=n, owner_id=owner, priority=priority, due=due, public=shown):
+            if owner:
+                await call.people.check(owner)
+            return await actions.edit_action(
+                ctx,
+                channel_id=where,
+                user_id=who,
+                number=n,
+                owner_id=owner,
+                priority=priority,
+                due=due,
+                public=shown,
             )
         case c.CompleteAction(number=number):
-            return await retro.complete_action(ctx, channel_id=where, user_id=who, number=number)
+            return await actions.complete_action(ctx, channel_id=where, user_id=who, number=number)
         case c.RequestPostmortem():
             return await retro.request_postmortem(ctx, channel_id=where)
         case c.SetReview(fact=fact):
@@ -153,7 +179,7 @@ async def _read(call: Call, command: Read) -> Reply:
     ctx, where = call.ctx, call.channel_id
     match command:
         case c.ListActions():
-            return await retro.list_actions(ctx, channel_id=where)
+            return await actions.list_actions(ctx, channel_id=where)
         case c.ShowSummary():
             return await queries.show_summary(ctx, channel_id=where)
         case c.ShowTimeline():

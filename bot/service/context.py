@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from bot.domain.cadence import DEFAULT_CADENCE, Cadences
 from bot.domain.clock import Clock, utc_now
+from bot.domain.deliveries import DeliveryKind
 from bot.domain.model import Severity
 from storage.db import Database
 
@@ -25,6 +26,8 @@ class Context:
     default_severity: Severity = Severity.SEV3
     announce: bool = False
     statuspage: bool = False
+    # The backlogs each follow-up action becomes a ticket in (GitHub, Jira): one sync each.
+    trackers: tuple[DeliveryKind, ...] = ()
     components: Callable[[], Sequence[str]] = _no_components
     responders_group: str | None = None
     cadences: Cadences = field(default_factory=lambda: dict(DEFAULT_CADENCE))

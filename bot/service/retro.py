@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.domain.deliveries import DeliveryKind as K
-from bot.domain.entries import ActionAdded, ActionCompleted, MilestoneSet, SummaryPublished
+from bot.domain.entries import MilestoneSet, SummaryPublished
 from bot.domain.errors import IncidentNotFound, UsageError
 from bot.domain.milestones import Milestone
-from bot.domain.postmortem import Action, PostmortemData
-from bot.domain.replies import ActionsListed, Changed, PostmortemRequested
+from bot.domain.postmortem import PostmortemData
+from bot.domain.replies import Changed, PostmortemRequested
 from bot.domain.review import ReviewFact
 from bot.service.context import Context
 from bot.service.unit import change, incident_in
@@ -41,54 +41,6 @@ async def set_review(ctx: Context, *, channel_id: str, user_id: str, fact: Revie
         work.post(entry)
         state = await work.state()
     return Changed(state, entry)
-
-
-async def add_action(
-    ctx: Context, *, channel_id: str, user_id: str, text: str, owner_id: str | None
-) -> Changed:
-    """Add a follow-up action, during or after the incident."""
-    async with change(ctx, channel_id, closed_ok=True) as work:
-        row = await pm.add_follow_up(
-            session=work.session,
-            incident_id=work.incident_id,
-            text=text,
-            owner_id=owner_id,
-            created_by=user_id,
-            now=work.now,
-        )
-        entry = await work.record(user_id, ActionAdded(row.number, owner_id), text)
-        work.post(entry)
-        state = await work.state()
-    return Changed(state, entry)
-
-
-async def complete_action(ctx: Context, *, channel_id: str, user_id: str, number: int) -> Changed:
-    """Mark follow-up action <number> done."""
-    async with change(ctx, channel_id, closed_ok=True) as work:
-        done = await pm.complete_follow_up(
-            session=work.session, incident_id=work.incident_id, number=number, now=work.now
-        )
-        if done is None:
-            raise UsageError(
-                f"INC-{work.incident.number} has no action {number}.",
-                hint="See the numbers with `/incident actions`.",
-            )
-        if not done:
-            raise UsageError(f"Action {number} is already done.")
-        entry = await work.record(user_id, ActionCompleted(number))
-        work.post(entry)
-        state = await work.state()
-    return Changed(state, entry)
-
-
-async def list_actions(ctx: Context, *, channel_id: str) -> ActionsListed:
-    """Return the incident's follow-up actions."""
-    async with ctx.db.read() as session:
-        incident = await incident_in(session, channel_id)
-        assert incident.id is not None
-        rows = await pm.list_follow_ups(session=session, incident_id=incident.id)
-        state = await q.incident_state(session, incident, with_roles=False)
-    return ActionsListed(state, [Action(r.number, r.text, r.owner_id, r.done) for r in rows])
 
 
 async def request_postmortem(ctx: Context, *, channel_id: str) -> PostmortemRequested:

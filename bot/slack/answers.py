@@ -96,6 +96,8 @@ def _changed(state: IncidentState, entry: e.Entry) -> str:
             return f"Follow-up action {number} added to {ref}."
         case e.ActionCompleted(number=number):
             return f"Action {number} of {ref} is done."
+        case e.ActionChanged(number=number):
+            return f"Action {number} of {ref} is changed."
         case e.CadenceSet(cadence=cadence):
             if cadence is None:
                 return f"Update reminders are off for {ref}."

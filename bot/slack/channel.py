@@ -12,6 +12,7 @@ from bot.domain.milestones import Milestones, human
 from bot.domain.model import IncidentState
 from bot.domain.review import review_change
 from bot.domain.text import neutralize
+from bot.domain.tickets import ticket_label
 from bot.slack.format import STATUS_EMOJI, cadence_text, quote, when, who
 from bot.slack.ids import POST_UPDATE_BUTTON
 
@@ -19,13 +20,21 @@ Blocks = list[dict[str, Any]]
 
 
 def entry(
-    state: IncidentState, item: e.Entry, public_url: str | None = None, *, mirrored: bool = False
+    state: IncidentState,
+    item: e.Entry,
+    public_url: str | None = None,
+    *,
+    mirrored: bool = False,
+    ticket: str | None = None,
 ) -> str:
     """Return the incident-channel message for one entry, with where it was published.
 
     `mirrored`: Atlassian Statuspage confirmed it (the message is edited to say so).
+    `ticket`: the link to the issue an added action became (edited in the same way).
     """
     text = _entry(state, item)
+    if ticket:
+        text += f"\n:ticket: <{ticket}|{ticket_label(ticket)}>"
     places = []
     if public_url and e.is_public(item):
         places.append(f"<{public_url}|the status page>")
@@ -75,6 +84,8 @@ def _entry(state: IncidentState, item: e.Entry) -> str:
             return f":clipboard: {by} added follow-up action {number}{owned}\n{quote(item.text)}"
         case e.ActionCompleted(number=number):
             return f":ballot_box_with_check: {by} marked follow-up action {number} done"
+        case e.ActionChanged(number=number, field=field, value=value):
+            return f":pencil2: {by} {e.action_change(number, field, value, who)}"
         case e.SummaryPublished():
             return f":newspaper: {by} published the public post-incident summary"
         case e.CadenceSet(cadence=cadence):

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.domain.milestones import human
-from bot.domain.model import Severity, Status
+from bot.domain.model import Severity
 from bot.domain.postmortem import PostmortemData
-from bot.domain.public import public_updates
-from bot.domain.text import public_text
+from bot.domain.public_summary import public_summary_draft
 from bot.slack.ids import (
     DECLARE_MODAL_CALLBACK,
     DESCRIPTION_ACTION,
@@ -80,33 +78,6 @@ def declare_modal(default: Severity, channel_id: str | None) -> dict[str, Any]:
         },
     ]
     return modal(DECLARE_MODAL_CALLBACK, "Declare an incident", "Declare", channel_id or "", blocks)
-
-
-def public_summary_draft(data: PostmortemData) -> str:
-    """Return a first public summary to edit: what happened, impact, what was done, prevention."""
-    updates = public_updates(data.timeline)
-    name = public_text(data.public_name or data.title)
-    first = next((u.body for u in reversed(updates) if u.body), "")
-    last = next((u.text for u in updates if u.status is not Status.RESOLVED and u.body), "")
-    end = data.milestones.mitigated or data.milestones.resolved
-    window = (
-        (
-            f"{data.milestones.started:%Y-%m-%d %H:%M} to {end:%H:%M} UTC "
-            f"({human(data.milestones.durations()['Total impact'])})"
-        )
-        if end
-        else "ongoing"
-    )
-    measures = [f"- {public_text(a.text)}" for a in data.actions] or ["- (to be written)"]
-    return "\n".join(
-        [
-            f"What happened: {name}. {first}".strip(),
-            f"Impact: {window}.",
-            f"What we did: {last or '(to be written)'}",
-            "Preventive measures:",
-            *measures,
-        ]
-    )[:2900]
 
 
 def publish_modal(data: PostmortemData, channel_id: str) -> dict[str, Any]:

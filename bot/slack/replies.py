@@ -12,6 +12,7 @@ from bot.domain.model import IncidentState, Role
 from bot.domain.postmortem import Action
 from bot.domain.review import review_change
 from bot.domain.text import neutralize, one_line, quiet_mentions
+from bot.domain.tickets import ticket_label
 from bot.slack.format import cadence_text, when, who
 from bot.slack.summary import next_update, summary
 
@@ -70,6 +71,8 @@ def short_line(state: IncidentState, item: e.Entry) -> str:
             return f"added action {number}{': ' + text if text else ''}"
         case e.ActionCompleted(number=number):
             return f"completed action {number}"
+        case e.ActionChanged(number=number, field=field, value=value):
+            return e.action_change(number, field, value, who)
         case e.SummaryPublished():
             return "published the public post-incident summary"
         case e.CadenceSet(cadence=cadence):
@@ -99,8 +102,16 @@ def actions_reply(state: IncidentState, actions: Sequence[Action]) -> str:
     lines = [f"*Follow-up actions of {state.ref}*"]
     for action in actions:
         mark = ":white_check_mark:" if action.done else ":white_square:"
-        owner = f" ({who(action.owner_id)})" if action.owner_id else ""
-        lines.append(f"{mark} {action.number}. {neutralize(action.text)}{owner}")
+        owner = f" ({who(action.owner_id)})" if action.owner_id else " (no owner)"
+        facts = [
+            action.priority or "",
+            f"due {action.due_on.isoformat()}" if action.due_on else "",
+            "done" if action.done else "open",
+            "public" if action.public else "",
+            f"<{action.ticket_url}|{ticket_label(action.ticket_url)}>" if action.ticket_url else "",
+        ]
+        details = " · ".join(f for f in facts if f)
+        lines.append(f"{mark} {action.number}. {neutralize(action.text)}{owner} · {details}")
     return "\n".join(lines)
 
 

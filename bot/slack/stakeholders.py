@@ -60,6 +60,7 @@ def thread_reply(state: IncidentState, item: e.Entry) -> tuple[str, bool]:
             | e.MilestoneSet()
             | e.ActionAdded()
             | e.ActionCompleted()
+            | e.ActionChanged()
             | e.SummaryPublished()
             | e.CadenceSet()
             | e.ReviewOwnerSet()

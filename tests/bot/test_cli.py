@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
+import signal
+import socket
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import asyncpg
 import pytest
+from sqlalchemy.engine import make_url
+
+from tests.support import PG_URL, drop_database, free_port
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG_VARS = {
@@ -29,10 +37,8 @@ APP_TOKEN = "xapp-1-CLITOPSECRETAPP"
 TABLES = {"incident", "timeline_entry", "role_assignment", "outbox", "processed_event", "counter"}
 
 
-def run_cli(
-    args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 60
-) -> subprocess.CompletedProcess[str]:
-    """Run `python -m bot <args>` in `cwd` with no Slack or warroom settings except `env`."""
+def cli_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """Return this process's environment without Slack or warroom settings, plus `env`."""
     clean = {
         key: value
         for key, value in os.environ.items()
@@ -40,10 +46,17 @@ def run_cli(
     }
     clean.update(env or {})
     clean["PYTHONPATH"] = str(REPO)
+    return clean
+
+
+def run_cli(
+    args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m bot <args>` in `cwd` with no Slack or warroom settings except `env`."""
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=cwd,
-        env=clean,
+        env=cli_env(env),
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -138,12 +151,34 @@ def test_cli_migrate_never_prints_secrets(tmp_path: Path) -> None:
         assert secret not in output
 
 
-def test_cli_demo_once_plays_incident_to_the_end(tmp_path: Path) -> None:
-    result = run_cli(["demo", "--once", "--port", "0"], tmp_path, timeout=90)
+NOTICE = ":globe_with_meridians: Published on "
+LONGEST_DEFAULT = 240
+REVIEW_SECTIONS = ("## Summary", "## Root cause", "## What went well", "## Where we got lucky")
+
+
+@pytest.fixture(scope="module")
+def demo_once(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProcess[str]:
+    """Run `warroom demo --once` once for the tests of its default output (DATABASE_URL set)."""
+    where = tmp_path_factory.mktemp("demo")
+    env = {"DATABASE_URL": f"sqlite:///{where / 'ignored.db'}"}
+    result = run_cli(["demo", "--once", "--port", "0"], where, env, timeout=90)
     assert result.returncode == 0, result.stderr[-2000:]
-    out = result.stdout
     assert "Traceback" not in result.stderr
+    assert not (where / "ignored.db").exists()
+    return result
+
+
+def test_cli_demo_once_plays_incident_to_the_end(
+    demo_once: subprocess.CompletedProcess[str],
+) -> None:
+    out = demo_once.stdout
     lines = out.splitlines()
+    # Which database, in one line: its own, whatever DATABASE_URL says.
+    assert re.fullmatch(
+        r"warroom demo: database sqlite:///\S+/warroom-demo-\w+/warroom\.db, a fresh SQLite file "
+        r"removed on exit \(the demo does not read DATABASE_URL; --database-url picks another\)",
+        lines[1],
+    ), lines[1]
     # People press buttons and fill forms, not only type commands.
     assert "  alice presses [Take command] on the pinned summary" in lines
     assert "      only alice sees: @alice is now the Incident commander of INC-1." in lines
@@ -177,7 +212,7 @@ def test_cli_demo_once_plays_incident_to_the_end(tmp_path: Path) -> None:
     assert lines[crowd + 1].endswith("): Update recorded on INC-1.")
     assert lines[crowd + 2] == "      8 of 8 are in the channel, each once"
     # The incident channel: the role by its label, posts without a repeated time, and where a
-    # public update went folded into its own message.
+    # public update went folded into its own message (a message's further lines indented).
     channel = section(out, "=== #inc-1-")
     assert channel[0].endswith("(topic: SEV1 | resolved | Incident commander: @alice)")
     assert any(
@@ -189,22 +224,32 @@ def test_cli_demo_once_plays_incident_to_the_end(tmp_path: Path) -> None:
     assert any(
         x.endswith("warroom: :stopwatch: @alice set the update cadence to *2s*") for x in channel
     )
-    published = [x for x in channel if x.startswith(":globe_with_meridians: Published on ")]
-    both = "Published on the status page (http://127.0.0.1:"
+    published = [x.strip() for x in channel if x.strip().startswith(NOTICE)]
     # Two statuses and the resolution went to both pages; the two impacts to the built-in page
     # at once, and to Statuspage with the next message; then the summary.
-    statuspage = [both in x and "Atlassian Statuspage (http://stspg.io/" in x for x in published]
-    assert statuspage == [False, True, False, True, True, False]
-    assert [x.endswith("/status).") for x in published] == [True, False, True, False, False, False]
-    assert published[-1].startswith(
-        ":globe_with_meridians: Published on Atlassian Statuspage (http://stspg.io/"
+    assert ["the status page" in x for x in published] == [True, True, True, True, True, False]
+    statuspage = ["Atlassian Statuspage" in x for x in published]
+    assert statuspage == [False, True, False, True, True, True]
+    # Each page's link is printed once, with the first notice that names the page.
+    assert re.fullmatch(
+        re.escape(NOTICE) + r"the status page \(http://127\.0\.0\.1:\d+/status\)\.", published[0]
     )
+    assert re.fullmatch(
+        re.escape(NOTICE) + r"the status page and Atlassian Statuspage \(http://stspg\.io/\w+\)\. "
+        r"\(edited\)",
+        published[1],
+    )
+    assert [x.count("(http") for x in published] == [1, 1, 0, 0, 0, 0]
+    assert published[-1] == NOTICE + "Atlassian Statuspage. (edited)"
     assert "Public update published" not in out
-    # The stakeholders' channel: one headline, edited, with the announced changes in its thread.
-    stakeholders = section(out, "=== #incidents ")
+    # The stakeholders' channel (no topic, so none printed): one headline, edited, with the
+    # announced changes in its thread.
+    assert "=== #incidents" in lines
+    assert "(topic: )" not in out
+    stakeholders = section(out, "=== #incidents")
     top = [i for i, x in enumerate(stakeholders) if x.startswith("[")]
     assert len(top) == 1
-    head, context = stakeholders[top[0]], stakeholders[top[0] + 1]
+    head, context = stakeholders[top[0]], stakeholders[top[0] + 1].removeprefix("    ")
     assert head.endswith(
         "warroom: *INC-1* · SEV1 · :white_check_mark: resolved · Checkout errors for some customers"
     )
@@ -226,9 +271,197 @@ def test_cli_demo_once_plays_incident_to_the_end(tmp_path: Path) -> None:
     ]
 
 
+def test_cli_demo_default_output_is_the_story_with_postmortem_header_and_timeline(
+    demo_once: subprocess.CompletedProcess[str],
+) -> None:
+    out = demo_once.stdout
+    lines = out.splitlines()
+    assert len(lines) <= LONGEST_DEFAULT, len(lines)
+    story = section(out, "=== What people typed")
+    # A private reply of several lines: its further lines indented under its first.
+    sev9 = next(i for i, x in enumerate(story) if "`sev9` is not a severity" in x)
+    assert story[sev9 + 1 : sev9 + 3] == [
+        "        Usage: `/incident severity <sev1|sev2|sev3|sev4>`",
+        "        Example: `/incident severity sev2`",
+    ]
+    assert all(x.startswith("  ") for x in story[1:]), [x for x in story if x[:2] != "  "]
+    # What the declarer is told privately when the channel is ready, in the story.
+    assert any("only alice sees: INC-1 is open in #inc-1-checkout-api" in x for x in story)
+    # The post-mortem: its header and its timeline, not the sections left to fill in.
+    draft = section(out, "=== INC-1-postmortem.md, the post-mortem draft")
+    assert draft[1] == "# INC-1: Checkout API failing: @channel 5xx on /pay"
+    assert "| Incident | INC-1, SEV2 → SEV1, resolved |" in draft
+    timeline = draft[draft.index("## Timeline") + 1 :]
+    assert timeline[0].startswith("### ")  # grouped by day
+    assert timeline[1].endswith("**Impact started**")
+    assert any(
+        x.endswith(
+            "Alice Ng declared the incident (SEV2): Checkout API failing: @channel 5xx on /pay"
+        )
+        for x in timeline
+    )
+    assert any(
+        x.endswith("Alice Ng resolved the incident: Checkout has been healthy for 30 minutes")
+        for x in timeline
+    )
+    assert draft[-1].startswith("(--full prints its other sections too: Impact, Summary, ")
+    for heading in (*REVIEW_SECTIONS, "## Roles", "## Record changes"):
+        assert heading not in lines
+    # The crowd's notes: the first, and a count of the others (the story said all 8 came).
+    assert sum("crowd note" in x for x in lines) == 4  # typed, the first in channel and draft
+    assert "(… and 7 more crowd notes, each its own message; --full prints them)" in lines
+    # The public summary in full once; where it appears again, a mention of it.
+    assert out.count("Preventive measures:") == 1
+    assert "  postmortem (published): the one published above, word for word" in lines
+    assert "    post-incident summary: the one published above, word for word" in lines
+
+
+def test_cli_demo_full_prints_everything(tmp_path: Path) -> None:
+    result = run_cli(["demo", "--once", "--port", "0", "--full"], tmp_path, timeout=90)
+    assert result.returncode == 0, result.stderr[-2000:]
+    out = result.stdout
+    lines = out.splitlines()
+    draft = section(out, "=== INC-1-postmortem.md, the post-mortem draft")
+    for heading in (*REVIEW_SECTIONS, "## Roles", "## Timeline", "## Record changes"):
+        assert heading in draft
+    assert "*The chain of causes, down to the one we can fix for good.*" in draft
+    channel = section(out, "=== #inc-1-")
+    for n in range(1, 9):
+        assert sum(f"crowd note {n}:" in x for x in channel) == 1
+        assert sum(f"crowd note {n}:" in x for x in draft) == 1
+    assert out.count("Preventive measures:") == 3  # in the form, on Statuspage, on the page
+    assert "more crowd notes" not in out
+    assert len(lines) > LONGEST_DEFAULT
+
+
+@pytest.mark.parametrize(
+    ("signum", "after"),
+    [
+        (signal.SIGINT, "The server keeps running: "),
+        (signal.SIGTERM, "The server keeps running: "),
+        (signal.SIGTERM, "      only alice sees "),
+    ],
+    ids=["SIGINT-serving", "SIGTERM-serving", "SIGTERM-mid-story"],
+)
+async def test_cli_demo_signal_stops_cleanly_exit_0_no_temp_folder(
+    tmp_path: Path, signum: signal.Signals, after: str
+) -> None:
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    demo = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "bot", "demo", "--port", str(free_port())),
+        cwd=tmp_path,
+        env=cli_env({"TMPDIR": str(temp)}),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert demo.stdout is not None
+        seen = await asyncio.wait_for(printed(demo.stdout, after), 120)
+        assert list(temp.glob("warroom-demo-*")), "the demo did not make its temporary folder"
+        demo.send_signal(signum)
+        out, err = await asyncio.wait_for(demo.communicate(), 30)
+    finally:
+        if demo.returncode is None:
+            demo.kill()
+            await demo.wait()
+    assert demo.returncode == 0, err.decode()[-2000:]
+    assert "Traceback" not in err.decode()
+    assert list(temp.iterdir()) == []
+    assert (seen + out.decode()).splitlines()[-1] == (
+        "warroom demo: stopped; its server, emulators and files are gone."
+    )
+
+
+async def printed(stream: asyncio.StreamReader, start: str) -> str:
+    """Read lines until one starts with `start`; return all read so far."""
+    lines: list[str] = []
+    while not (lines and lines[-1].startswith(start)):
+        line = await stream.readline()
+        assert line, f"the demo ended before printing {start!r}:\n" + "".join(lines)
+        lines.append(line.decode())
+    return "".join(lines)
+
+
+def test_cli_demo_busy_port_one_line_naming_port_flag(tmp_path: Path) -> None:
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run_cli(["demo", "--port", str(port)], tmp_path, {"TMPDIR": str(temp)})
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert re.fullmatch(rf"warroom demo: port {port} is in use; try --port \d+", line), line
+    assert result.stdout == ""
+    assert list(temp.iterdir()) == []
+
+
+@pytest.fixture
+def fresh_postgres() -> Iterator[str]:
+    """Create an empty database of this test's own next to TEST_DATABASE_URL; drop it after."""
+    if not PG_URL:
+        pytest.skip("TEST_DATABASE_URL is not set")
+    url = make_url(PG_URL)
+    name = f"{url.database or 'warroom'}_demo_{os.getpid()}"
+    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    async def create() -> None:
+        conn = await asyncpg.connect(admin, timeout=10)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    try:
+        asyncio.run(create())
+    except (OSError, asyncpg.PostgresError) as error:
+        pytest.skip(f"cannot create a database next to TEST_DATABASE_URL: {error}")
+    fresh = url.set(database=name).render_as_string(hide_password=False)
+    yield fresh
+    drop_database(fresh, via=PG_URL)
+
+
+def test_cli_demo_database_url_postgres_plays_then_refuses_used(
+    tmp_path: Path, fresh_postgres: str
+) -> None:
+    args = ["demo", "--once", "--port", "0", "--database-url", fresh_postgres]
+    first = run_cli(args, tmp_path, timeout=90)
+    assert first.returncode == 0, first.stderr[-2000:]
+    lines = first.stdout.splitlines()
+    shown = make_url(fresh_postgres).render_as_string(hide_password=True)
+    assert lines[1] == (
+        f"warroom demo: database {shown} (--database-url); the demo's incident stays in it"
+    )
+    assert "      8 of 8 are in the channel, each once" in lines
+    assert "      only alice sees: @alice is now the Incident commander of INC-1." in lines
+    # Its incident is INC-1 there now: a second run would not be the story, so it says so.
+    again = run_cli(args, tmp_path, timeout=90)
+    assert again.returncode == 1
+    assert again.stderr.splitlines() == [
+        f"warroom demo: {shown} already holds incidents (up to INC-1); the demo numbers its "
+        "incident INC-1, so give it a database with none, e.g. a new one"
+    ]
+    assert again.stdout == ""
+
+
 def section(out: str, heading: str) -> list[str]:
     """Return the lines of the demo's output section that starts with `heading`."""
     lines = out.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith(heading))
     end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("===")), len(lines))
     return [line for line in lines[start:end] if line]
+
+
+def test_cli_demo_readme_names_every_flag_and_how_to_stop(tmp_path: Path) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    paragraph = readme.split("## What `warroom demo` shows")[1].split("\n## ")[0]
+    usage = run_cli(["demo", "--help"], tmp_path)
+    flags = set(re.findall(r"--[a-z][a-z-]+", usage.stdout)) - {"--help"}
+    assert flags >= {"--once", "--port", "--full", "--database-url"}
+    for flag in flags:
+        assert f"`{flag}" in paragraph, flag
+    for stop in ("Ctrl-C", "SIGTERM"):
+        assert stop in paragraph

@@ -9,6 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.deliveries import KINDS, DeliveryKind, Destination, KindSpec, Payload
+from bot.publishers.github import GithubPublisher
+from bot.publishers.jira import JiraPublisher
 from bot.publishers.pagerduty import PagerDutyPublisher
 from bot.publishers.slack import SlackPublisher
 from bot.publishers.slack_capture import Capturer
@@ -20,6 +22,8 @@ DELIVERED: dict[Destination, frozenset[DeliveryKind]] = {
     Destination.SLACK_READ: Capturer.kinds,
     Destination.STATUSPAGE: StatuspagePublisher.kinds,
     Destination.PAGERDUTY: PagerDutyPublisher.kinds,
+    Destination.GITHUB: GithubPublisher.kinds,
+    Destination.JIRA: JiraPublisher.kinds,
 }
 
 

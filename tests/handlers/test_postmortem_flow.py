@@ -408,3 +408,28 @@ async def test_postmortem_owner_status_and_review_date_head_the_draft(pm_bot: Bo
     assert "YYYY-MM-DD" in bad.text
     wrong = await pm_bot.command(BOB, channel, "postmortem status done")
     assert "`status done` is not a post-mortem command." in wrong.text
+
+
+async def test_publish_form_draft_has_no_internal_text(pm_bot: Bot) -> None:
+    channel = await pm_bot.declare("declare sev1 Shard 7 corrupt on db-prod-3")
+    await run(
+        pm_bot,
+        channel,
+        (ALICE, "public-name Checkout errors"),
+        (BOB, "update restoring shard 7 from the db-prod-3 snapshot"),
+        (BOB, "impact Checkout major"),
+        (BOB, "status identified We found the cause of the checkout errors"),
+        (ALICE, "action Move shard 7 off db-prod-3"),
+        (ALICE, "action Alert sooner on checkout errors"),
+        (ALICE, "action 2 public"),
+        (ALICE, "resolve Checkout works again"),
+    )
+    await pm_bot.command(ALICE, channel, "postmortem publish")
+    view = await opened_view(pm_bot)
+    prefilled = view["blocks"][1]["element"]["initial_value"]
+    assert "Checkout errors occurred on" in prefilled
+    assert "affecting Checkout (major outage)" in prefilled
+    assert "we identified the cause." in prefilled
+    assert prefilled.endswith("Preventive measures:\n- Alert sooner on checkout errors")
+    for internal in ("shard", "db-prod-3", "snapshot", "Move"):
+        assert internal not in prefilled

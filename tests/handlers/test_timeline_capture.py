@@ -172,7 +172,8 @@ async def test_postmortem_names_who_kept_a_message_and_counts_them_in(bot: Bot) 
     await bot.command(ALICE, channel, "resolve fixed")
     await bot.settle()
     [draft] = [f["content"].decode() for f in bot.slack.files.values() if f["name"].endswith(".md")]
-    assert "added by Carol Díaz) cache hit rate fell to 3% (cc Alice Ng)" in draft
+    assert "Bob Okafor wrote ([message](" in draft
+    assert "kept by Carol Díaz): cache hit rate fell to 3% (cc Alice Ng)" in draft
     participants = next(line for line in draft.splitlines() if line.startswith("Participants"))
     assert "Carol Díaz" in participants
     assert "U0" not in draft

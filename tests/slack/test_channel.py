@@ -12,6 +12,7 @@ import pytest
 from bot.domain.components import ComponentStatus
 from bot.domain.entries import (
     ActionAdded,
+    ActionChanged,
     ActionCompleted,
     AlertNoted,
     CadenceSet,
@@ -104,6 +105,10 @@ EXAMPLES: list[tuple[Entry, str]] = [
     (
         item(ActionCompleted(2)),
         f":ballot_box_with_check: <@{BOB}> marked follow-up action 2 done",
+    ),
+    (
+        item(ActionChanged(2, "owner", DAVE)),
+        f":pencil2: <@{BOB}> set follow-up action 2's owner to <@{DAVE}>",
     ),
     (
         item(SummaryPublished()),
