@@ -325,7 +325,6 @@ async def run_demo(*, port: int, once: bool) -> None:
             channel = await demo.play()
             print_channels(slack, statuspage, (channel, ANNOUNCE))
             await show_public(url, "after resolution")
-            out(pagerduty.describe())
         if not once:
             out(
                 f"The server keeps running: open {url}/status in a browser, or {url}/healthz."

@@ -183,10 +183,12 @@ class ReviewDateSet:
 
 @dataclass(frozen=True)
 class Paged:
-    """A PagerDuty service was paged; the text is the message sent with the page (if any)."""
+    """A PagerDuty service was paged; the text is the message sent with the page (if any).
+    `automatic`: PAGE_ON_SEV1 paged it, when the actor declared or escalated a SEV1."""
 
     kind: ClassVar[EntryKind] = EntryKind.PAGE
     service: str
+    automatic: bool = False
 
 
 @dataclass(frozen=True)

@@ -27,9 +27,11 @@ async def page_service(
     return Changed(state, entry)
 
 
-async def owe_page(work: Work, actor_id: str, service: str, message: str) -> Entry:
+async def owe_page(
+    work: Work, actor_id: str, service: str, message: str, *, automatic: bool = False
+) -> Entry:
     """Record the page and owe its trigger (the channel hears of it too)."""
-    entry = await work.record(actor_id, Paged(service), message)
+    entry = await work.record(actor_id, Paged(service, automatic), message)
     work.post(entry)
     work.owe(K.PAGE_TRIGGER, payload=Payload(entry_id=entry.id, service=service))
     return entry
@@ -39,7 +41,7 @@ async def page_on_sev1(work: Work, actor_id: str, severity: Severity) -> None:
     """Page PAGE_ON_SEV1's service when the incident is (now) a SEV1."""
     service = work.ctx.page_on_sev1
     if severity is Severity.SEV1 and service is not None:
-        await owe_page(work, actor_id, service, "Paged on its own: the incident is a SEV1.")
+        await owe_page(work, actor_id, service, "", automatic=True)
 
 
 def owe_resolve(work: Work) -> None:

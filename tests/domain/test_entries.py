@@ -159,6 +159,7 @@ ROUND_TRIP: list[Fact] = [
     ReviewDateSet(date(2026, 12, 3)),
     ReviewDateSet(None),
     Paged("payments"),
+    Paged("core", automatic=True),
     AlertNoted("pagerduty", "Q1ABC", firing=True, url="https://x.pagerduty.com/incidents/Q1ABC"),
     AlertNoted("alertmanager", "4f2a", firing=False),
 ]
