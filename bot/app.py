@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.domain.capture import Captured
 from bot.domain.clock import Clock, utc_now
 from bot.domain.deliveries import Destination
+from bot.domain.paging import keys_of
 from bot.identity import Catalog, Identity, build_bolt, connect_socket_mode
 from bot.keys import BOLT, CLOCK, CONTEXT, DATABASE, PAGES, RELAY, REMINDERS, SETTINGS
 from bot.outbox import Relay
@@ -26,8 +27,8 @@ from bot.service.context import Context
 from bot.status_page.cache import PublicPages
 from bot.subscriptions_wiring import email_enabled, subscribe_form
 from bot.tasks import Background
+from handlers import alerts_http, postmortem_http, status_page, subscriptions_http
 from handlers import http as routes
-from handlers import postmortem_http, status_page, subscriptions_http
 from handlers.context import Deps, Directory, Responders
 from storage.db import Database
 from storage.migrate import migrate
@@ -44,6 +45,33 @@ def _deps(settings: Settings, ctx: Context, http: aiohttp.ClientSession) -> Deps
         directory=Directory(client),
         ack_budget=settings.ack_budget,
         responders=Responders(client, group) if group else None,
+    )
+
+
+def _context(
+    settings: Settings,
+    db: Database,
+    clock: Clock,
+    catalog: Catalog,
+    *,
+    relay: Relay,
+    pages: PublicPages,
+    publishers: dict[Destination, Publisher],
+) -> Context:
+    return Context(
+        db=db,
+        default_severity=settings.default_severity,
+        announce=settings.announce_channel is not None,
+        statuspage=catalog.statuspage is not None,
+        trackers=tuple(k for k in TICKETS if k.spec.destination in publishers),
+        components=catalog.names,
+        responders_group=settings.responders_usergroup,
+        cadences=settings.update_cadence,
+        clock=clock,
+        on_commit=relay.wake,
+        on_public=pages.changed,
+        services=tuple(keys_of(settings.pagerduty_routing_keys)),
+        page_on_sev1=settings.page_on_sev1,
     )
 
 
@@ -101,18 +129,8 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         if settings.status_page_enabled:
             pages_task = asyncio.create_task(pages.run(), name="public page")
             stack.push_async_callback(pages.stop, pages_task)
-        ctx = Context(
-            db=db,
-            default_severity=settings.default_severity,
-            announce=settings.announce_channel is not None,
-            statuspage=statuspage is not None,
-            trackers=tuple(k for k in TICKETS if k.spec.destination in publishers),
-            components=catalog.names,
-            responders_group=settings.responders_usergroup,
-            cadences=settings.update_cadence,
-            clock=clock,
-            on_commit=relay.wake,
-            on_public=pages.changed,
+        ctx = _context(
+            settings, db, clock, catalog, relay=relay, pages=pages, publishers=publishers
         )
         deps = _deps(settings, ctx, http)
         stack.push_async_callback(deps.background.close)
@@ -137,6 +155,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application
     app.cleanup_ctx.append(_lifecycle)
     routes.register(app, slack_over_http=not settings.socket_mode)
     postmortem_http.register(app)
+    alerts_http.register(app, settings)
     if settings.status_page_enabled:
         status_page.register(app)
         subscriptions_http.register(app, email=email_enabled(settings))

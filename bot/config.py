@@ -6,16 +6,13 @@ description, what a good value looks like (the error message is built from that 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Annotated, Any, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
-    BeforeValidator,
     Field,
-    SecretStr,
     ValidationError,
     model_validator,
 )
@@ -24,111 +21,41 @@ from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from bot.config_subscriptions import EMAIL_TOGETHER, SubscriptionSettings
+from bot.config_values import (
+    _WHOLE_LINE,
+    AdminToken,
+    AppToken,
+    BotToken,
+    DatabaseUrl,
+    Flag,
+    HttpUrl,
+    LogLevel,
+    Repo,
+    UsergroupId,
+    _digits,
+    _if_str,
+    _is_channel_id,
+    _is_prefix,
+    _is_zone,
+    _must,
+    _names,
+    _number,
+    _trim,
+)
+from bot.config_values import (
+    ConfigError as ConfigError,
+)
+from bot.config_values import (
+    Secret as Secret,
+)
 from bot.domain.actions import parse_owners
 from bot.domain.cadence import DEFAULT_CADENCE, parse_cadences
 from bot.domain.model import Severity
+from bot.domain.paging import EVENTS_URL, LEVEL_WORDS, AlertLevel, keys_of, routing_keys_ok
 from bot.domain.public import DEFAULT_IMPACT, Impact, parse_impact_map
-from storage import urls
 
-T = TypeVar("T")
-_WHOLE_LINE = "settings"  # error type whose message is already the whole line
-
-
-class ConfigError(Exception):
-    """A missing or malformed setting; the message names the variable and what is expected."""
-
-
-class Secret(SecretStr):
-    """A value that never shows itself in reprs, logs or tracebacks."""
-
-    def reveal(self) -> str:
-        """Return the secret value, for the one place that needs it."""
-        return self.get_secret_value()
-
-
-def _must(test: Callable[[T], bool]) -> AfterValidator:
-    """Reject a value failing `test`; the message comes from the field's description."""
-
-    def check(value: T) -> T:
-        if not test(value):
-            raise ValueError("unexpected value")
-        return value
-
-    return AfterValidator(check)
-
-
-def _is_zone(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
-
-
-def _flag(value: object) -> object:
-    if not isinstance(value, str):
-        return value
-    word = value.lower()
-    if word not in {"true", "false", "1", "0", "yes", "no", "on", "off"}:
-        raise ValueError("not a boolean word")
-    return word in {"true", "1", "yes", "on"}
-
-
-def _if_str(convert: Callable[[str], object]) -> BeforeValidator:
-    """Convert text from the environment; pass values given as Python objects through."""
-    return BeforeValidator(lambda value: convert(value) if isinstance(value, str) else value)
-
-
-def _digits(text: str) -> str:
-    if not text.isdigit():
-        raise ValueError("not a whole number")
-    return text
-
-
-def _names(text: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(c.strip() for c in text.split(",") if c.strip()))
-
-
-def _is_http(url: str) -> bool:
-    return url.startswith(("http://", "https://"))
-
-
-def _is_prefix(text: str) -> bool:
-    return len(text) <= 20 and all(c.islower() or c.isdigit() or c == "-" for c in text)
-
-
-def _number(env: str, default: float, *, low: float, high: float) -> Any:
-    """Declare a number setting read from `env` and allowed between `low` and `high`."""
-    expected = f"a number between {low:g} and {high:g}"
-    return Field(default, ge=low, le=high, allow_inf_nan=False, alias=env, description=expected)
-
-
-def _is_channel_id(value: str) -> bool:
-    return value[:1] in {"C", "G"} and value.isalnum() and value.isupper()
-
-
-def _database_url(url: Secret) -> Secret:
-    try:
-        urls.parse(url.reveal())
-    except urls.BadDatabaseUrl as error:
-        raise PydanticCustomError(_WHOLE_LINE, str(error)) from None
-    return url
-
-
-HttpUrl = Annotated[str, _must(_is_http)]
-Flag = Annotated[bool, BeforeValidator(_flag)]
-BotToken = Annotated[Secret, _must(lambda s: s.reveal().startswith("xoxb-"))]
-AppToken = Annotated[Secret, _must(lambda s: s.reveal().startswith("xapp-"))]
-AdminToken = Annotated[Secret, _must(lambda s: len(s.reveal()) >= 16)]
-DatabaseUrl = Annotated[Secret, AfterValidator(_database_url)]
-UsergroupId = Annotated[str, _must(lambda g: g[:1] == "S" and g.isalnum())]
-Repo = Annotated[str, _must(lambda r: r.count("/") == 1 and all(r.split("/")))]
-_trim = AfterValidator(lambda u: u.rstrip("/"))
 _GITHUB = ("github_token", "github_repo")
 _JIRA = ("jira_url", "jira_email", "jira_api_token", "jira_project")
-LogLevel = Annotated[
-    str, _if_str(str.upper), _must(lambda v: v in {"DEBUG", "INFO", "WARNING", "ERROR"})
-]
 
 
 class DatabaseSettings(BaseSettings):
@@ -270,6 +197,27 @@ class Settings(DatabaseSettings, SubscriptionSettings):
     # Slack allows about one message per second per channel: the pace of posts per channel.
     # Lower only against an emulator that runs Slack's clock faster.
     slack_post_interval: float = _number("SLACK_POST_INTERVAL", 1.0, low=0.001, high=10)
+    # Paging and alerts. The routing keys are a secret: they open pages.
+    pagerduty_routing_keys: Annotated[Secret, _must(routing_keys_ok)] | None = Field(
+        None,
+        alias="PAGERDUTY_ROUTING_KEYS",
+        description="pairs like payments=<32-character key>,core=<32-character key>",
+    )
+    pagerduty_events_url: HttpUrl = Field(
+        EVENTS_URL, alias="PAGERDUTY_EVENTS_URL", description="an http(s) URL"
+    )
+    page_on_sev1: str | None = Field(
+        None, alias="PAGE_ON_SEV1", description="a service named in PAGERDUTY_ROUTING_KEYS"
+    )
+    pagerduty_webhook_secret: Secret | None = Field(
+        None, alias="PAGERDUTY_WEBHOOK_SECRET", description="the v3 webhook's signing secret"
+    )
+    alertmanager_token: AdminToken | None = Field(
+        None, alias="ALERTMANAGER_TOKEN", description="at least 16 characters long"
+    )
+    alert_declare_severity: Annotated[AlertLevel, _if_str(str.lower)] = Field(
+        AlertLevel.CRITICAL, alias="ALERT_DECLARE_SEVERITY", description=LEVEL_WORDS
+    )
 
     @model_validator(mode="after")
     def _check_together(self) -> Settings:
@@ -283,6 +231,10 @@ class Settings(DatabaseSettings, SubscriptionSettings):
             raise PydanticCustomError(
                 _WHOLE_LINE, "STATUSPAGE_API_KEY and STATUSPAGE_PAGE_ID must be set together."
             )
+        if self.page_on_sev1 is not None and self.page_on_sev1 not in keys_of(
+            self.pagerduty_routing_keys
+        ):
+            raise PydanticCustomError(_WHOLE_LINE, "PAGE_ON_SEV1 must be a service to page.")
         for names in (_GITHUB, _JIRA, EMAIL_TOGETHER):
             if len({getattr(self, n) is None for n in names}) > 1:
                 together = ", ".join(n.upper() for n in names)

@@ -11,12 +11,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.config import Settings
 from bot.domain.clock import Clock
 from bot.domain.deliveries import Destination
+from bot.domain.paging import keys_of
 from bot.publishers.base import Publisher
 from bot.publishers.github import GithubPublisher
 from bot.publishers.github_client import GithubClient
 from bot.publishers.jira import JiraPublisher
 from bot.publishers.jira_client import JiraClient
 from bot.publishers.pace import Pace
+from bot.publishers.pagerduty import PagerDutyClient, PagerDutyPublisher
 from bot.publishers.slack import SlackPublisher
 from bot.publishers.slack_capture import Capturer, Record
 from bot.publishers.slack_paced import PacedClient
@@ -84,6 +86,14 @@ def publishers(
     if statuspage is not None:
         publishers[Destination.STATUSPAGE] = statuspage
     publishers.update(subscription_publishers(settings, db, http, clock))
+    if keys_of(settings.pagerduty_routing_keys):
+        publishers[Destination.PAGERDUTY] = PagerDutyPublisher(
+            db=db,
+            client=PagerDutyClient(http=http, url=settings.pagerduty_events_url),
+            routing_keys=keys_of(settings.pagerduty_routing_keys),
+            status_page_url=settings.public_url if settings.status_page_enabled else None,
+            clock=clock,
+        )
     publishers.update(_trackers(settings, db, http, clock))
     return publishers, statuspage
 

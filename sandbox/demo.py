@@ -28,6 +28,7 @@ from sandbox.demo_database import DemoDatabase, demo_database, opened, refuse_us
 from sandbox.demo_print import DemoError, out
 from sandbox.demo_script import ANNOUNCE, COMPONENTS, DEMO_RATE_SCALE, GENERAL, PEOPLE, Stage, tell
 from sandbox.github_emulator import GithubEmulator
+from sandbox.pagerduty_emulator import PagerDutyEmulator
 from sandbox.slack_emulator import SlackEmulator
 from sandbox.statuspage_emulator import StatuspageEmulator
 
@@ -135,10 +136,19 @@ async def _stage(stack: AsyncExitStack, listener: socket.socket, database: DemoD
     github = GithubEmulator()  # follow-up actions become issues there
     stack.push_async_callback(github.stop)
     await github.start()
+    pagerduty = PagerDutyEmulator()  # the SEV1 pages payments there (PAGE_ON_SEV1)
+    stack.push_async_callback(pagerduty.stop)
+    await pagerduty.start()
     port = int(listener.getsockname()[1])
     signing_secret = secrets.token_hex(16)
     settings = _settings(slack, statuspage, database.url, signing_secret, port).model_copy(
-        update={**github.settings(), "github_token": Secret(github.token)}
+        update={
+            **github.settings(),
+            "github_token": Secret(github.token),
+            "pagerduty_routing_keys": Secret("payments=" + "0" * 32),
+            "pagerduty_events_url": pagerduty.events_url,
+            "page_on_sev1": "payments",
+        }
     )
     app = create_app(settings)
     runner = web.AppRunner(app, shutdown_timeout=5.0)  # a stop waits 5 s at most for requests

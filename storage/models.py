@@ -230,3 +230,18 @@ class SubscribeAttempt(SQLModel, table=True):
     address: str = Field(sa_column=Column(Text, nullable=False))
     client: str = Field(max_length=64)
     at: datetime = _ts()
+
+
+class AlertLink(SQLModel, table=True):
+    """An alert from monitoring and the incident it opened or joined: one row per alert, so a
+    repeat never opens a second incident."""
+
+    __tablename__ = "alert_link"
+    __table_args__ = (UniqueConstraint("source", "alert_key", name="uq_alert_link"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=20)
+    alert_key: str = Field(max_length=255)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    firing: bool = True
+    updated_at: datetime = _ts()

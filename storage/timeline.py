@@ -55,6 +55,10 @@ def encode(fact: e.Fact) -> dict[str, Any]:
             return {"set": "status", "status": status.value}
         case e.ReviewDateSet(on=on):
             return {"set": "date", "on": on.isoformat() if on else None}
+        case e.Paged(service=service, automatic=automatic):
+            return {"service": service, "automatic": automatic}
+        case e.AlertNoted(source=source, key=key, firing=firing, url=url):
+            return {"source": source, "key": key, "firing": firing, "url": url}
         case _:
             assert_never(fact)
 
@@ -102,6 +106,12 @@ def decode(kind: e.EntryKind, data: dict[str, Any]) -> e.Fact:
         case e.EntryKind.REVIEW:
             on = data.get("on")
             return e.ReviewDateSet(date.fromisoformat(on) if on else None)
+        case e.EntryKind.PAGE:
+            return e.Paged(str(data["service"]), bool(data.get("automatic")))
+        case e.EntryKind.ALERT:
+            return e.AlertNoted(
+                str(data["source"]), str(data["key"]), bool(data["firing"]), data.get("url")
+            )
         case _:
             assert_never(kind)
 

@@ -16,6 +16,7 @@ from bot.domain.commands import (
     Declare,
     OpenDeclareModal,
     OpenPublishModal,
+    Page,
     PostUpdate,
     RequestPostmortem,
     SetCadence,
@@ -49,6 +50,11 @@ def _split(text: str) -> tuple[str, str]:
     if not parts:
         return "", ""
     return parts[0], parts[1].strip() if len(parts) > 1 else ""
+
+
+def _parse_page(args: str, _caller: str) -> Command:
+    service, message = _split(args)
+    return Page(service.lower() or None, message or None)
 
 
 def parse_severity(word: str) -> Severity:

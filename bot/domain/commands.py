@@ -58,6 +58,14 @@ class Resolve:
 
 
 @dataclass(frozen=True)
+class Page:
+    """Page a PagerDuty service (None: list the services that can be paged)."""
+
+    service: str | None
+    message: str | None = None
+
+
+@dataclass(frozen=True)
 class SetImpact:
     components: tuple[str, ...]
     status: ComponentStatus
@@ -149,6 +157,7 @@ Command = (
     | ChangeStatus
     | Resolve
     | SetCadence
+    | Page
     | SetImpact
     | SetPublicName
     | SetMilestone

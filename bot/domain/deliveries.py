@@ -23,6 +23,7 @@ class Destination(StrEnum):
     SUBSCRIBERS = "subscribers"
     MAIL = "mail"
     WEBHOOK = "webhook"
+    PAGERDUTY = "pagerduty"
     # Each backlog is its own queue per incident: a GitHub outage never holds up Jira.
     GITHUB = "github"
     JIRA = "jira"
@@ -51,6 +52,8 @@ class DeliveryKind(StrEnum):
     SUBSCRIPTION_CONFIRM = "subscription.confirm"
     SUBSCRIBER_MAIL = "subscriber.mail"
     SUBSCRIBER_WEBHOOK = "subscriber.webhook"
+    PAGE_TRIGGER = "page.trigger"
+    PAGE_RESOLVE = "page.resolve"
     ACTION_GITHUB = "action.github"
     ACTION_JIRA = "action.jira"
     ACTION_OVERDUE = "action.overdue"
@@ -121,6 +124,11 @@ KINDS: dict[DeliveryKind, KindSpec] = {
     DeliveryKind.SUBSCRIPTION_CONFIRM: KindSpec(Destination.MAIL, "mail a confirmation link"),
     DeliveryKind.SUBSCRIBER_MAIL: KindSpec(Destination.MAIL, "mail a public update"),
     DeliveryKind.SUBSCRIBER_WEBHOOK: KindSpec(Destination.WEBHOOK, "post a public update"),
+    # A trigger per page (its dedup key makes a retry harmless); one resolve for every page.
+    DeliveryKind.PAGE_TRIGGER: KindSpec(Destination.PAGERDUTY, "page the service on PagerDuty"),
+    DeliveryKind.PAGE_RESOLVE: KindSpec(
+        Destination.PAGERDUTY, "resolve the incident's pages on PagerDuty"
+    ),
     # A ticket is rendered whole from the action's state: a newer sync makes an older moot.
     DeliveryKind.ACTION_GITHUB: KindSpec(
         Destination.GITHUB, "make the follow-up action a GitHub issue", supersedable=True
@@ -148,6 +156,7 @@ class Payload:
     ts: str | None = None
     author: str | None = None
     subscriber_id: int | None = None  # a status page subscriber's row
+    service: str | None = None  # a PagerDuty service paged
     number: int | None = None  # a follow-up action's number in its incident
 
     def to_json(self) -> dict[str, Any]:
@@ -172,6 +181,7 @@ class Payload:
             ts=data.get("ts") or None,
             author=data.get("author") or None,
             subscriber_id=int(data["subscriber_id"]) if data.get("subscriber_id") else None,
+            service=data.get("service") or None,
             number=int(data["number"]) if data.get("number") is not None else None,
         )
 

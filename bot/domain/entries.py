@@ -34,6 +34,8 @@ class EntryKind(StrEnum):
     POSTMORTEM = "postmortem"
     CADENCE = "cadence"
     REVIEW = "review"
+    PAGE = "page"
+    ALERT = "alert"
 
 
 @dataclass(frozen=True)
@@ -191,6 +193,28 @@ class ReviewDateSet:
     on: date | None
 
 
+@dataclass(frozen=True)
+class Paged:
+    """A PagerDuty service was paged; the text is the message sent with the page (if any).
+    `automatic`: PAGE_ON_SEV1 paged it, when the actor declared or escalated a SEV1."""
+
+    kind: ClassVar[EntryKind] = EntryKind.PAGE
+    service: str
+    automatic: bool = False
+
+
+@dataclass(frozen=True)
+class AlertNoted:
+    """An alert from monitoring reached this incident (firing, or resolved: the incident stays
+    open); the text is the alert's title."""
+
+    kind: ClassVar[EntryKind] = EntryKind.ALERT
+    source: str
+    key: str
+    firing: bool
+    url: str | None = None
+
+
 Fact = (
     Declared
     | Updated
@@ -210,6 +234,8 @@ Fact = (
     | ReviewOwnerSet
     | ReviewStatusSet
     | ReviewDateSet
+    | Paged
+    | AlertNoted
 )
 
 

@@ -110,6 +110,13 @@ def describe(entry: e.Entry, name: Names, md: Doc, zone: tzinfo) -> str:
             )
         case e.ReviewOwnerSet() | e.ReviewStatusSet() | e.ReviewDateSet():
             return review_change(fact, name)
+        case e.Paged(service=service, automatic=True):
+            return f"made it a SEV1, which paged {service} on PagerDuty"
+        case e.Paged(service=service):
+            return f"paged {service} on PagerDuty{': ' + text if text else ''}"
+        case e.AlertNoted(source=source, firing=firing):
+            said = "fired" if firing else "resolved"
+            return f"(alert from {source}) {said}: {text}"
         case _:
             assert_never(fact)
 

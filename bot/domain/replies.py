@@ -63,6 +63,13 @@ class IncidentsListed:
     incidents: Sequence[IncidentState]
 
 
+@dataclass(frozen=True)
+class ServicesListed:
+    """The PagerDuty services that can be paged (none: paging is not set up)."""
+
+    services: Sequence[str]
+
+
 Reply = (
     Opened
     | Changed
@@ -72,4 +79,5 @@ Reply = (
     | SummaryShown
     | TimelineShown
     | IncidentsListed
+    | ServicesListed
 )

@@ -71,6 +71,8 @@ class MailPublisher:
                 | K.ACTION_GITHUB
                 | K.ACTION_JIRA
                 | K.ACTION_OVERDUE
+                | K.PAGE_TRIGGER
+                | K.PAGE_RESOLVE
                 | K.SUBSCRIBERS_FANOUT
                 | K.SUBSCRIBER_WEBHOOK
             ):

@@ -98,12 +98,7 @@ class SlackPublisher:
                     channel, lambda: self.client.conversations_invite(channel=channel, users=users)
                 )
             case K.CHANNEL_TOPIC:
-                await self.calls.joined(
-                    channel,
-                    lambda: self.client.conversations_setTopic(
-                        channel=channel, topic=summaries.topic(state)
-                    ),
-                )
+                await self._topic(state)
             case K.SUMMARY_REFRESH:
                 await self._summary(state, delivery)
             case K.ENTRY_POST:
@@ -140,12 +135,21 @@ class SlackPublisher:
                 | K.SUBSCRIPTION_CONFIRM
                 | K.SUBSCRIBER_MAIL
                 | K.SUBSCRIBER_WEBHOOK
+                | K.PAGE_TRIGGER
+                | K.PAGE_RESOLVE
                 | K.ACTION_GITHUB
                 | K.ACTION_JIRA
             ):
                 raise not_mine(delivery)
             case _:
                 assert_never(delivery.kind)
+
+    async def _topic(self, state: IncidentState) -> None:
+        channel = state.channel_id or ""
+        topic = summaries.topic(state)
+        await self.calls.joined(
+            channel, lambda: self.client.conversations_setTopic(channel=channel, topic=topic)
+        )
 
     async def report_failure(self, delivery: Delivery, error: str, *, dead: bool) -> None:
         """Say in the incident channel (or to the declarer) what could not be delivered."""

@@ -88,6 +88,8 @@ class StatuspagePublisher:
                 | K.SUBSCRIPTION_CONFIRM
                 | K.SUBSCRIBER_MAIL
                 | K.SUBSCRIBER_WEBHOOK
+                | K.PAGE_TRIGGER
+                | K.PAGE_RESOLVE
                 | K.ACTION_GITHUB
                 | K.ACTION_JIRA
                 | K.ACTION_OVERDUE

@@ -17,6 +17,7 @@ from bot.domain.entries import (
 from bot.domain.errors import Stale, UsageError
 from bot.domain.model import Role, Severity, Status
 from bot.domain.replies import Changed
+from bot.service import paging
 from bot.service.context import Caller, Context
 from bot.service.unit import change
 from storage.roles import assign_role as store_role
@@ -90,6 +91,7 @@ async def change_severity(
             work.set_cadence(ctx.cadences[severity], custom=False)
         entry = await work.record(caller.user_id, SeverityChanged(severity, previous))
         work.post(entry, K.CHANNEL_TOPIC, K.SUMMARY_REFRESH, K.ANNOUNCE)
+        await paging.page_on_sev1(work, caller.user_id, severity)
         state = await work.state()
     return Changed(state, entry)
 
@@ -133,6 +135,7 @@ async def resolve_incident(
         entry = await work.record(caller.user_id, Resolved(previous, was_public), message or "")
         work.updated()  # resolved: nothing more is due
         work.post(entry, K.CHANNEL_TOPIC, K.SUMMARY_REFRESH, K.ANNOUNCE, K.POSTMORTEM_UPLOAD)
+        paging.owe_resolve(work)
         state = await work.state()
     return Changed(state, entry)
 

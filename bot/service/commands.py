@@ -10,7 +10,7 @@ from bot.domain import commands as c
 from bot.domain.entries import ReviewOwnerSet
 from bot.domain.milestones import parse_time
 from bot.domain.replies import MilestoneMoved, Reply
-from bot.service import actions, changes, declare, public, queries, retro
+from bot.service import actions, changes, declare, paging, public, queries, retro
 from bot.service.context import Caller, Context
 from bot.service.unit import not_allowed
 
@@ -33,6 +33,7 @@ During = (
     | c.ChangeStatus
     | c.Resolve
     | c.SetCadence
+    | c.Page
 )
 Public = c.SetImpact | c.SetPublicName
 After = (
@@ -106,6 +107,10 @@ async def _during(call: Call, command: During) -> Reply:
             )
         case c.SetCadence(cadence=cadence):
             return await changes.set_cadence(ctx, channel_id=where, user_id=who, cadence=cadence)
+        case c.Page(service=service, message=message):
+            return await paging.page_service(
+                ctx, channel_id=where, user_id=who, service=service, message=message
+            )
         case _:
             assert_never(command)
 

@@ -34,6 +34,8 @@ class Context:
     clock: Clock = utc_now
     on_commit: Callable[[], None] = field(default=lambda: None)
     on_public: Callable[[], None] = field(default=lambda: None)  # public data just changed
+    services: tuple[str, ...] = ()  # PagerDuty services that can be paged (none: paging off)
+    page_on_sev1: str | None = None  # the service paged on its own when a SEV1 is declared
 
 
 @dataclass(frozen=True)

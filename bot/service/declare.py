@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from bot.domain.deliveries import DeliveryKind as K
 from bot.domain.deliveries import Payload
 from bot.domain.entries import Declared, Updated
@@ -11,6 +13,7 @@ from bot.domain.errors import UsageError
 from bot.domain.model import Severity
 from bot.domain.replies import Opened
 from bot.logs import current_incident
+from bot.service import paging
 from bot.service.context import Context
 from bot.service.unit import Work
 from storage import incidents as q
@@ -45,27 +48,58 @@ async def declare_incident(
         )
         if twin is not None:
             return Opened(await q.incident_state(session, twin), duplicate=True)
-        incident = await q.create_incident(
-            session=session,
+        work = await open_incident(
+            ctx,
+            session,
             title=title,
-            severity=severity or ctx.default_severity,
-            declared_by=user_id,
+            severity=severity,
+            user_id=user_id,
             origin_channel_id=origin_channel_id,
-            now=now,
+            response_url=response_url,
+            description=description,
         )
-        current_incident.set(f"INC-{incident.number}")
-        work = Work(ctx, session, incident, now)
-        work.set_cadence(ctx.cadences[Severity(incident.severity)], custom=False)
-        work.updated()  # the update clock starts at declare
-        declared = await work.record(user_id, Declared(severity or ctx.default_severity), title)
-        work.owe(K.CHANNEL_CREATE)
-        work.owe(K.CHANNEL_INVITE, payload=Payload(users=(user_id,)))
-        work.owe(K.CHANNEL_TOPIC, K.SUMMARY_REFRESH)
-        work.owe(K.USER_NOTIFY, payload=Payload(user=user_id, response_url=response_url))
-        work.owe(K.ANNOUNCE, payload=Payload(entry_id=declared.id))
-        if description:
-            work.post(await work.record(user_id, Updated(), description))
         await work.flush()
         state = await work.state(with_roles=True)
     ctx.on_commit()
     return Opened(state)
+
+
+async def open_incident(
+    ctx: Context,
+    session: AsyncSession,
+    *,
+    title: str,
+    severity: Severity | None,
+    user_id: str,
+    origin_channel_id: str | None,
+    response_url: str | None,
+    description: str | None = None,
+    person: bool = True,
+) -> Work:
+    """Create the incident in this transaction and owe what follows; `person`: the declarer is
+    a Slack user, invited and told (an alert is not)."""
+    severity, now = severity or ctx.default_severity, ctx.clock()
+    incident = await q.create_incident(
+        session=session,
+        title=title,
+        severity=severity,
+        declared_by=user_id,
+        origin_channel_id=origin_channel_id,
+        now=now,
+    )
+    current_incident.set(f"INC-{incident.number}")
+    work = Work(ctx, session, incident, now)
+    work.set_cadence(ctx.cadences[severity], custom=False)
+    work.updated()  # the update clock starts at declare
+    declared = await work.record(user_id, Declared(severity), title)
+    work.owe(K.CHANNEL_CREATE)
+    if person:
+        work.owe(K.CHANNEL_INVITE, payload=Payload(users=(user_id,)))
+    work.owe(K.CHANNEL_TOPIC, K.SUMMARY_REFRESH)
+    if person:
+        work.owe(K.USER_NOTIFY, payload=Payload(user=user_id, response_url=response_url))
+    work.owe(K.ANNOUNCE, payload=Payload(entry_id=declared.id))
+    await paging.page_on_sev1(work, user_id, severity)
+    if description:
+        work.post(await work.record(user_id, Updated(), description))
+    return work

@@ -16,6 +16,7 @@ from bot.domain.replies import (
     Opened,
     PostmortemRequested,
     Reply,
+    ServicesListed,
     SummaryShown,
     TimelineShown,
 )
@@ -63,6 +64,11 @@ def answer(reply: Reply) -> str:
             return timeline_reply(state, entries)
         case IncidentsListed(incidents=incidents):
             return incident_list(incidents)
+        case ServicesListed(services=services):
+            if not services:
+                return "Paging is not set up here (PAGERDUTY_ROUTING_KEYS is empty)."
+            names = ", ".join(f"`{s}`" for s in services)
+            return f"Services you can page: {names}. Page one with `/incident page <service>`."
         case _:
             assert_never(reply)
 
@@ -109,7 +115,9 @@ def _changed(state: IncidentState, entry: e.Entry) -> str:
                 if on
                 else (f"The review of {ref} has no date now.")
             )
-        case e.Declared() | e.Pinned():
+        case e.Paged(service=service):
+            return f"Paging *{service}* on PagerDuty for {ref}."
+        case e.Declared() | e.Pinned() | e.AlertNoted():
             return f"Recorded on {ref}."
         case _:
             assert_never(entry.fact)

@@ -92,6 +92,10 @@ def _entry(state: IncidentState, item: e.Entry) -> str:
             return f":stopwatch: {by} {cadence_text(cadence)}"
         case e.ReviewOwnerSet() | e.ReviewStatusSet() | e.ReviewDateSet():
             return f":memo: {by} {review_change(item.fact, who)}"
+        case e.Paged():
+            return page_line(state, item)
+        case e.AlertNoted():
+            return alert_line(item)
         case e.Pinned(pinned_by=pinned_by, permalink=link):
             message = f"<{link}|message>" if link else "message"
             head = f":pushpin: Added to the timeline by {who(pinned_by)}: {by}'s {message}"
@@ -101,6 +105,28 @@ def _entry(state: IncidentState, item: e.Entry) -> str:
             return f"{head} from {when(item.at)}{edited}\n{quote(item.text)}"
         case _:
             assert_never(item.fact)
+
+
+def page_line(state: IncidentState, item: e.Entry) -> str:
+    """Return the channel's line for a page (PAGE_ON_SEV1's says why it paged)."""
+    assert isinstance(item.fact, e.Paged)
+    service = item.fact.service
+    if item.fact.automatic:
+        return f":pager: Paged *{service}* on PagerDuty: {state.ref} is a SEV1 (PAGE_ON_SEV1)"
+    message = f"\n{quote(item.text)}" if item.text else ""
+    return f":pager: {who(item.actor_id)} paged *{service}* on PagerDuty{message}"
+
+
+def alert_line(item: e.Entry) -> str:
+    """Return the channel's line for an alert that fired again or resolved."""
+    assert isinstance(item.fact, e.AlertNoted)
+    fact = item.fact
+    source = "PagerDuty" if fact.source == "pagerduty" else "Alertmanager"
+    title = neutralize(item.text)
+    shown = f"<{fact.url}|{title}>" if fact.url else title
+    if fact.firing:
+        return f":bell: Alert from {source} firing: {shown}"
+    return f":bell: Alert from {source} *resolved* (the incident stays open): {shown}"
 
 
 def declared_notice(state: IncidentState) -> str:

@@ -77,6 +77,10 @@ def short_line(state: IncidentState, item: e.Entry) -> str:
             return "published the public post-incident summary"
         case e.CadenceSet(cadence=cadence):
             return cadence_text(cadence).replace("*", "")
+        case e.Paged(service=service):
+            return f"paged {service}" + (f": {text}" if text else "")
+        case e.AlertNoted(firing=firing):
+            return f"alert {'firing' if firing else 'resolved'}: {text}"
         case e.ReviewOwnerSet() | e.ReviewStatusSet() | e.ReviewDateSet():
             return review_change(item.fact, who)
         case _:

@@ -66,6 +66,8 @@ def thread_reply(state: IncidentState, item: e.Entry) -> tuple[str, bool]:
             | e.ReviewOwnerSet()
             | e.ReviewStatusSet()
             | e.ReviewDateSet()
+            | e.Paged()
+            | e.AlertNoted()
         ):
             return f"{state.ref}: {text}", False  # not announced today; said plainly if it is
         case _:

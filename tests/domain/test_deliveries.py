@@ -12,6 +12,7 @@ from bot.domain.deliveries import KINDS, DeliveryKind, Destination, KindSpec, Pa
 from bot.publishers.github import GithubPublisher
 from bot.publishers.jira import JiraPublisher
 from bot.publishers.mail import MailPublisher
+from bot.publishers.pagerduty import PagerDutyPublisher
 from bot.publishers.slack import SlackPublisher
 from bot.publishers.slack_capture import Capturer
 from bot.publishers.statuspage import StatuspagePublisher
@@ -26,6 +27,7 @@ DELIVERED: dict[Destination, frozenset[DeliveryKind]] = {
     Destination.SUBSCRIBERS: FanOut.kinds,
     Destination.MAIL: MailPublisher.kinds,
     Destination.WEBHOOK: WebhookPublisher.kinds,
+    Destination.PAGERDUTY: PagerDutyPublisher.kinds,
     Destination.GITHUB: GithubPublisher.kinds,
     Destination.JIRA: JiraPublisher.kinds,
 }
@@ -66,6 +68,7 @@ PAYLOADS = [
     Payload(users=("U0ALICE", "U0BOB", "W0CAROL")),
     Payload(user="U0ALICE", response_url="https://hooks.slack.com/commands/T1/2/abc"),
     Payload(text="Could not post in <#C1>: `channel_not_found`"),
+    Payload(entry_id=3, service="payments"),
     Payload(
         entry_id=7,
         users=("U0BOB",),

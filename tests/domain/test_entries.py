@@ -15,6 +15,7 @@ from bot.domain.entries import (
     ActionAdded,
     ActionChanged,
     ActionCompleted,
+    AlertNoted,
     CadenceSet,
     Declared,
     Entry,
@@ -22,6 +23,7 @@ from bot.domain.entries import (
     Fact,
     ImpactSet,
     MilestoneSet,
+    Paged,
     Pinned,
     PublicNameSet,
     Resolved,
@@ -82,6 +84,8 @@ PUBLICITY: list[tuple[Fact, str, bool]] = [
     (ReviewOwnerSet(BOB), "", False),
     (ReviewStatusSet(ReviewStatus.REVIEW), "", False),
     (ReviewDateSet(date(2026, 12, 3)), "", False),
+    (Paged("payments"), "Checkout down, please join", False),
+    (AlertNoted("alertmanager", "fp1", firing=False), "HighErrorRate", False),
 ]
 
 
@@ -158,6 +162,10 @@ ROUND_TRIP: list[Fact] = [
     ReviewStatusSet(ReviewStatus.FINAL),
     ReviewDateSet(date(2026, 12, 3)),
     ReviewDateSet(None),
+    Paged("payments"),
+    Paged("core", automatic=True),
+    AlertNoted("pagerduty", "Q1ABC", firing=True, url="https://x.pagerduty.com/incidents/Q1ABC"),
+    AlertNoted("alertmanager", "4f2a", firing=False),
 ]
 
 

@@ -19,6 +19,7 @@ from bot.domain.commands import (
     ListIncidents,
     OpenDeclareModal,
     OpenPublishModal,
+    Page,
     PostUpdate,
     RequestPostmortem,
     Resolve,
@@ -126,6 +127,10 @@ VALID: list[tuple[str, Command]] = [
     ("cadence 1h30m", SetCadence(timedelta(hours=1, minutes=30))),
     ("cadence  45s ", SetCadence(timedelta(seconds=45))),
     ("cadence off", SetCadence(None)),
+    # page: a service (any case) and a message, or nothing to list the services
+    ("page", Page(None)),
+    ("page Payments", Page("payments")),
+    ("page payments Checkout down,\nplease join", Page("payments", "Checkout down,\nplease join")),
     ("CADENCE OFF", SetCadence(None)),
     # public-name: kept as typed
     ("public-name Elevated errors\nfor payments", SetPublicName("Elevated errors\nfor payments")),
@@ -272,7 +277,17 @@ HELP_MOMENTS = [
     ("Declare", ["declare", "list"]),
     (
         "During",
-        ["update", "status", "role", "severity", "cadence", "summary", "timeline", "resolve"],
+        [
+            "update",
+            "status",
+            "role",
+            "severity",
+            "page",
+            "cadence",
+            "summary",
+            "timeline",
+            "resolve",
+        ],
     ),
     ("Public", ["impact", "public-name"]),
     ("After", ["milestone", "action", "actions", "postmortem"]),
@@ -293,9 +308,9 @@ def help_groups(text: str) -> list[tuple[str, list[str]]]:
     return groups
 
 
-def test_help_text_fits_22_lines_with_its_heading_and_closing_line() -> None:
+def test_help_text_fits_23_lines_with_its_heading_and_closing_line() -> None:
     lines = help_text().splitlines()
-    assert len(lines) == 22
+    assert len(lines) == 23
     assert lines[0] == f"*`{COMMAND}` commands* (‡ in an incident channel)"
     assert lines[-1] == (
         f"`{COMMAND} help` shows this. Users are @mentions or `me`. React with :pushpin: to "

@@ -194,6 +194,7 @@ async def test_help_lists_every_subcommand_by_moment_on_one_screen(bot: Bot) -> 
         "severity <sev1|sev2|sev3|sev4>",
         "status <investigating|identified|monitoring> <message>",
         "cadence <30m|1h|off>",
+        "page [<service> [message]]",
         "resolve [message]",
         "summary",
         "timeline",
@@ -202,7 +203,7 @@ async def test_help_lists_every_subcommand_by_moment_on_one_screen(bot: Bot) -> 
     ):
         assert f"`/incident {usage}`" in text, usage
     lines = text.splitlines()
-    assert len(lines) == 22
+    assert len(lines) == 23
     assert sum(x.startswith("• `/incident ") for x in lines) == len(SUBCOMMANDS) - 1  # not help
     assert "e.g." not in text
 
