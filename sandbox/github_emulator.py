@@ -12,8 +12,9 @@ from typing import Any
 
 from aiohttp import web
 
+from sandbox.faults import Fault
 from sandbox.github import issues
-from sandbox.github.edge import Edge, Fault, Handler
+from sandbox.github.edge import Edge, Handler
 from sandbox.github.repo import Json, Repo
 from sandbox.server import LocalServer, Shared
 

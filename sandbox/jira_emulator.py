@@ -10,8 +10,9 @@ from functools import partial
 
 from aiohttp import web
 
+from sandbox.faults import Fault
 from sandbox.jira import issues
-from sandbox.jira.edge import Edge, Fault, Handler
+from sandbox.jira.edge import Edge, Handler
 from sandbox.jira.site import Json, Site
 from sandbox.server import LocalServer, Shared
 
