@@ -19,6 +19,7 @@ from tests.conftest import ALICE, BOB, GENERAL
 from tests.reliability.checks import incident_channels
 from tests.reliability.hostile.requests import FORM, command_fields
 from tests.reliability.process import REPO, FixedSlack, FixedStatuspage, ServerFactory
+from tests.reliability.steps import channel_of
 from tests.reliability.store import Store
 from tests.support import wait_until
 
@@ -57,8 +58,10 @@ async def test_server_process_logs_hold_no_secret_and_are_json_lines(
     await server.start()
 
     declared = await server.command(ALICE, GENERAL, "declare sev1 Checkout is down")
-    await wait_until(lambda: bool(incident_channels(slack, 1)), 20, "INC-1 has a channel")
-    [channel] = incident_channels(slack, 1)
+    # Ready when warroom has recorded the channel, not merely when Slack shows it (the commit
+    # follows Slack's answer: a command in between is rightly told it is no incident channel).
+    channel = await channel_of(store, 1)
+    assert incident_channels(slack, 1) == [channel]
     slack.http_error("chat.postMessage", 500, times=2)
     updated = await server.command(BOB, channel, "update Rolled back deploy 4512")
     await wait_until(
