@@ -9,12 +9,13 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from sandbox.demo_print import DemoError
+from storage import urls
 from storage.counters import INCIDENT_NUMBER, read_counter
-from storage.db import Database, async_url
+from storage.db import Database
+from storage.reach import explain
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,10 @@ def demo_database(stack: AsyncExitStack, given: str | None) -> DemoDatabase:
     """Check the URL `given`, or make a temporary folder for a SQLite file that `stack` removes."""
     if given is not None:
         try:
-            async_url(given)
-            shown = make_url(given).render_as_string(hide_password=True)
-        except (ValueError, SQLAlchemyError) as error:
+            urls.parse(given)
+        except urls.BadDatabaseUrl as error:
             raise DemoError(f"--database-url: {error}") from None
-        return DemoDatabase(given, shown, given=True)
+        return DemoDatabase(given, urls.shown(given), given=True)
     workdir = Path(tempfile.mkdtemp(prefix="warroom-demo-"))
     stack.callback(shutil.rmtree, workdir, ignore_errors=True)
     url = f"sqlite:///{workdir / 'warroom.db'}"
@@ -57,7 +57,8 @@ async def opened(database: DemoDatabase) -> AsyncIterator[None]:
     try:
         yield
     except (OSError, SQLAlchemyError) as error:
-        reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+        unusable = explain(error)
+        reason = unusable.reason if unusable else str(error).splitlines()[0]
         raise DemoError(f"cannot use the database {database.shown}: {reason}") from None
 
 
