@@ -15,12 +15,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.milestones import Milestones
 from bot.domain.model import IncidentState, Severity, Status
+from storage.connection import connection
 from storage.counters import INCIDENT_NUMBER, bump_counter
 from storage.models import Incident
 from storage.roles import current_roles
 from storage.timeline import has_public_entry, last_text
 
 _TABLE = Incident.__table__  # type: ignore[attr-defined]
+_COLUMNS = tuple(column.name for column in _TABLE.columns)
 
 
 def new_uid() -> str:
@@ -56,11 +58,9 @@ async def create_incident(
 
 async def serialize_declarer(*, session: AsyncSession, user_id: str) -> None:
     """On PostgreSQL, make one person's concurrent declares wait for each other."""
-    connection = await session.connection()
-    if connection.dialect.name == "postgresql":
-        await connection.execute(
-            text("SELECT pg_advisory_xact_lock(hashtext(:user))"), {"user": user_id}
-        )
+    conn = await connection(session)
+    if conn.dialect.name == "postgresql":
+        await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:user))"), {"user": user_id})
 
 
 async def recent_twin(
@@ -111,8 +111,10 @@ def detach(session: AsyncSession, incident: Incident) -> dict[str, object]:
 
 
 def columns_of(incident: Incident) -> dict[str, object]:
-    """Return the incident's column values."""
-    return {column.name: getattr(incident, column.name) for column in _TABLE.columns}
+    """Return the incident's column values (read from the instance, not through its
+    attribute descriptors: this runs twice on every change)."""
+    loaded = vars(incident)
+    return {name: loaded[name] if name in loaded else getattr(incident, name) for name in _COLUMNS}
 
 
 async def save_changes(
@@ -120,11 +122,11 @@ async def save_changes(
 ) -> dict[str, object]:
     """Write the columns of a detached incident that changed since `before`; return them all."""
     now = columns_of(incident)
-    changed = {name: value for name, value in now.items() if before.get(name) != value}
+    changed = dict(now.items() - before.items())  # every column value is hashable
     if changed:
         params = {f"new_{name}": value for name, value in changed.items()}
         statement = _update_of(frozenset(changed))
-        await (await session.connection()).execute(statement, {"row_id": incident.id, **params})
+        await (await connection(session)).execute(statement, {"row_id": incident.id, **params})
     return now
 
 

@@ -6,7 +6,7 @@ mypy refuses a kind that nobody delivers; a test checks each kind has exactly on
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -161,11 +161,13 @@ class Payload:
 
     def to_json(self) -> dict[str, Any]:
         """Return the stored form: only the fields that are set."""
-        return {
-            k: list(v) if k == "users" else v
-            for k, v in asdict(self).items()
-            if v or (k == "text" and v is not None)  # a captured message's text may be ""
-        }
+        # Read field by field: dataclasses.asdict deep-copies every value, on every change.
+        stored: dict[str, Any] = {}
+        for name in _PAYLOAD_FIELDS:
+            value = getattr(self, name)
+            if value or (name == "text" and value is not None):  # a message's text may be ""
+                stored[name] = list(value) if name == "users" else value
+        return stored
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Payload:
@@ -211,3 +213,6 @@ class Delivery:
     def destination(self) -> Destination:
         """Return where this delivery goes."""
         return self.kind.spec.destination
+
+
+_PAYLOAD_FIELDS = tuple(f.name for f in fields(Payload))
