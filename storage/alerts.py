@@ -8,15 +8,16 @@ from sqlalchemy import text
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.connection import connection
 from storage.models import AlertLink
 
 
 async def lock_alert(*, session: AsyncSession, source: str, key: str) -> None:
     """On PostgreSQL, make concurrent deliveries of one alert wait for each other (SQLite has
     one writer). The unique key on (source, alert_key) stays the backstop."""
-    connection = await session.connection()
-    if connection.dialect.name == "postgresql":
-        await connection.execute(
+    conn = await connection(session)
+    if conn.dialect.name == "postgresql":
+        await conn.execute(
             text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"alert:{source}:{key}"}
         )
 

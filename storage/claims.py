@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.connection import connection
 from storage.models import OutboxRow
 from storage.outbox import DONE, PENDING
 
@@ -145,7 +146,7 @@ async def settle_all(*, session: AsyncSession, outcomes: Sequence[Outcome], now:
                 "o_next": each.next_attempt_at,
             }
         )
-    connection = await session.connection()
+    conn = await connection(session)
     for (done, later), params in shapes.items():
         values: dict[str, Any] = {
             "status": bindparam("o_status"),
@@ -158,7 +159,7 @@ async def settle_all(*, session: AsyncSession, outcomes: Sequence[Outcome], now:
         if later:
             values["next_attempt_at"] = bindparam("o_next")
         statement = update(table).where(table.c.id == bindparam("o_id")).values(values)
-        await connection.execute(statement, params)
+        await conn.execute(statement, params)
 
 
 async def release(*, session: AsyncSession, row_ids: Sequence[int]) -> None:

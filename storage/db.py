@@ -10,9 +10,9 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.errors import TryAgain
@@ -62,6 +62,7 @@ class Database:
                 pool_timeout=10,
             )
             self.read_engine = self.write_engine
+        _plain_savepoints(self.write_engine)
         self._group = GroupCommit(self.write)
         self._checkpoints = sqlite.Checkpoints(self.url) if self.is_sqlite else None
         # People's changes in progress (on SQLite: waiting for or holding the writer).
@@ -154,6 +155,24 @@ class Database:
         await self.write_engine.dispose()
         if self.read_engine is not self.write_engine:
             await self.read_engine.dispose()
+
+
+def _plain_savepoints(engine: AsyncEngine) -> None:
+    """Send savepoints as plain SQL. SQLAlchemy compiles its savepoint clauses anew each time
+    (they have no cache key): in a group commit, where every member after the first runs in a
+    savepoint, that compiling was a fifth of a change's CPU."""
+    dialect = engine.sync_engine.dialect
+    sql = {
+        "do_savepoint": "SAVEPOINT {}",
+        "do_rollback_to_savepoint": "ROLLBACK TO SAVEPOINT {}",
+        "do_release_savepoint": "RELEASE SAVEPOINT {}",
+    }
+    for method, statement in sql.items():
+        # The names are SQLAlchemy's own (sa_savepoint_<n>), never user input.
+        def run(connection: Connection, name: str, statement: str = statement) -> None:
+            connection.exec_driver_sql(statement.format(name))
+
+        setattr(dialect, method, run)
 
 
 # PostgreSQL SQLSTATEs that mean "the server is not there right now", not "your data is wrong".

@@ -16,6 +16,7 @@ from bot.domain.entries import MAYBE_PUBLIC, EntryKind
 from bot.domain.model import Severity, Status
 from bot.domain.public import IncidentRecord
 from bot.domain.subscriptions import SubscriberKind
+from storage.connection import connection
 from storage.models import Incident, OutboxRow, Subscriber, SubscriberNotice, TimelineEntry
 from storage.outbox import PENDING
 from storage.timeline import to_entry
@@ -85,11 +86,11 @@ async def fan_out(
     found = [(int(sid or 0), SubscriberKind(kind)) for sid, kind in (await session.exec(query))]
     if not found:
         return 0
-    connection = await session.connection()
+    conn = await connection(session)
     notices = [{"entry_id": entry_id, "subscriber_id": sid} for sid, _ in found]
-    await connection.execute(insert(SubscriberNotice.__table__), notices)  # type: ignore[attr-defined]
+    await conn.execute(insert(SubscriberNotice.__table__), notices)  # type: ignore[attr-defined]
     rows = [_row(_KIND_OF[kind], sid, entry_id, now) for sid, kind in found]
-    await connection.execute(insert(OutboxRow.__table__), rows)  # type: ignore[attr-defined]
+    await conn.execute(insert(OutboxRow.__table__), rows)  # type: ignore[attr-defined]
     return len(found)
 
 

@@ -10,19 +10,20 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.connection import connection
 from storage.models import ProcessedEvent
 
 
 async def claim_once(*, session: AsyncSession, key: str, now: datetime) -> bool:
     """Record that `key` (an event ID, a form submission) took effect; False if it had."""
-    connection = await session.connection()
-    insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    conn = await connection(session)
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
     statement = (
         insert(ProcessedEvent)
         .values(event_id=key[:64], received_at=now)
         .on_conflict_do_nothing(index_elements=["event_id"])
     )
-    return bool((await connection.execute(statement)).rowcount)
+    return bool((await conn.execute(statement)).rowcount)
 
 
 async def forget_processed(*, session: AsyncSession, before: datetime) -> int:

@@ -15,6 +15,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.deliveries import Delivery, DeliveryKind, Owed, Payload
+from storage.connection import connection
 from storage.models import Incident, OutboxRow
 
 PENDING, DONE, DEAD = "pending", "done", "dead"
@@ -57,7 +58,7 @@ async def enqueue_all(
         for each in owed
     ]
     # executemany: one statement, built once, sent as one multi-row INSERT (insertmanyvalues)
-    await (await session.connection()).execute(_INSERT, rows)
+    await (await connection(session)).execute(_INSERT, rows)
 
 
 def to_delivery(row: OutboxRow) -> Delivery:

@@ -20,6 +20,7 @@ from bot.domain import entries as e
 from bot.domain.entries import MAYBE_PUBLIC
 from bot.domain.model import Severity, Status
 from bot.domain.public import IncidentRecord, Mirrored
+from storage.connection import connection
 from storage.models import Incident, TimelineEntry
 from storage.timeline import decode
 
@@ -52,15 +53,15 @@ class PublicRows:
 
 async def load_public_rows(*, session: AsyncSession, since: datetime) -> PublicRows:
     """Return open incidents and those resolved since `since`, with the entries the page reads."""
-    connection = await session.connection()
+    conn = await connection(session)
     recent = or_(_I.resolved_at.is_(None), _I.resolved_at >= since)
-    rows = PublicRows(list((await connection.execute(_INCIDENTS.where(recent))).all()))
+    rows = PublicRows(list((await conn.execute(_INCIDENTS.where(recent))).all()))
     ids = [row.id for row in rows.incidents]
     for start in range(0, len(ids), _SLICE):
         query = _ENTRIES.where(
             _E.incident_id.in_(ids[start : start + _SLICE]), _E.kind.in_(_KINDS)
         ).order_by(_E.incident_id, _E.seq)
-        rows.entries.extend((await connection.execute(query)).all())
+        rows.entries.extend((await conn.execute(query)).all())
         await asyncio.sleep(0)  # let acks and page requests in between slices
     return rows
 

@@ -15,6 +15,7 @@ from bot.domain import entries as e
 from bot.domain.components import ComponentStatus
 from bot.domain.milestones import Milestone
 from bot.domain.model import Role, Severity, Status
+from storage.connection import connection
 from storage.models import TimelineEntry
 
 
@@ -164,8 +165,8 @@ async def add_entry(
         "mirrored": False,
     }
     # Core, not the unit of work: one INSERT ... RETURNING on the hot path of every change.
-    connection = await session.connection()
-    new_id = (await connection.execute(_INSERT_ENTRY, row)).scalar()
+    conn = await connection(session)
+    new_id = (await conn.execute(_INSERT_ENTRY, row)).scalar()
     assert new_id is not None
     return e.Entry(id=new_id, at=at, actor_id=actor_id, text=text, fact=fact, seq=seq)
 
