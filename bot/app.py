@@ -67,6 +67,7 @@ def _context(
         components=catalog.names,
         responders_group=settings.responders_usergroup,
         cadences=settings.update_cadence,
+        reopen_window=settings.reopen_window,
         clock=clock,
         on_commit=relay.wake,
         on_public=pages.changed,

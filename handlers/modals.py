@@ -10,9 +10,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.errors import BotError
 from bot.domain.grammar import COMMAND
+from bot.domain.replies import ClosingAsked
 from bot.service import retro
 from bot.slack import forms
 from bot.slack.format import error_text
+from bot.slack.response_forms import cancel_form
 from handlers.context import Deps
 from handlers.errors import apology
 from handlers.payloads import SlashCommand
@@ -61,3 +63,17 @@ async def open_declare_modal(
         )
     except Exception as error:
         await respond(text=apology(error))
+
+
+async def open_cancel_form(
+    client: AsyncWebClient, trigger_id: str | None, asked: ClosingAsked
+) -> str | None:
+    """Open the form that confirms a public incident's closing message; return a failure."""
+    try:
+        await client.views_open(
+            trigger_id=trigger_id or "", view=cancel_form(asked.incident, asked.reason)
+        )
+    except SlackApiError as error:
+        log.warning("views.open failed: %s", error.response.get("error"))
+        return f":warning: I couldn't open the cancel form; run `{COMMAND} cancel` again."
+    return None

@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.milestones import Milestones
-from bot.domain.model import IncidentState, Severity, Status
+from bot.domain.model import CLOSED, IncidentState, Severity, Status
 from storage.connection import connection
 from storage.counters import INCIDENT_NUMBER, bump_counter
 from storage.models import Incident
@@ -23,6 +23,8 @@ from storage.timeline import has_public_entry, last_text
 
 _TABLE = Incident.__table__  # type: ignore[attr-defined]
 _COLUMNS = tuple(column.name for column in _TABLE.columns)
+
+_CLOSED = sorted(status.value for status in CLOSED)
 
 
 def new_uid() -> str:
@@ -146,7 +148,7 @@ async def list_open_incidents(*, session: AsyncSession) -> Sequence[Incident]:
     """Return unresolved incidents, newest first."""
     query = (
         select(Incident)
-        .where(Incident.status != Status.RESOLVED.value)
+        .where(col(Incident.status).not_in(_CLOSED))
         .order_by(col(Incident.number).desc())
     )
     return (await session.exec(query)).all()
@@ -243,6 +245,7 @@ async def incident_state(
         last_update_at=incident.last_update_at,
         public=public,
         statuspage_url=incident.statuspage_url,
+        channel_archived=incident.channel_archived,
     )
 
 
@@ -274,7 +277,7 @@ async def take_due_reminders(
         select(Incident)
         .where(
             col(Incident.remind_at) <= now,
-            Incident.status != Status.RESOLVED.value,
+            col(Incident.status).not_in(_CLOSED),
             col(Incident.cadence_seconds).is_not(None),
         )
         .order_by(col(Incident.remind_at))

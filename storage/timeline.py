@@ -34,6 +34,10 @@ def encode(fact: e.Fact) -> dict[str, Any]:
             return {"status": status.value, "previous": previous.value}
         case e.Resolved(previous=previous, public=public):
             return {"status": Status.RESOLVED.value, "previous": previous.value, "public": public}
+        case e.Canceled(previous=previous, reason=reason, public=public):
+            return {"previous": previous.value, "reason": reason, "public": public}
+        case e.Reopened(previous=previous, public=public):
+            return {"previous": previous.value, "public": public}
         case e.Pinned(pinned_by=pinned_by, channel=channel, permalink=permalink):
             return {"pinned_by": pinned_by, "channel": channel, "permalink": permalink}
         case e.ImpactSet(components=components, status=status):
@@ -79,6 +83,11 @@ def decode(kind: e.EntryKind, data: dict[str, Any]) -> e.Fact:
             return e.StatusChanged(Status(data["status"]), Status(data["previous"]))
         case e.EntryKind.RESOLVED:
             return e.Resolved(Status(data["previous"]), bool(data.get("public")))
+        case e.EntryKind.CANCELED:
+            previous = Status(data["previous"])
+            return e.Canceled(previous, str(data.get("reason") or ""), bool(data.get("public")))
+        case e.EntryKind.REOPENED:
+            return e.Reopened(Status(data["previous"]), bool(data.get("public")))
         case e.EntryKind.PINNED:
             return e.Pinned(
                 str(data.get("pinned_by") or ""), data.get("channel"), data.get("permalink")
@@ -196,6 +205,16 @@ async def has_public_entry(*, session: AsyncSession, incident_id: int) -> bool:
         col(TimelineEntry.kind).in_([kind.value for kind in e.ALWAYS_PUBLIC]),
     )
     return (await session.exec(query.limit(1))).first() is not None
+
+
+async def has_published(*, session: AsyncSession, incident_id: int) -> bool:
+    """Return whether the incident has a public incident: any public entry, a resolve with a
+    message included (its status pages show it)."""
+    query = select(TimelineEntry).where(
+        TimelineEntry.incident_id == incident_id,
+        col(TimelineEntry.kind).in_([kind.value for kind in e.MAYBE_PUBLIC]),
+    )
+    return any(e.is_public(to_entry(row)) for row in (await session.exec(query)).all())
 
 
 async def get_entry(*, session: AsyncSession, entry_id: int) -> e.Entry | None:

@@ -58,6 +58,20 @@ class Resolve:
 
 
 @dataclass(frozen=True)
+class Cancel:
+    """Close the incident as a false alarm, for `reason` (internal)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Reopen:
+    """Reopen a resolved or canceled incident (investigating again), for `reason`."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
 class Page:
     """Page a PagerDuty service (None: list the services that can be paged)."""
 
@@ -156,6 +170,8 @@ Command = (
     | ChangeSeverity
     | ChangeStatus
     | Resolve
+    | Cancel
+    | Reopen
     | SetCadence
     | Page
     | SetImpact
@@ -182,6 +198,6 @@ def needs_responder(command: Command, default: Severity) -> bool:
             return (severity or default) in (Severity.SEV1, Severity.SEV2)
         case AssignRole(role=role):
             return role is Role.COMMANDER
-        case Resolve() | ChangeSeverity():
+        case Resolve() | Cancel() | Reopen() | ChangeSeverity():
             return True
     return False

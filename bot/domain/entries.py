@@ -36,6 +36,8 @@ class EntryKind(StrEnum):
     REVIEW = "review"
     PAGE = "page"
     ALERT = "alert"
+    CANCELED = "canceled"
+    REOPENED = "reopened"
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,27 @@ class Resolved:
     """The incident closed; `public` says whether it had published anything before."""
 
     kind: ClassVar[EntryKind] = EntryKind.RESOLVED
+    previous: Status
+    public: bool = False
+
+
+@dataclass(frozen=True)
+class Canceled:
+    """The incident closed as a false alarm, for `reason` (internal). `public`: it had a public
+    incident, closed with the entry's text (the public closing message, else empty)."""
+
+    kind: ClassVar[EntryKind] = EntryKind.CANCELED
+    previous: Status
+    reason: str
+    public: bool = False
+
+
+@dataclass(frozen=True)
+class Reopened:
+    """A closed incident was reopened (investigating again); the text is why. `public`: it had
+    a public incident, which reopens with the text as its message."""
+
+    kind: ClassVar[EntryKind] = EntryKind.REOPENED
     previous: Status
     public: bool = False
 
@@ -222,6 +245,8 @@ Fact = (
     | SeverityChanged
     | StatusChanged
     | Resolved
+    | Canceled
+    | Reopened
     | Pinned
     | ImpactSet
     | PublicNameSet
@@ -270,12 +295,19 @@ def action_change(number: int, field: str, value: str, person: Callable[[str], s
 # message or ends a public incident). Storage filters with these; nobody else lists kinds.
 ALWAYS_PUBLIC = frozenset({EntryKind.STATUS, EntryKind.IMPACT})
 # What counts as "the last update" people read: an update, a status message, a resolve message.
-NEWS = frozenset({EntryKind.UPDATE, EntryKind.STATUS, EntryKind.RESOLVED})
-MAYBE_PUBLIC = ALWAYS_PUBLIC | {EntryKind.RESOLVED}
+NEWS = frozenset(
+    {EntryKind.UPDATE, EntryKind.STATUS, EntryKind.RESOLVED, EntryKind.REOPENED}
+)
+# A cancel or reopen is public only when the incident had a public incident already.
+MAYBE_PUBLIC = ALWAYS_PUBLIC | {EntryKind.RESOLVED, EntryKind.CANCELED, EntryKind.REOPENED}
+# The entries that close or reopen an incident: where its open periods start and end.
+CLOSING = (Resolved, Canceled)
 
 
 def is_public(entry: Entry) -> bool:
     """Return whether an entry is a public message (internal updates never are)."""
     if isinstance(entry.fact, Resolved):
         return bool(entry.text) or entry.fact.public
+    if isinstance(entry.fact, Canceled | Reopened):
+        return entry.fact.public
     return entry.kind in ALWAYS_PUBLIC

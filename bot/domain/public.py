@@ -8,7 +8,14 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.domain.components import ComponentStatus, parse_component_status
-from bot.domain.entries import Entry, ImpactSet, Resolved, StatusChanged, is_public
+from bot.domain.entries import (
+    CLOSING,
+    Entry,
+    ImpactSet,
+    Reopened,
+    StatusChanged,
+    is_public,
+)
 from bot.domain.errors import UsageError
 from bot.domain.model import Severity, Status
 from bot.domain.text import public_text
@@ -141,15 +148,17 @@ def public_updates(entries: Sequence[Entry]) -> list[PublicUpdate]:
         fact = entry.fact
         if isinstance(fact, StatusChanged):
             status = fact.status
-        elif isinstance(fact, Resolved):
+        elif isinstance(fact, CLOSING):  # a false alarm is, to the public, resolved
             status = Status.RESOLVED
+        elif isinstance(fact, Reopened):
+            status = Status.INVESTIGATING
         if isinstance(fact, ImpactSet):
             pending.update(dict.fromkeys(fact.components, fact.status))
             continue
         if not is_public(entry):
             continue
         body = public_text(entry.text) if entry.text else ""
-        body = body or (RESOLVED_BODY if isinstance(fact, Resolved) else "")
+        body = body or (RESOLVED_BODY if isinstance(fact, CLOSING) else "")
         updates.append(PublicUpdate(entry.id, entry.at, status, body, tuple(pending.items())))
         pending = {}
     return updates[::-1]

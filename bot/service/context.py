@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from bot.domain.cadence import DEFAULT_CADENCE, Cadences
 from bot.domain.clock import Clock, utc_now
@@ -36,6 +37,7 @@ class Context:
     on_public: Callable[[], None] = field(default=lambda: None)  # public data just changed
     services: tuple[str, ...] = ()  # PagerDuty services that can be paged (none: paging off)
     page_on_sev1: str | None = None  # the service paged on its own when a SEV1 is declared
+    reopen_window: timedelta = timedelta(days=7)  # how long after closing a reopen is allowed
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from bot.domain.deliveries import DeliveryKind as K
 from bot.domain.entries import MilestoneSet, SummaryPublished
 from bot.domain.errors import IncidentNotFound, UsageError
 from bot.domain.milestones import Milestone
+from bot.domain.model import Status
 from bot.domain.postmortem import PostmortemData
 from bot.domain.replies import Changed, PostmortemRequested
 from bot.domain.review import ReviewFact
@@ -46,6 +47,11 @@ async def set_review(ctx: Context, *, channel_id: str, user_id: str, fact: Revie
 async def request_postmortem(ctx: Context, *, channel_id: str) -> PostmortemRequested:
     """Owe the channel a freshly rendered post-mortem draft."""
     async with change(ctx, channel_id, closed_ok=True) as work:
+        if work.incident.status == Status.CANCELED.value:
+            raise UsageError(
+                f"{work.ref} was canceled as a false alarm: it has no post-mortem.",
+                hint=f"If it was a real incident, reopen it: `/incident {work.ref} reopen <reason>`.",
+            )
         work.owe(K.POSTMORTEM_UPLOAD)
         state = await work.state()
     return PostmortemRequested(state)

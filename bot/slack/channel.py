@@ -72,6 +72,18 @@ def _entry(state: IncidentState, item: e.Entry) -> str:
         case e.Resolved():
             message = f"\n{quote(item.text)}" if item.text else ""
             return f":white_check_mark: *{state.ref} resolved* by {by}{message}"
+        case e.Canceled(reason=reason):
+            closing = f"\nClosing message on the status pages:\n{quote(item.text)}"
+            said = closing if item.text else ""
+            return (
+                f":no_entry_sign: *{state.ref} canceled* (false alarm) by {by}\n"
+                f"{quote(reason)}{said}"
+            )
+        case e.Reopened(previous=was):
+            return (
+                f":repeat: *{state.ref} reopened* by {by} (was {was.value}): investigating "
+                f"again\n{quote(item.text)}"
+            )
         case e.ImpactSet(components=components, status=shown):
             names = ", ".join(components)
             return f":bar_chart: {by} set {names} to *{shown.label}* on the public status"
