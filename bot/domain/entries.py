@@ -6,7 +6,7 @@ so a new kind that some renderer forgets is a mypy error, not a silent default.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -311,3 +311,14 @@ def is_public(entry: Entry) -> bool:
     if isinstance(entry.fact, Canceled | Reopened):
         return entry.fact.public
     return entry.kind in ALWAYS_PUBLIC
+
+
+def ends_closed(entries: Iterable[Entry]) -> bool:
+    """Return whether these entries leave the incident closed (not reopened since)."""
+    closed = False
+    for entry in entries:
+        if isinstance(entry.fact, CLOSING):
+            closed = True
+        elif isinstance(entry.fact, Reopened):
+            closed = False
+    return closed

@@ -129,11 +129,14 @@ class PublicIncident:
     components: tuple[str, ...]  # every component it affected, in the order it did
     states: Mapping[str, ComponentStatus]  # each one's state as the incident last set it
     postmortem: str | None = None
+    counts: bool = True  # False: a false alarm (canceled), shown without a duration
 
     @property
     def duration(self) -> timedelta | None:
-        """Return how long it lasted, once resolved."""
-        return self.resolved_at - self.created_at if self.resolved_at else None
+        """Return how long it lasted, once resolved (a false alarm has no duration)."""
+        if not self.counts or self.resolved_at is None:
+            return None
+        return self.resolved_at - self.created_at
 
 
 def public_updates(entries: Sequence[Entry]) -> list[PublicUpdate]:
@@ -212,7 +215,9 @@ def public_incident(
         number=record.number,
         name=public_text(record.name),
         status=Status.RESOLVED if record.resolved_at else status,
-        impact=worst if states else impact_of[record.severity],
+        impact=(worst if states else impact_of[record.severity])
+        if record.status.counts
+        else Impact.NONE,
         created_at=published[0].at,
         updated_at=published[-1].at,
         resolved_at=record.resolved_at,
@@ -221,6 +226,7 @@ def public_incident(
         components=tuple(states),
         states=states,
         postmortem=public_text(record.postmortem) if record.postmortem else None,
+        counts=record.status.counts,
     )
 
 

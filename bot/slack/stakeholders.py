@@ -19,7 +19,9 @@ def headline(state: IncidentState, *, public_url: str | None) -> tuple[str, Bloc
     title = quiet_mentions(one_line(state.public_name or state.title, 200))
     status = f"{STATUS_EMOJI[state.status]} {state.status.value}"
     head = f"*{state.ref}* · {state.severity.label} · {status} · {title}"
-    if state.resolved_at is not None:
+    if state.resolved_at is not None and not state.status.counts:
+        span = f"Canceled as a false alarm {when(state.resolved_at)}"
+    elif state.resolved_at is not None:
         span = f"Lasted {human(state.resolved_at - state.created_at)}"
     else:
         span = f"Open since {when(state.created_at)}"
