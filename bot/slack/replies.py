@@ -22,8 +22,8 @@ def summary_reply(state: IncidentState) -> str:
     text, _ = summary(state)
     roles = ", ".join(f"{r.label}: {who(state.held(r))}" for r in Role)
     last = quiet_mentions(one_line(state.last_update, 300)) if state.last_update else "none yet"
-    counted = state.milestones and state.status.counts  # a false alarm has no durations
-    spans = f"\n{durations_text(state.milestones)}" if counted else ""
+    counted = state.status.counts  # a false alarm has no durations
+    spans = f"\n{durations_text(state.milestones)}" if state.milestones and counted else ""
     return (
         f"*{text}*\nDeclared {when(state.created_at)} · updated {when(state.updated_at)}"
         f" · next update due: {next_update(state)}\n{roles}\nLast update: {last}{spans}"
