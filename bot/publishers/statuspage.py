@@ -12,7 +12,7 @@ from bot.domain.availability import component_states, impact_windows
 from bot.domain.clock import Clock
 from bot.domain.deliveries import Delivery, DeliveryKind, Destination, Owed, Payload
 from bot.domain.entries import Entry, ImpactSet, ends_closed
-from bot.domain.model import Severity, Status
+from bot.domain.model import Severity
 from bot.domain.public import Impact, IncidentRecord, Mirrored, public_updates
 from bot.domain.text import public_text
 from bot.publishers.base import DeliveryError, not_mine

@@ -50,7 +50,7 @@ async def request_postmortem(ctx: Context, *, channel_id: str) -> PostmortemRequ
         if work.incident.status == Status.CANCELED.value:
             raise UsageError(
                 f"{work.ref} was canceled as a false alarm: it has no post-mortem.",
-                hint=f"If it was a real incident, reopen it: `/incident {work.ref} reopen <reason>`.",
+                hint=f"If it was real, reopen it: `/incident {work.ref} reopen <reason>`.",
             )
         work.owe(K.POSTMORTEM_UPLOAD)
         state = await work.state()
