@@ -72,18 +72,8 @@ def _entry(state: IncidentState, item: e.Entry) -> str:
         case e.Resolved():
             message = f"\n{quote(item.text)}" if item.text else ""
             return f":white_check_mark: *{state.ref} resolved* by {by}{message}"
-        case e.Canceled(reason=reason):
-            closing = f"\nClosing message on the status pages:\n{quote(item.text)}"
-            said = closing if item.text else ""
-            return (
-                f":no_entry_sign: *{state.ref} canceled* (false alarm) by {by}\n"
-                f"{quote(reason)}{said}"
-            )
-        case e.Reopened(previous=was):
-            return (
-                f":repeat: *{state.ref} reopened* by {by} (was {was.value}): investigating "
-                f"again\n{quote(item.text)}"
-            )
+        case e.Canceled() | e.Reopened():
+            return closing_line(state, item, item.fact)
         case e.ImpactSet(components=components, status=shown):
             names = ", ".join(components)
             return f":bar_chart: {by} set {names} to *{shown.label}* on the public status"
@@ -108,15 +98,36 @@ def _entry(state: IncidentState, item: e.Entry) -> str:
             return page_line(state, item)
         case e.AlertNoted():
             return alert_line(item)
-        case e.Pinned(pinned_by=pinned_by, permalink=link):
-            message = f"<{link}|message>" if link else "message"
-            head = f":pushpin: Added to the timeline by {who(pinned_by)}: {by}'s {message}"
-            if item.deleted:
-                return f"{head} (deleted by its author)"
-            edited = " (edited)" if item.edited else ""
-            return f"{head} from {when(item.at)}{edited}\n{quote(item.text)}"
+        case e.Pinned():
+            return pinned_line(item, item.fact)
         case _:
             assert_never(item.fact)
+
+
+def pinned_line(item: e.Entry, fact: e.Pinned) -> str:
+    """Return the channel's line for a message added to the timeline."""
+    message = f"<{fact.permalink}|message>" if fact.permalink else "message"
+    head = (
+        f":pushpin: Added to the timeline by {who(fact.pinned_by)}: {who(item.actor_id)}'s "
+        f"{message}"
+    )
+    if item.deleted:
+        return f"{head} (deleted by its author)"
+    edited = " (edited)" if item.edited else ""
+    return f"{head} from {when(item.at)}{edited}\n{quote(item.text)}"
+
+
+def closing_line(state: IncidentState, item: e.Entry, fact: e.Canceled | e.Reopened) -> str:
+    """Return the channel's line for a cancel (false alarm) or a reopen."""
+    by = who(item.actor_id)
+    if isinstance(fact, e.Reopened):
+        return (
+            f":repeat: *{state.ref} reopened* by {by} (was {fact.previous.value}): investigating "
+            f"again\n{quote(item.text)}"
+        )
+    closing = f"\nClosing message on the status pages:\n{quote(item.text)}" if item.text else ""
+    head = f":no_entry_sign: *{state.ref} canceled* (false alarm) by {by}"
+    return f"{head}\n{quote(fact.reason)}{closing}"
 
 
 def page_line(state: IncidentState, item: e.Entry) -> str:
