@@ -34,8 +34,8 @@ def encode(fact: e.Fact) -> dict[str, Any]:
             return {"status": status.value, "previous": previous.value}
         case e.Resolved(previous=previous, public=public):
             return {"status": Status.RESOLVED.value, "previous": previous.value, "public": public}
-        case e.Canceled(previous=previous, reason=reason, public=public):
-            return {"previous": previous.value, "reason": reason, "public": public}
+        case e.Canceled(previous=previous, public=public, closing=closing):
+            return {"previous": previous.value, "public": public, "closing": closing}
         case e.Reopened(previous=previous, public=public):
             return {"previous": previous.value, "public": public}
         case e.Pinned(pinned_by=pinned_by, channel=channel, permalink=permalink):
@@ -85,7 +85,7 @@ def decode(kind: e.EntryKind, data: dict[str, Any]) -> e.Fact:
             return e.Resolved(Status(data["previous"]), bool(data.get("public")))
         case e.EntryKind.CANCELED:
             previous = Status(data["previous"])
-            return e.Canceled(previous, str(data.get("reason") or ""), bool(data.get("public")))
+            return e.Canceled(previous, bool(data.get("public")), str(data.get("closing") or ""))
         case e.EntryKind.REOPENED:
             return e.Reopened(Status(data["previous"]), bool(data.get("public")))
         case e.EntryKind.PINNED:

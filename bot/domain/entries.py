@@ -90,13 +90,13 @@ class Resolved:
 
 @dataclass(frozen=True)
 class Canceled:
-    """The incident closed as a false alarm, for `reason` (internal). `public`: it had a public
-    incident, closed with the entry's text (the public closing message, else empty)."""
+    """The incident closed as a false alarm; the text is why (internal). `public`: it had a
+    public incident, resolved with `closing`, the public closing message."""
 
     kind: ClassVar[EntryKind] = EntryKind.CANCELED
     previous: Status
-    reason: str
     public: bool = False
+    closing: str = ""
 
 
 @dataclass(frozen=True)
@@ -295,7 +295,15 @@ def action_change(number: int, field: str, value: str, person: Callable[[str], s
 # message or ends a public incident). Storage filters with these; nobody else lists kinds.
 ALWAYS_PUBLIC = frozenset({EntryKind.STATUS, EntryKind.IMPACT})
 # What counts as "the last update" people read: an update, a status message, a resolve message.
-NEWS = frozenset({EntryKind.UPDATE, EntryKind.STATUS, EntryKind.RESOLVED, EntryKind.REOPENED})
+NEWS = frozenset(
+    {
+        EntryKind.UPDATE,
+        EntryKind.STATUS,
+        EntryKind.RESOLVED,
+        EntryKind.CANCELED,
+        EntryKind.REOPENED,
+    }
+)
 # A cancel or reopen is public only when the incident had a public incident already.
 MAYBE_PUBLIC = ALWAYS_PUBLIC | {EntryKind.RESOLVED, EntryKind.CANCELED, EntryKind.REOPENED}
 # The entries that close or reopen an incident: where its open periods start and end.

@@ -10,6 +10,7 @@ from enum import StrEnum
 from bot.domain.components import ComponentStatus, parse_component_status
 from bot.domain.entries import (
     CLOSING,
+    Canceled,
     Entry,
     ImpactSet,
     Reopened,
@@ -160,7 +161,9 @@ def public_updates(entries: Sequence[Entry]) -> list[PublicUpdate]:
             continue
         if not is_public(entry):
             continue
-        body = public_text(entry.text) if entry.text else ""
+        # A false alarm's text is its internal reason: the public reads its closing message.
+        said = fact.closing if isinstance(fact, Canceled) else entry.text
+        body = public_text(said) if said else ""
         body = body or (RESOLVED_BODY if isinstance(fact, CLOSING) else "")
         updates.append(PublicUpdate(entry.id, entry.at, status, body, tuple(pending.items())))
         pending = {}

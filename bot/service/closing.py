@@ -36,7 +36,7 @@ async def cancel_incident(
         previous = Status(work.incident.status)
         work.incident.status, work.incident.resolved_at = Status.CANCELED.value, work.now
         said = (closing or "") if public else ""
-        entry = await work.record(caller.user_id, Canceled(previous, reason, public), said)
+        entry = await work.record(caller.user_id, Canceled(previous, public, said), reason)
         work.updated()  # closed: nothing more is due
         work.post(entry, K.CHANNEL_TOPIC, K.SUMMARY_REFRESH, K.ANNOUNCE)  # no post-mortem draft
         paging.owe_resolve(work)

@@ -125,9 +125,10 @@ def closing_line(state: IncidentState, item: e.Entry, fact: e.Canceled | e.Reope
             f":repeat: *{state.ref} reopened* by {by} (was {fact.previous.value}): investigating "
             f"again\n{quote(item.text)}"
         )
-    closing = f"\nClosing message on the status pages:\n{quote(item.text)}" if item.text else ""
+    said = fact.closing
+    closing = f"\nClosing message on the status pages:\n{quote(said)}" if said else ""
     head = f":no_entry_sign: *{state.ref} canceled* (false alarm) by {by}"
-    return f"{head}\n{quote(fact.reason)}{closing}"
+    return f"{head}\n{quote(item.text)}{closing}"
 
 
 def page_line(state: IncidentState, item: e.Entry) -> str:

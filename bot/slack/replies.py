@@ -58,8 +58,8 @@ def short_line(state: IncidentState, item: e.Entry) -> str:
             return f"set status {status.value}: {text}"
         case e.Resolved():
             return f"resolved the incident{': ' + text if text else ''}"
-        case e.Canceled(reason=reason):
-            return f"canceled the incident (false alarm): {neutralize(one_line(reason, 300))}"
+        case e.Canceled():
+            return f"canceled the incident (false alarm): {text}"
         case e.Reopened():
             return f"reopened the incident: {text}"
         case e.Pinned():

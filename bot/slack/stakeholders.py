@@ -53,9 +53,8 @@ def thread_reply(state: IncidentState, item: e.Entry) -> tuple[str, bool]:
         case e.Resolved():
             said = f": {text}" if text else ""
             return f":white_check_mark: *{state.ref} is resolved*{said}", True
-        case e.Canceled(reason=reason):
-            why = quiet_mentions(one_line(reason, 500))
-            return f":no_entry_sign: *{state.ref} was canceled* (false alarm): {why}", True
+        case e.Canceled():
+            return f":no_entry_sign: *{state.ref} was canceled* (false alarm): {text}", True
         case e.Reopened():
             return f":repeat: *{state.ref} is reopened*, investigating again: {text}", True
         case (

@@ -89,8 +89,8 @@ PUBLICITY: list[tuple[Fact, str, bool]] = [
     (Paged("payments"), "Checkout down, please join", False),
     (AlertNoted("alertmanager", "fp1", firing=False), "HighErrorRate", False),
     # A cancel or reopen is public only for an incident that was public already.
-    (Canceled(Status.INVESTIGATING, "probe misfired"), "", False),
-    (Canceled(Status.IDENTIFIED, "probe misfired", public=True), "No problem found.", True),
+    (Canceled(Status.INVESTIGATING), "probe misfired", False),
+    (Canceled(Status.IDENTIFIED, public=True, closing="No problem found."), "misfired", True),
     (Reopened(Status.RESOLVED), "Errors are back", False),
     (Reopened(Status.CANCELED, public=True), "Errors are back", True),
 ]
@@ -173,8 +173,8 @@ ROUND_TRIP: list[Fact] = [
     Paged("core", automatic=True),
     AlertNoted("pagerduty", "Q1ABC", firing=True, url="https://x.pagerduty.com/incidents/Q1ABC"),
     AlertNoted("alertmanager", "4f2a", firing=False),
-    Canceled(Status.MONITORING, "probe misfired"),
-    Canceled(Status.INVESTIGATING, "no impact <@U0BOB>", public=True),
+    Canceled(Status.MONITORING),
+    Canceled(Status.INVESTIGATING, public=True, closing="No impact <b>at all</b>"),
     Reopened(Status.RESOLVED),
     Reopened(Status.CANCELED, public=True),
 ]

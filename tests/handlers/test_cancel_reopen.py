@@ -87,6 +87,7 @@ async def test_cancel_without_public_incident_closes_at_once_without_postmortem(
     assert bot.slack.channels[channel].topic.startswith("SEV1 | canceled | ")
     summary = bot.slack.transcript(channel)
     assert "*Canceled (false alarm):*" in summary
+    assert "*Last update:* Synthetic check misfired, no impact" in summary
     assert "Canceled as a false alarm" in headline(bot.slack)
     assert "Lasted" not in headline(bot.slack)
     assert any(

@@ -84,7 +84,7 @@ EXAMPLES: list[tuple[Entry, str]] = [
         f":white_check_mark: *INC-7 resolved* by <@{BOB}>\n>All green",
     ),
     (
-        item(Canceled(Status.IDENTIFIED, "probe misfired", public=True), "No problem found."),
+        item(Canceled(Status.IDENTIFIED, True, "No problem found."), "probe misfired"),
         f":no_entry_sign: *INC-7 canceled* (false alarm) by <@{BOB}>\n>probe misfired\n"
         "Closing message on the status pages:\n>No problem found.",
     ),

@@ -87,7 +87,9 @@ async def test_cancel_public_incident_asks_closing_message_once_then_resolves_pa
     page = await get(bot, f"/incidents/{incident['id']}")
     assert CLOSING in page
     assert "lasted" not in page
-    for body in (html, page, json.dumps(summary)):
+    feeds = [await get(bot, "/history.atom"), await get(bot, "/history.rss")]
+    assert CLOSING in feeds[0]
+    for body in (html, page, json.dumps(summary), *feeds):
         assert "SECRET-REASON" not in body  # the reason is internal
 
     posts = [bot.slack.render_text(m.text) for m in bot.slack.history(channel)]
