@@ -59,7 +59,7 @@ def parse_window(text: str) -> timedelta:
     word = text.strip().lower()
     parts = _WINDOW.findall(word)
     if not parts or "".join(n + u for n, u in parts) != word:
-        raise ValueError(f"`{text}` is not a duration: write one like 7d, 36h or 90m")
+        raise ValueError("write a duration like 7d, 36h or 90m")
     seconds = sum(int(n) * _WINDOW_UNITS[u] for n, u in parts)
     if not 60 <= seconds <= 365 * 86400:
         raise ValueError("must be between 1m and 365d")
