@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.errors import BotError
 from bot.domain.grammar import COMMAND
+from bot.domain.model import Status
 from bot.domain.replies import ClosingAsked
 from bot.service import retro
 from bot.slack import forms
@@ -28,6 +29,9 @@ async def open_publish_modal(
     """Open the public-summary form, prefilled with a draft, once the incident is resolved."""
     try:
         data = await retro.postmortem(deps.ctx, channel_id=cmd.channel_id)
+        if data.status is Status.CANCELED:
+            await respond(text=":warning: A false alarm (canceled) has no post-mortem to publish.")
+            return
         if data.milestones.resolved is None:
             await respond(
                 text=":warning: Publish the public summary once the incident is "

@@ -13,7 +13,7 @@ from bot.domain.postmortem import PostmortemData
 from bot.domain.replies import Changed, PostmortemRequested
 from bot.domain.review import ReviewFact
 from bot.service.context import Context
-from bot.service.unit import change, incident_in
+from bot.service.unit import Work, change, incident_in
 from storage import incidents as q
 from storage import postmortem as pm
 
@@ -47,11 +47,7 @@ async def set_review(ctx: Context, *, channel_id: str, user_id: str, fact: Revie
 async def request_postmortem(ctx: Context, *, channel_id: str) -> PostmortemRequested:
     """Owe the channel a freshly rendered post-mortem draft."""
     async with change(ctx, channel_id, closed_ok=True) as work:
-        if work.incident.status == Status.CANCELED.value:
-            raise UsageError(
-                f"{work.ref} was canceled as a false alarm: it has no post-mortem.",
-                hint=f"If it was real, reopen it: `/incident {work.ref} reopen <reason>`.",
-            )
+        _refuse_false_alarm(work)
         work.owe(K.POSTMORTEM_UPLOAD)
         state = await work.state()
     return PostmortemRequested(state)
@@ -61,6 +57,7 @@ async def publish_postmortem(ctx: Context, *, channel_id: str, user_id: str, tex
     """Publish the public post-incident summary on the status pages."""
     async with change(ctx, channel_id, closed_ok=True) as work:
         incident = work.incident
+        _refuse_false_alarm(work)
         if incident.resolved_at is None:
             raise UsageError("Publish the public summary once the incident is resolved.")
         incident.postmortem_public, incident.postmortem_published_at = text, work.now
@@ -84,3 +81,12 @@ async def postmortem(
                 raise IncidentNotFound(f"There is no INC-{number}.")
             incident = found
         return await pm.load_postmortem(session=session, incident=incident)
+
+
+def _refuse_false_alarm(work: Work) -> None:
+    """Refuse a post-mortem for a canceled incident: a false alarm has none."""
+    if work.incident.status == Status.CANCELED.value:
+        raise UsageError(
+            f"{work.ref} was canceled as a false alarm: it has no post-mortem.",
+            hint=f"If it was real, reopen it: `/incident {work.ref} reopen <reason>`.",
+        )

@@ -11,6 +11,7 @@ import pytest
 
 from sandbox.slack_emulator import SlackEmulator
 from tests.conftest import ALICE, ANNOUNCE, BOB, CAROL, GENERAL, Bot, bot_settings, start_bot
+from tests.support import wait_until
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -104,6 +105,13 @@ async def test_cancel_without_public_incident_closes_at_once_without_postmortem(
     assert "INC-1 is canceled and takes no more changes." in again.text
     postmortem = await bot.command(ALICE, channel, "postmortem")
     assert "INC-1 was canceled as a false alarm: it has no post-mortem." in postmortem.text
+    await bot.command(ALICE, channel, "postmortem publish")
+    await wait_until(
+        lambda: any("has no post-mortem to publish" in r["text"] for r in bot.slack.responses),
+        10,
+        "the publish form refused",
+    )
+    assert not bot.slack.views
 
 
 async def test_cancel_and_reopen_need_a_reason_and_the_right_person(guarded: Bot) -> None:
