@@ -55,6 +55,7 @@ async def reopen_incident(ctx: Context, *, channel_id: str, caller: Caller, reas
         previous = _reopenable(work, ctx)
         public = await has_published(session=work.session, incident_id=work.incident_id)
         work.incident.status, work.incident.resolved_at = Status.INVESTIGATING.value, None
+        work.incident.mitigated_at = None  # it was not: the next `status monitoring` says when
         entry = await work.record(caller.user_id, Reopened(previous, public), reason)
         work.updated()  # open again: the next update is due a cadence from now
         work.post(entry, K.CHANNEL_TOPIC, K.SUMMARY_REFRESH, K.ANNOUNCE)

@@ -142,18 +142,24 @@ async def test_reopen_within_the_window_then_resolve_again_and_beyond_it(
     assert still_open.text.startswith(
         ":warning: INC-1 is still open (investigating): there is nothing to reopen."
     )
-    await timed.command(BOB, channel, "resolve")  # no message: nothing public
+    clock.advance(minutes=10)
+    await timed.command(BOB, channel, "status monitoring Fix deployed")  # mitigated, it seems
+    await timed.command(BOB, channel, "resolve")
     await timed.settle()
-    clock.advance(minutes=40)
+    clock.advance(minutes=30)
 
     reply = await timed.command(BOB, channel, "reopen Errors are back after the rollback")
     await timed.settle()
-    assert reply.text == "INC-1 is reopened: investigating again."
+    assert reply.text == (
+        "INC-1 is reopened: investigating again. Its public incident shows it as investigating "
+        "again, with your reason."
+    )
     messages = said(timed.slack, channel)
     [post] = [t for t in messages if "reopened" in t]
     assert post == (
         ":repeat: *INC-1 reopened* by @bob (was resolved): investigating again\n"
-        ">Errors are back after the rollback"
+        ">Errors are back after the rollback\n"
+        ":globe_with_meridians: Published on the status page (http://localhost:0/status)."
     )
     assert timed.slack.channels[channel].topic.startswith("SEV1 | investigating | ")
     summary = timed.slack.transcript(channel)
@@ -175,7 +181,9 @@ async def test_reopen_within_the_window_then_resolve_again_and_beyond_it(
     assert len([t for t in messages if "reopened" in t]) == 1
     drafts = [t for t in messages if "Post-mortem draft" in t]
     assert len(drafts) == 2  # a fresh draft for the real end
-    assert "resolved after 1h" in drafts[-1]  # declared to the final resolve
+    assert "impact 10m, resolved after 10m" in drafts[0]
+    # Declared to the final resolve, and the mitigation the reopen proved wrong is gone.
+    assert "impact 1h, resolved after 1h" in drafts[-1]
 
     clock.advance(hours=1, minutes=1)
     late = await timed.command(BOB, channel, "reopen again?")
