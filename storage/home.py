@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, or_
 from sqlmodel import col, select
@@ -42,6 +43,27 @@ async def incidents_version(*, session: AsyncSession) -> str:
     return f"{incidents}.{channels}.{entries}"
 
 
+def _due(*, now: datetime, version: str, since: datetime, every: timedelta) -> list[Any]:
+    """Return the where-clause of viewers (opened since `since`) whose Home is behind
+    `version`, published no sooner than `every` ago, not backing off, and not leased."""
+    return [
+        col(HomeViewer.opened_at) >= since,
+        or_(col(HomeViewer.shown_version).is_(None), col(HomeViewer.shown_version) != version),
+        or_(col(HomeViewer.published_at).is_(None), col(HomeViewer.published_at) <= now - every),
+        col(HomeViewer.next_try_at) <= now,
+        or_(col(HomeViewer.locked_until).is_(None), col(HomeViewer.locked_until) < now),
+    ]
+
+
+async def any_due(
+    *, session: AsyncSession, now: datetime, version: str, since: datetime, every: timedelta
+) -> bool:
+    """Return whether some viewer's Home is due (a read: most rounds find none)."""
+    due = _due(now=now, version=version, since=since, every=every)
+    query = select(HomeViewer.user_id).where(*due)
+    return (await session.exec(query.limit(1))).first() is not None
+
+
 async def claim_due(
     *,
     session: AsyncSession,
@@ -53,19 +75,10 @@ async def claim_due(
     limit: int,
     skip_locked: bool,
 ) -> list[HomeViewer]:
-    """Lease viewers (opened since `since`) whose Home is behind `version`, published no
-    sooner than `every` ago, and not backing off: each replica publishes different ones."""
+    """Lease due viewers (see `_due`): each replica publishes different ones."""
     query = (
         select(HomeViewer)
-        .where(
-            col(HomeViewer.opened_at) >= since,
-            or_(col(HomeViewer.shown_version).is_(None), col(HomeViewer.shown_version) != version),
-            or_(
-                col(HomeViewer.published_at).is_(None), col(HomeViewer.published_at) <= now - every
-            ),
-            col(HomeViewer.next_try_at) <= now,
-            or_(col(HomeViewer.locked_until).is_(None), col(HomeViewer.locked_until) < now),
-        )
+        .where(*_due(now=now, version=version, since=since, every=every))
         .order_by(col(HomeViewer.next_try_at))
         .limit(limit)
     )
