@@ -2,7 +2,7 @@
 
 A Home is rebuilt whole from the database, so a refresh owed is not a message to deliver but
 a fact about a viewer: their Home shows an older version of the incidents than the database
-holds. Each viewer's row (storage/home.py) says which version they last saw and when, so:
+holds. Each viewer's row (storage/home_viewers.py) says which version they last saw and when, so:
 - changes coalesce per viewer: whatever their number, a viewer gets at most one views.publish
   per HOME_REFRESH_SECONDS, with the state as it is then, and no change writes anything more;
 - nothing is lost while Slack is down: the viewer stays behind, and is tried again with
@@ -35,13 +35,15 @@ from bot.outbox import backoff
 from bot.publishers.pace import Busy, Pace, Rate
 from bot.publishers.slack_paced import retry_after
 from bot.slack.home import home_view
-from storage import home as q
+from storage import home_viewers as q
 from storage.db import Database
+from storage.home import home_data
 
 log = logging.getLogger(__name__)
 KEY = "slack:views.publish"
 TICK = timedelta(minutes=10)  # "open for" is shown to the ten minutes
 BATCH = 20  # viewers claimed at once
+GAP = 0.2  # seconds at least between two rounds
 GONE = frozenset({"user_not_found", "account_inactive"})  # Slack will never show their Home
 
 
@@ -85,8 +87,10 @@ class HomeTabs:
 
     async def run(self) -> None:
         """Refresh until stop()."""
+        loop = asyncio.get_running_loop()
         while not self._stopping:
             self._wake.clear()
+            started = loop.time()
             try:
                 if await self.run_once() >= BATCH:
                     continue  # more may be due at once
@@ -94,6 +98,8 @@ class HomeTabs:
                 log.warning("home: database unavailable, retrying")
             except Exception:  # never let the worker die: Homes would silently go stale
                 log.exception("home refresh failed; retrying")
+            # Woken by every commit: under load, one round per GAP, not one per change.
+            await asyncio.sleep(max(0.0, GAP - (loop.time() - started)))
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.poll):
                     await self._wake.wait()
@@ -138,7 +144,7 @@ class HomeTabs:
 
     async def _refresh(self, viewer: Viewer, version: str) -> None:
         async with self.db.read() as session:
-            data = await q.home_data(
+            data = await home_data(
                 session=session, user_id=viewer.user_id, limits=self.limits, now=self.clock()
             )
         view = home_view(data)

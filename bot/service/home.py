@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.service.context import Context
-from storage import home as q
+from storage import home_viewers as q
 
 
 async def open_home(ctx: Context, *, user_id: str) -> None:

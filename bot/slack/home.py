@@ -13,7 +13,7 @@ from bot.domain.home import HomeData, HomeIncident, open_for
 from bot.domain.model import Status
 from bot.domain.text import one_line, quiet_mentions
 from bot.slack.format import STATUS_EMOJI, when, who
-from bot.slack.ids import HOME_DECLARE_BUTTON
+from bot.slack.ids import HOME_ACTIONS, HOME_DECLARE_BUTTON
 
 Block = dict[str, Any]
 TITLE_LIMIT = 150  # characters of a title on a Home line
@@ -25,7 +25,7 @@ def home_view(data: HomeData) -> dict[str, Any]:
         {"type": "header", "text": {"type": "plain_text", "text": "Incidents"}},
         {
             "type": "actions",
-            "block_id": "home_actions",
+            "block_id": HOME_ACTIONS,
             "elements": [
                 {
                     "type": "button",
