@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
 
 import aiohttp
@@ -16,10 +16,12 @@ from bot.domain.capture import Captured
 from bot.domain.clock import Clock, utc_now
 from bot.domain.deliveries import Destination
 from bot.domain.paging import keys_of
+from bot.home import HomeTabs
 from bot.identity import Catalog, Identity, build_bolt, connect_socket_mode
 from bot.keys import BOLT, CLOCK, CONTEXT, DATABASE, PAGES, RELAY, REMINDERS, SETTINGS
 from bot.outbox import Relay
 from bot.publishers.base import Publisher
+from bot.publishers.pace import Rate
 from bot.publishers.tracker import TICKETS
 from bot.reminders import Reminders
 from bot.service import pins
@@ -54,7 +56,7 @@ def _context(
     clock: Clock,
     catalog: Catalog,
     *,
-    relay: Relay,
+    on_commit: Callable[[], None],
     pages: PublicPages,
     publishers: dict[Destination, Publisher],
 ) -> Context:
@@ -68,7 +70,7 @@ def _context(
         responders_group=settings.responders_usergroup,
         cadences=settings.update_cadence,
         clock=clock,
-        on_commit=relay.wake,
+        on_commit=on_commit,
         on_public=pages.changed,
         services=tuple(keys_of(settings.pagerduty_routing_keys)),
         page_on_sev1=settings.page_on_sev1,
@@ -94,6 +96,28 @@ async def _start_relay(
     relay_task = asyncio.create_task(relay.run(), name="outbox relay")
     stack.push_async_callback(relay.stop, relay_task, 5.0)
     return relay
+
+
+def _start_homes(
+    stack: AsyncExitStack,
+    settings: Settings,
+    db: Database,
+    http: aiohttp.ClientSession,
+    clock: Clock,
+) -> HomeTabs:
+    """Start keeping Home tabs current; the stack stops it."""
+    homes = HomeTabs(
+        db=db,
+        clock=clock,
+        client=deliverers.slack_client(settings, http, token=True),
+        every=settings.home_refresh,
+        active_hours=settings.home_active_hours,
+        # Tier 4 (100+ a minute): one call per 0.6 of a post interval (a second against Slack).
+        rate=Rate(0.6 * settings.slack_post_interval, burst=10),
+    )
+    task = asyncio.create_task(homes.run(), name="home tabs")
+    stack.push_async_callback(homes.stop, task)
+    return homes
 
 
 async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
@@ -129,8 +153,14 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         if settings.status_page_enabled:
             pages_task = asyncio.create_task(pages.run(), name="public page")
             stack.push_async_callback(pages.stop, pages_task)
+        homes = _start_homes(stack, settings, db, http, clock)
+
+        def on_commit() -> None:  # a change committed: deliver what it owes, refresh Homes
+            relay.wake()
+            homes.wake()
+
         ctx = _context(
-            settings, db, clock, catalog, relay=relay, pages=pages, publishers=publishers
+            settings, db, clock, catalog, on_commit=on_commit, pages=pages, publishers=publishers
         )
         deps = _deps(settings, ctx, http)
         stack.push_async_callback(deps.background.close)

@@ -197,6 +197,10 @@ class Settings(DatabaseSettings, SubscriptionSettings):
     # Slack allows about one message per second per channel: the pace of posts per channel.
     # Lower only against an emulator that runs Slack's clock faster.
     slack_post_interval: float = _number("SLACK_POST_INTERVAL", 1.0, low=0.001, high=10)
+    # The Home tab: at most one views.publish per viewer per HOME_REFRESH_SECONDS, however
+    # many changes; a viewer counts as watching for HOME_ACTIVE_HOURS after opening the tab.
+    home_refresh: float = _number("HOME_REFRESH_SECONDS", 5.0, low=0.05, high=600)
+    home_active_hours: float = _number("HOME_ACTIVE_HOURS", 12.0, low=0.1, high=720)
     # Paging and alerts. The routing keys are a secret: they open pages.
     pagerduty_routing_keys: Annotated[Secret, _must(routing_keys_ok)] | None = Field(
         None,

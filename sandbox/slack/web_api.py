@@ -12,6 +12,7 @@ from sandbox.slack import (
     conversations,
     files,
     history,
+    home,
     limits,
     pins_reactions,
     users,
@@ -29,6 +30,7 @@ METHODS: dict[str, Method] = {
     **chat.METHODS,
     **pins_reactions.METHODS,
     **views.METHODS,
+    **home.METHODS,
     **files.METHODS,
 }
 

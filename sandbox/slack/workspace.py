@@ -59,6 +59,7 @@ class Workspace:
         self.trigger_users: dict[str, str] = {}  # trigger id -> the user whose action issued it
         self.response_ids: set[str] = set()
         self.open_views: dict[str, Json] = {}
+        self.homes: dict[str, Json] = {}  # user id -> their Home tab's view (views.publish)
         self.uploaded: set[str] = set()  # file ids whose bytes were uploaded
         self._last_us = 0
 
