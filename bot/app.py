@@ -72,6 +72,8 @@ def _context(
         on_public=pages.changed,
         services=tuple(keys_of(settings.pagerduty_routing_keys)),
         page_on_sev1=settings.page_on_sev1,
+        responders=settings.severity_responders,
+        call_url=settings.incident_call_url,
     )
 
 

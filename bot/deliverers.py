@@ -76,6 +76,7 @@ def publishers(
         status_page_url=settings.public_url if settings.status_page_enabled else None,
         display_timezone=settings.display_timezone,
         postmortem_canvas=settings.postmortem_canvas,
+        call_url=settings.incident_call_url,
         clock=clock,
     )
     publishers: dict[Destination, Publisher] = {
