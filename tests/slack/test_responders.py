@@ -1,0 +1,37 @@
+"""The incident channel's note about the responders brought in."""
+
+from __future__ import annotations
+
+from bot.domain.model import Severity
+from bot.slack.responders import Brought, responders_note
+from tests.slack.states import ALICE, BOB, CAROL
+
+
+def test_note_names_who_came_in_and_why() -> None:
+    brought = Brought(Severity.SEV1, ["oncall", "leads"], [BOB, CAROL])
+    assert responders_note(brought) == (
+        f":busts_in_silhouette: Invited <@{BOB}>, <@{CAROL}> (SEV1 responders: @oncall, @leads)"
+    )
+
+
+def test_note_says_when_everyone_was_there_and_what_failed() -> None:
+    brought = Brought(
+        Severity.SEV2,
+        ["oncall"],
+        [],
+        refused={ALICE: "cant_invite"},
+        unread={"S0GONE": "no_such_subteam"},
+    )
+    assert responders_note(brought).splitlines() == [
+        ":busts_in_silhouette: The SEV2 responders (@oncall) are already in the channel",
+        f":warning: Could not invite <@{ALICE}> (Slack said: `cant_invite`)",
+        ":warning: Could not read the user group `S0GONE` for the SEV2 responders"
+        " (Slack said: `no_such_subteam`); check SEVERITY_RESPONDERS",
+    ]
+
+
+def test_note_escapes_what_slack_gave() -> None:
+    brought = Brought(Severity.SEV1, ["<!channel>"], [], unread={"S0<X>": "<!here>"})
+    note = responders_note(brought)
+    assert "<!channel>" not in note
+    assert "<!here>" not in note
