@@ -87,9 +87,9 @@ class Responders:
         try:
             info = (await self.client.users_info(user=user)).get("user") or {}
         except SlackApiError as error:
-            if _transient(error):
+            if error.response.get("error") != "user_not_found":
                 raise
-            return False  # user_not_found: nobody to invite
+            return False  # nobody to invite
         return not (info.get("deleted") or info.get("is_bot"))
 
     async def _handles(self, groups: list[str]) -> list[str]:

@@ -8,6 +8,11 @@ from dataclasses import dataclass, field
 from bot.domain.model import Severity
 from bot.slack.format import escape
 
+_HINTS = {
+    "no_such_subteam": "; check SEVERITY_RESPONDERS",
+    "missing_scope": "; the app needs the usergroups:read scope (reinstall it after adding it)",
+}
+
 
 @dataclass(frozen=True)
 class Brought:
@@ -35,6 +40,6 @@ def responders_note(brought: Brought) -> str:
     for group, error in brought.unread.items():
         lines.append(
             f":warning: Could not read the user group `{escape(group)}` for the {why}"
-            f" (Slack said: `{escape(error)}`); check SEVERITY_RESPONDERS"
+            f" (Slack said: `{escape(error)}`){_HINTS.get(error, '')}"
         )
     return "\n".join(lines)

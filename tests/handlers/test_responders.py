@@ -10,10 +10,12 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bot.config import Secret
 from bot.domain.model import Severity
 from sandbox.slack.render import block_lines
 from sandbox.slack_emulator import EmUser, SlackEmulator
 from tests.conftest import ALICE, ANNOUNCE, BOB, CAROL, Bot, bot_settings, start_bot
+from tests.handlers.test_alerts import TOKEN, am_body, incident_channels, post_am
 from tests.support import wait_until
 
 DAVE, ERIN, GONE, ROBOT = "U0DAVE", "U0ERIN", "U0GONE", "U0ROBOT"
@@ -80,6 +82,7 @@ async def test_declare_sev1_invites_both_groups_active_members_once(responders: 
     [note] = notes(responders, channel)
     assert note == (f"{NOTE} Invited @bob, @dave, @carol (SEV1 responders: @oncall, @leads)"), note
     assert invited_by_calls(responders, GONE) == invited_by_calls(responders, ROBOT) == 0
+    assert [invited_by_calls(responders, u) for u in (BOB, CAROL, DAVE)] == [1, 1, 1]
 
 
 async def test_declare_sev2_invites_only_the_sev2_group(responders: Bot) -> None:
@@ -201,3 +204,40 @@ async def test_bookmark_retried_after_slack_made_it_but_failed_is_not_doubled(
     assert [b["id"] for b in slack.bookmarks[channel]] == ["Bk0EARLIER"]
     assert sum(m == "bookmarks.add" for m, _ in slack.calls) == 1
     assert sum(m == "bookmarks.list" for m, _ in slack.calls) == 1
+
+
+async def test_group_without_the_scope_to_read_it_says_what_the_app_needs(
+    responders: Bot,
+) -> None:
+    responders.slack.fail("usergroups.users.list", "missing_scope", times=1)
+    channel = await responders.declare("declare sev2 Search is slow")
+    assert members(responders, channel) == {ALICE}
+    [note] = notes(responders, channel)
+    assert note == (
+        ":warning: Could not read the user group `S0ONCALL` for the SEV2 responders"
+        " (Slack said: `missing_scope`); the app needs the usergroups:read scope"
+        " (reinstall it after adding it)"
+    )
+
+
+async def test_alert_declared_sev1_brings_the_responders_in(
+    emulator: SlackEmulator, database_url: str, http: aiohttp.ClientSession
+) -> None:
+    emulator.usergroups[ONCALL] = {BOB, CAROL}
+    emulator.usergroup_handles[ONCALL] = "oncall"
+    settings = bot_settings(
+        emulator,
+        database_url,
+        alertmanager_token=Secret(TOKEN),
+        severity_responders={Severity.SEV1: (ONCALL,)},
+    )
+    bot = await start_bot(settings, emulator, http)
+    try:
+        status, _ = await post_am(bot, am_body(severity="critical"))
+        assert status == 202
+        await bot.settle()
+        [channel] = incident_channels(bot)
+        assert members(bot, channel) == {BOB, CAROL}  # nobody declared it: only responders
+        assert notes(bot, channel) == [f"{NOTE} Invited @bob, @carol (SEV1 responders: @oncall)"]
+    finally:
+        await bot.stop()
