@@ -23,7 +23,7 @@ from bot.publishers.slack_calls import SlackCalls, guarded
 from bot.publishers.slack_channel import ChannelMaker
 from bot.publishers.slack_overdue import Overdue
 from bot.publishers.slack_postmortem import PostmortemUploader, canvas_failed
-from bot.publishers.slack_responders import CallBookmark, Responders
+from bot.publishers.slack_responders import CallBookmark, Note, Responders
 from bot.publishers.slack_stakeholders import Stakeholders
 from bot.slack import channel as render
 from bot.slack import direct
@@ -55,6 +55,7 @@ class SlackPublisher:
         display_timezone: str = "UTC",
         postmortem_canvas: bool = False,
         call_url: str | None = None,
+        note_responders: Note,
         clock: Clock,
     ) -> None:
         self.db, self.client, self.http = db, client, http
@@ -62,7 +63,8 @@ class SlackPublisher:
         self.archived = ArchivedChannel(db=db, calls=self.calls, clock=clock)
         self.overdue = Overdue(db=db, calls=self.calls)
         self.channels = ChannelMaker(client, channel_prefix)
-        self.responders, self.bookmark = Responders(self.calls), CallBookmark(self.calls)
+        self.responders = Responders(self.calls, note_responders)
+        self.bookmark = CallBookmark(self.calls)
         self.call_url = call_url  # INCIDENT_CALL_URL's template
         self.postmortems = PostmortemUploader(
             db=db,

@@ -15,10 +15,14 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 
 from bot.domain.deliveries import Delivery
+from bot.domain.entries import RespondersInvited
 from bot.domain.model import IncidentState, Severity
 from bot.domain.responders import CALL_TITLE
 from bot.publishers.slack_calls import SlackCalls
-from bot.slack.responders import Brought, responders_note
+
+# Records who was brought in on the incident's timeline, once per delivery (a use case):
+# (incident ID, delivery ID, who declared or escalated, what happened) -> recorded now.
+Note = Callable[[int, int, str, RespondersInvited], Awaitable[bool]]
 
 MAX_INVITEES = 1000  # conversations.invite takes up to 1000 users a call
 # Errors about one invitee, not the channel: the others can still be invited.
@@ -49,11 +53,12 @@ def _transient(error: SlackApiError) -> bool:
 class Responders:
     """Invites the members of SEVERITY_RESPONDERS' groups and says so in the channel."""
 
-    def __init__(self, calls: SlackCalls) -> None:
-        self.calls, self.client = calls, calls.client
+    def __init__(self, calls: SlackCalls, note: Note) -> None:
+        self.calls, self.client, self.note = calls, calls.client, note
 
     async def invite(self, state: IncidentState, delivery: Delivery) -> None:
-        """Invite the groups' active members; post who came in, and what failed, once."""
+        """Invite the groups' active members; record who came in, and what failed, once (the
+        timeline entry is posted in the channel)."""
         channel = state.channel_id or ""
         groups = delivery.payload.groups
         members, unread = await self._members(groups)
@@ -62,8 +67,15 @@ class Responders:
         invited, refused = await self._invite(channel, active)
         handles = await self._handles([g for g in groups if g in members])
         severity = Severity(delivery.payload.severity or state.severity.value)
-        brought = Brought(severity, handles, invited, refused, unread)
-        await self.calls.post_once(channel, delivery, text=responders_note(brought))
+        brought = RespondersInvited(
+            severity,
+            tuple(handles),
+            tuple(invited),
+            tuple(refused.items()),
+            tuple(unread.items()),
+        )
+        actor = delivery.payload.user or state.declared_by
+        await self.note(state.id, delivery.id, actor, brought)
 
     async def _members(
         self, groups: tuple[str, ...]

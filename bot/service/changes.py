@@ -92,7 +92,7 @@ async def change_severity(
         entry = await work.record(caller.user_id, SeverityChanged(severity, previous))
         work.post(entry, K.CHANNEL_TOPIC, K.SUMMARY_REFRESH, K.ANNOUNCE)
         await paging.page_on_sev1(work, caller.user_id, severity)
-        await responders.invite_responders(work, previous=previous)
+        await responders.invite_responders(work, caller.user_id, previous=previous)
         state = await work.state()
     return Changed(state, entry)
 

@@ -102,7 +102,7 @@ async def open_incident(
         work.owe(K.USER_NOTIFY, payload=Payload(user=user_id, response_url=response_url))
     work.owe(K.ANNOUNCE, payload=Payload(entry_id=declared.id))
     await paging.page_on_sev1(work, user_id, severity)
-    await responders.invite_responders(work)
+    await responders.invite_responders(work, user_id)
     if description:
         work.post(await work.record(user_id, Updated(), description))
     return work

@@ -70,6 +70,7 @@ def thread_reply(state: IncidentState, item: e.Entry) -> tuple[str, bool]:
             | e.ReviewDateSet()
             | e.Paged()
             | e.AlertNoted()
+            | e.RespondersInvited()
         ):
             return f"{state.ref}: {text}", False  # not announced today; said plainly if it is
         case _:

@@ -83,6 +83,10 @@ async def test_declare_sev1_invites_both_groups_active_members_once(responders: 
     assert note == (f"{NOTE} Invited @bob, @dave, @carol (SEV1 responders: @oncall, @leads)"), note
     assert invited_by_calls(responders, GONE) == invited_by_calls(responders, ROBOT) == 0
     assert [invited_by_calls(responders, u) for u in (BOB, CAROL, DAVE)] == [1, 1, 1]
+    timeline = await responders.command(BOB, channel, "timeline")
+    assert "@alice invited the SEV1 responders: @bob, @dave, @carol" in (
+        responders.slack.render_text(timeline.text)
+    )
 
 
 async def test_declare_sev2_invites_only_the_sev2_group(responders: Bot) -> None:
