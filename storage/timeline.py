@@ -59,13 +59,14 @@ def encode(fact: e.Fact) -> dict[str, Any]:
             return {"service": service, "automatic": automatic}
         case e.AlertNoted(source=source, key=key, firing=firing, url=url):
             return {"source": source, "key": key, "firing": firing, "url": url}
-        case e.RespondersInvited(severity, groups, users, refused, unread):
+        case e.RespondersInvited(severity, groups, users, refused, unread, already):
             return {
                 "severity": severity.value,
                 "groups": list(groups),
                 "users": list(users),
                 "refused": [list(pair) for pair in refused],
                 "unread": [list(pair) for pair in unread],
+                "already": list(already),
             }
         case _:
             assert_never(fact)
@@ -127,6 +128,7 @@ def decode(kind: e.EntryKind, data: dict[str, Any]) -> e.Fact:
                 tuple(data.get("users") or ()),
                 tuple((str(u), str(why)) for u, why in data.get("refused") or ()),
                 tuple((str(g), str(why)) for g, why in data.get("unread") or ()),
+                tuple(data.get("already") or ()),
             )
         case _:
             assert_never(kind)

@@ -227,6 +227,7 @@ class RespondersInvited:
     users: tuple[str, ...] = ()  # who came in (people already there are not named)
     refused: tuple[tuple[str, str], ...] = ()  # (user ID, Slack's error)
     unread: tuple[tuple[str, str], ...] = ()  # (group ID, Slack's error)
+    already: tuple[str, ...] = ()  # members who were in the channel already
 
 
 Fact = (

@@ -62,10 +62,13 @@ class Responders:
         channel = state.channel_id or ""
         groups = delivery.payload.groups
         members, unread = await self._members(groups)
+        # Every read before the invite: a read refused after it (a rate limit) would retry
+        # the delivery with everyone already in, and the entry would name nobody.
+        handles = await self._handles([g for g in groups if g in members])
         people = list(dict.fromkeys(u for g in members.values() for u in g))
         active = [u for u in people if await self._active(u)]
         invited, refused = await self._invite(channel, active)
-        handles = await self._handles([g for g in groups if g in members])
+        already = tuple(u for u in active if u not in invited and u not in refused)
         severity = Severity(delivery.payload.severity or state.severity.value)
         brought = RespondersInvited(
             severity,
@@ -73,6 +76,7 @@ class Responders:
             tuple(invited),
             tuple(refused.items()),
             tuple(unread.items()),
+            already,
         )
         actor = delivery.payload.user or state.declared_by
         await self.note(state.id, delivery.id, actor, brought)

@@ -19,8 +19,10 @@ def responders_note(brought: RespondersInvited) -> str:
     if brought.users:
         people = ", ".join(f"<@{u}>" for u in brought.users)
         lines.append(f":busts_in_silhouette: Invited {people} ({why}: {groups})")
-    elif brought.groups:
+    elif brought.already:
         lines.append(f":busts_in_silhouette: The {why} ({groups}) are already in the channel")
+    elif brought.groups and not brought.refused:
+        lines.append(f":busts_in_silhouette: The {why} ({groups}) have nobody to invite")
     for user, error in brought.refused:
         lines.append(f":warning: Could not invite <@{user}> (Slack said: `{escape(error)}`)")
     for group, error in brought.unread:

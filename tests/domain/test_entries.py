@@ -168,7 +168,7 @@ ROUND_TRIP: list[Fact] = [
     Paged("core", automatic=True),
     AlertNoted("pagerduty", "Q1ABC", firing=True, url="https://x.pagerduty.com/incidents/Q1ABC"),
     AlertNoted("alertmanager", "4f2a", firing=False),
-    RespondersInvited(Severity.SEV1, ("oncall", "leads"), ("U0BOB", "U0DAVE")),
+    RespondersInvited(Severity.SEV1, ("oncall", "leads"), ("U0BOB", "U0DAVE"), already=("U0A",)),
     RespondersInvited(
         Severity.SEV2,
         (),

@@ -245,3 +245,17 @@ async def test_alert_declared_sev1_brings_the_responders_in(
         assert notes(bot, channel) == [f"{NOTE} Invited @bob, @carol (SEV1 responders: @oncall)"]
     finally:
         await bot.stop()
+
+
+async def test_group_of_deactivated_accounts_and_bots_has_nobody_to_invite(
+    responders: Bot,
+) -> None:
+    responders.slack.usergroups[ONCALL] = {GONE, ROBOT}
+    channel = await responders.declare("declare sev2 Search is slow")
+    assert members(responders, channel) == {ALICE}
+    assert notes(responders, channel) == [
+        f"{NOTE} The SEV2 responders (@oncall) have nobody to invite"
+    ]
+    assert not any(
+        m == "conversations.invite" and GONE in str(p) for m, p in responders.slack.calls
+    )

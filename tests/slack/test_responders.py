@@ -23,6 +23,7 @@ def test_note_says_when_everyone_was_there_and_what_failed() -> None:
         (),
         refused=((ALICE, "cant_invite"),),
         unread=(("S0GONE", "no_such_subteam"),),
+        already=(BOB,),
     )
     assert responders_note(brought).splitlines() == [
         ":busts_in_silhouette: The SEV2 responders (@oncall) are already in the channel",
@@ -44,3 +45,10 @@ def test_entry_is_the_note_in_the_channel_and_a_line_in_the_timeline() -> None:
     item = Entry(id=1, at=AT, actor_id=ALICE, text="", fact=fact)
     assert channel.entry(sample(), item) == responders_note(fact)
     assert replies.short_line(sample(), item) == f"invited the SEV1 responders: <@{BOB}>"
+
+
+def test_note_says_when_a_group_has_nobody_to_invite() -> None:
+    brought = RespondersInvited(Severity.SEV1, ("oncall",), ())
+    assert responders_note(brought) == (
+        ":busts_in_silhouette: The SEV1 responders (@oncall) have nobody to invite"
+    )
