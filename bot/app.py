@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.domain.capture import Captured
 from bot.domain.clock import Clock, utc_now
 from bot.domain.deliveries import Destination
+from bot.domain.entries import RespondersInvited
 from bot.domain.paging import keys_of
 from bot.home import HomeTabs
 from bot.identity import Catalog, Identity, build_bolt, connect_socket_mode
@@ -24,7 +25,7 @@ from bot.publishers.base import Publisher
 from bot.publishers.pace import Rate
 from bot.publishers.tracker import TICKETS
 from bot.reminders import Reminders
-from bot.service import pins
+from bot.service import pins, responders
 from bot.service.context import Context
 from bot.status_page.cache import PublicPages
 from bot.subscriptions_wiring import email_enabled, subscribe_form
@@ -74,6 +75,8 @@ def _context(
         on_public=pages.changed,
         services=tuple(keys_of(settings.pagerduty_routing_keys)),
         page_on_sev1=settings.page_on_sev1,
+        responders=settings.severity_responders,
+        call_url=settings.incident_call_url,
     )
 
 
@@ -134,7 +137,10 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
             # A captured message becomes an entry through its use case (ctx is built below).
             return await pins.record_captured(ctx, incident_id=incident_id, message=message)
 
-        publishers, statuspage = deliverers.publishers(settings, db, http, clock, record)
+        async def note(incident: int, delivery: int, actor: str, fact: RespondersInvited) -> bool:
+            return await responders.record_responders(ctx, incident, delivery, actor, fact)
+
+        publishers, statuspage = deliverers.publishers(settings, db, http, clock, record, note)
         relay = await _start_relay(stack, settings, db, publishers, clock)
         reminders = Reminders(db=db, clock=clock, wake=relay.wake, poll=settings.reminder_poll)
         reminders_task = asyncio.create_task(reminders.run(), name="update reminders")

@@ -40,6 +40,8 @@ class SlackEmulator(LocalServer):
     files = Shared[dict[str, Json]]()
     canvases = Shared[dict[str, str]]()
     usergroups = Shared[dict[str, set[str]]]()
+    usergroup_handles = Shared[dict[str, str]]()
+    bookmarks = Shared[dict[str, list[Json]]]()
     trigger_ttl = Shared[float]()
     team_domain = Shared[str]()
     scopes = Shared[frozenset[str] | None]()

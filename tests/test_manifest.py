@@ -38,6 +38,8 @@ COMMANDS = "commands"  # the /incident slash command and the message shortcut
 OPTIONAL = {
     "canvases:write": ("conversations.canvases.create", "POSTMORTEM_CANVAS"),
     "usergroups:read": ("usergroups.users.list", "RESPONDERS_USERGROUP"),
+    "bookmarks:write": ("bookmarks.add", "INCIDENT_CALL_URL"),
+    "bookmarks:read": ("bookmarks.list", "INCIDENT_CALL_URL"),
 }
 
 

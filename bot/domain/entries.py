@@ -36,6 +36,7 @@ class EntryKind(StrEnum):
     REVIEW = "review"
     PAGE = "page"
     ALERT = "alert"
+    RESPONDERS = "responders"
 
 
 @dataclass(frozen=True)
@@ -215,6 +216,20 @@ class AlertNoted:
     url: str | None = None
 
 
+@dataclass(frozen=True)
+class RespondersInvited:
+    """A severity's responder groups (SEVERITY_RESPONDERS) were invited, when the actor
+    declared or escalated the incident to it: who came in, and what could not be done."""
+
+    kind: ClassVar[EntryKind] = EntryKind.RESPONDERS
+    severity: Severity
+    groups: tuple[str, ...]  # the groups read, as their @handles
+    users: tuple[str, ...] = ()  # who came in (people already there are not named)
+    refused: tuple[tuple[str, str], ...] = ()  # (user ID, Slack's error)
+    unread: tuple[tuple[str, str], ...] = ()  # (group ID, Slack's error)
+    already: tuple[str, ...] = ()  # members who were in the channel already
+
+
 Fact = (
     Declared
     | Updated
@@ -236,6 +251,7 @@ Fact = (
     | ReviewDateSet
     | Paged
     | AlertNoted
+    | RespondersInvited
 )
 
 

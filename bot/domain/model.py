@@ -98,6 +98,7 @@ class IncidentState:
     last_update_at: datetime | None = None
     public: bool = False  # it has published something (known when roles are loaded)
     statuspage_url: str | None = None  # its Atlassian Statuspage page, once created
+    call_url: str | None = None  # its call (INCIDENT_CALL_URL), filled in where it is shown
 
     @property
     def ref(self) -> str:

@@ -9,6 +9,7 @@ from bot.domain.cadence import DEFAULT_CADENCE, Cadences
 from bot.domain.clock import Clock, utc_now
 from bot.domain.deliveries import DeliveryKind
 from bot.domain.model import Severity
+from bot.domain.responders import Responders
 from storage.db import Database
 
 __all__ = ["Caller", "Clock", "Context", "utc_now"]
@@ -36,6 +37,10 @@ class Context:
     on_public: Callable[[], None] = field(default=lambda: None)  # public data just changed
     services: tuple[str, ...] = ()  # PagerDuty services that can be paged (none: paging off)
     page_on_sev1: str | None = None  # the service paged on its own when a SEV1 is declared
+    # SEVERITY_RESPONDERS: the user groups invited when an incident is declared at or
+    # escalated to a severity; INCIDENT_CALL_URL: the call's link template, bookmarked.
+    responders: Responders = field(default_factory=dict)
+    call_url: str | None = None
 
 
 @dataclass(frozen=True)

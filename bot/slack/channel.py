@@ -15,6 +15,7 @@ from bot.domain.text import neutralize
 from bot.domain.tickets import ticket_label
 from bot.slack.format import STATUS_EMOJI, cadence_text, quote, when, who
 from bot.slack.ids import POST_UPDATE_BUTTON
+from bot.slack.responders import responders_note
 
 Blocks = list[dict[str, Any]]
 
@@ -92,10 +93,8 @@ def _entry(state: IncidentState, item: e.Entry) -> str:
             return f":stopwatch: {by} {cadence_text(cadence)}"
         case e.ReviewOwnerSet() | e.ReviewStatusSet() | e.ReviewDateSet():
             return f":memo: {by} {review_change(item.fact, who)}"
-        case e.Paged():
-            return page_line(state, item)
-        case e.AlertNoted():
-            return alert_line(item)
+        case e.Paged() | e.AlertNoted() | e.RespondersInvited():
+            return _automatic(state, item)
         case e.Pinned(pinned_by=pinned_by, permalink=link):
             message = f"<{link}|message>" if link else "message"
             head = f":pushpin: Added to the timeline by {who(pinned_by)}: {by}'s {message}"
@@ -105,6 +104,14 @@ def _entry(state: IncidentState, item: e.Entry) -> str:
             return f"{head} from {when(item.at)}{edited}\n{quote(item.text)}"
         case _:
             assert_never(item.fact)
+
+
+def _automatic(state: IncidentState, item: e.Entry) -> str:
+    """Return the line for a page, an alert, or the responders a severity brought in."""
+    fact = item.fact
+    if isinstance(fact, e.RespondersInvited):
+        return responders_note(fact)
+    return alert_line(item) if isinstance(fact, e.AlertNoted) else page_line(state, item)
 
 
 def page_line(state: IncidentState, item: e.Entry) -> str:

@@ -8,6 +8,7 @@ import time
 from aiohttp import web
 
 from sandbox.slack import (
+    bookmarks,
     chat,
     conversations,
     files,
@@ -29,6 +30,7 @@ METHODS: dict[str, Method] = {
     **history.METHODS,
     **chat.METHODS,
     **pins_reactions.METHODS,
+    **bookmarks.METHODS,
     **views.METHODS,
     **home.METHODS,
     **files.METHODS,

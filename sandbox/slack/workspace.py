@@ -54,6 +54,8 @@ class Workspace:
         self.files: dict[str, Json] = {}
         self.canvases: dict[str, str] = {}  # channel id -> the channel canvas's markdown
         self.usergroups: dict[str, set[str]] = {}  # user group id (S...) -> member user ids
+        self.usergroup_handles: dict[str, str] = {}  # user group id -> its @handle (else id)
+        self.bookmarks: dict[str, list[Json]] = {}  # channel id -> its bookmarks, oldest first
         self.trigger_ttl = 3.0
         self.triggers: dict[str, float] = {}  # trigger id -> time.monotonic() when issued
         self.trigger_users: dict[str, str] = {}  # trigger id -> the user whose action issued it

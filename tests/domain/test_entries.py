@@ -27,6 +27,7 @@ from bot.domain.entries import (
     Pinned,
     PublicNameSet,
     Resolved,
+    RespondersInvited,
     ReviewDateSet,
     ReviewOwnerSet,
     ReviewStatus,
@@ -86,6 +87,7 @@ PUBLICITY: list[tuple[Fact, str, bool]] = [
     (ReviewDateSet(date(2026, 12, 3)), "", False),
     (Paged("payments"), "Checkout down, please join", False),
     (AlertNoted("alertmanager", "fp1", firing=False), "HighErrorRate", False),
+    (RespondersInvited(Severity.SEV1, ("oncall",), ("U0BOB",)), "", False),
 ]
 
 
@@ -166,6 +168,13 @@ ROUND_TRIP: list[Fact] = [
     Paged("core", automatic=True),
     AlertNoted("pagerduty", "Q1ABC", firing=True, url="https://x.pagerduty.com/incidents/Q1ABC"),
     AlertNoted("alertmanager", "4f2a", firing=False),
+    RespondersInvited(Severity.SEV1, ("oncall", "leads"), ("U0BOB", "U0DAVE"), already=("U0A",)),
+    RespondersInvited(
+        Severity.SEV2,
+        (),
+        refused=(("U0GONE", "cant_invite"),),
+        unread=(("S0X", "no_such_subteam"),),
+    ),
 ]
 
 
