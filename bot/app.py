@@ -115,6 +115,7 @@ def _start_homes(
         client=deliverers.slack_client(settings, http, token=True),
         every=settings.home_refresh,
         active_hours=settings.home_active_hours,
+        call_template=settings.incident_call_url,
         # Tier 4 (100+ a minute): one call per 0.6 of a post interval (a second against Slack).
         rate=Rate(0.6 * settings.slack_post_interval, burst=10),
     )

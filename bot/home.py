@@ -30,7 +30,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.clock import Clock
 from bot.domain.errors import TryAgain
-from bot.domain.home import Limits
+from bot.domain.home import Limits, with_calls
 from bot.outbox import backoff
 from bot.publishers.pace import Busy, Pace, Rate
 from bot.publishers.slack_paced import retry_after
@@ -72,9 +72,10 @@ class HomeTabs:
         poll: float = 1.0,
         lease: float = 30.0,
         limits: Limits | None = None,
+        call_template: str | None = None,  # INCIDENT_CALL_URL
     ) -> None:
         self.db, self.clock, self.client, self.rate, self.poll = db, clock, client, rate, poll
-        self.limits = limits or Limits()
+        self.limits, self.call_template = limits or Limits(), call_template
         self.every, self.lease = timedelta(seconds=every), timedelta(seconds=lease)
         self.active = timedelta(hours=active_hours)
         self.pace = Pace(max_wait=1.0)
@@ -147,7 +148,7 @@ class HomeTabs:
             data = await home_data(
                 session=session, user_id=viewer.user_id, limits=self.limits, now=self.clock()
             )
-        view = home_view(data)
+        view = home_view(with_calls(data, self.call_template))
         digest = hashlib.sha256(json.dumps(view, sort_keys=True).encode()).hexdigest()
         if viewer.shown_version is not None and digest == viewer.view_hash:
             await self._settle(viewer, version, digest, published=False)  # nothing shows new

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.domain.model import Role, Severity, Status
+from bot.domain.responders import call_link
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class HomeIncident:
     created_at: datetime
     resolved_at: datetime | None = None
     roles: tuple[Role, ...] = ()  # the viewer's roles in it (the "your incidents" list)
-    call_url: str | None = None  # the incident's call link (INCIDENT_CALL_URL), when wired
+    call_url: str | None = None  # the incident's call link (INCIDENT_CALL_URL), while open
 
     @property
     def ref(self) -> str:
@@ -49,6 +50,19 @@ class HomeData:
     mine: list[HomeIncident]
     mine_total: int
     resolved: list[HomeIncident]
+
+
+def with_calls(data: HomeData, template: str | None) -> HomeData:
+    """Return the Home with each open incident's call link (INCIDENT_CALL_URL; unset: as is)."""
+    if not template:
+        return data
+
+    def called(incident: HomeIncident) -> HomeIncident:
+        if not incident.status.is_open:
+            return incident
+        return replace(incident, call_url=call_link(template, incident.number))
+
+    return replace(data, open=[called(i) for i in data.open], mine=[called(i) for i in data.mine])
 
 
 def open_for(since: datetime, now: datetime) -> str:

@@ -146,3 +146,24 @@ async def test_home_declare_button_too_late_for_the_form_says_how_to_declare(
         what="Bob is told how to declare without the form",
     )
     assert not home_bot.slack.views
+
+
+async def test_home_shows_each_open_incidents_call_link(
+    emulator: SlackEmulator, database_url: str, http: aiohttp.ClientSession
+) -> None:
+    call = "https://meet.example.com/inc-{number}"
+    settings = bot_settings(emulator, database_url, home_refresh=REFRESH, incident_call_url=call)
+    running = await start_bot(settings, emulator, http)
+    try:
+        first = await running.declare("declare sev2 Search slow")
+        await running.declare("declare sev1 Checkout API failing")
+        await running.command(ALICE, first, "resolve Fixed")
+        await running.driver.open_home(BOB)
+        await shows(running, BOB, "Join the call", "Recently resolved")
+        lines = home(running, BOB).splitlines()
+        second = next(i for i, line in enumerate(lines) if "INC-2 · Checkout API failing" in line)
+        assert "meet.example.com/inc-2" in lines[second + 1], lines
+        # A resolved incident's call is over: its line has no link to it.
+        assert "meet.example.com/inc-1" not in home(running, BOB)
+    finally:
+        await running.stop()
