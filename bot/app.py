@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
 
 import aiohttp
@@ -15,14 +15,17 @@ from bot.config import Settings
 from bot.domain.capture import Captured
 from bot.domain.clock import Clock, utc_now
 from bot.domain.deliveries import Destination
+from bot.domain.entries import RespondersInvited
 from bot.domain.paging import keys_of
+from bot.home import HomeTabs
 from bot.identity import Catalog, Identity, build_bolt, connect_socket_mode
 from bot.keys import BOLT, CLOCK, CONTEXT, DATABASE, PAGES, RELAY, REMINDERS, SETTINGS
 from bot.outbox import Relay
 from bot.publishers.base import Publisher
+from bot.publishers.pace import Rate
 from bot.publishers.tracker import TICKETS
 from bot.reminders import Reminders
-from bot.service import pins
+from bot.service import pins, responders
 from bot.service.context import Context
 from bot.status_page.cache import PublicPages
 from bot.subscriptions_wiring import email_enabled, subscribe_form
@@ -54,7 +57,7 @@ def _context(
     clock: Clock,
     catalog: Catalog,
     *,
-    relay: Relay,
+    on_commit: Callable[[], None],
     pages: PublicPages,
     publishers: dict[Destination, Publisher],
 ) -> Context:
@@ -69,10 +72,12 @@ def _context(
         cadences=settings.update_cadence,
         reopen_window=settings.reopen_window,
         clock=clock,
-        on_commit=relay.wake,
+        on_commit=on_commit,
         on_public=pages.changed,
         services=tuple(keys_of(settings.pagerduty_routing_keys)),
         page_on_sev1=settings.page_on_sev1,
+        responders=settings.severity_responders,
+        call_url=settings.incident_call_url,
     )
 
 
@@ -97,6 +102,29 @@ async def _start_relay(
     return relay
 
 
+def _start_homes(
+    stack: AsyncExitStack,
+    settings: Settings,
+    db: Database,
+    http: aiohttp.ClientSession,
+    clock: Clock,
+) -> HomeTabs:
+    """Start keeping Home tabs current; the stack stops it."""
+    homes = HomeTabs(
+        db=db,
+        clock=clock,
+        client=deliverers.slack_client(settings, http, token=True),
+        every=settings.home_refresh,
+        active_hours=settings.home_active_hours,
+        call_template=settings.incident_call_url,
+        # Tier 4 (100+ a minute): one call per 0.6 of a post interval (a second against Slack).
+        rate=Rate(0.6 * settings.slack_post_interval, burst=10),
+    )
+    task = asyncio.create_task(homes.run(), name="home tabs")
+    stack.push_async_callback(homes.stop, task)
+    return homes
+
+
 async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     settings, clock = app[SETTINGS], app[CLOCK]
     async with AsyncExitStack() as stack:
@@ -111,7 +139,10 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
             # A captured message becomes an entry through its use case (ctx is built below).
             return await pins.record_captured(ctx, incident_id=incident_id, message=message)
 
-        publishers, statuspage = deliverers.publishers(settings, db, http, clock, record)
+        async def note(incident: int, delivery: int, actor: str, fact: RespondersInvited) -> bool:
+            return await responders.record_responders(ctx, incident, delivery, actor, fact)
+
+        publishers, statuspage = deliverers.publishers(settings, db, http, clock, record, note)
         relay = await _start_relay(stack, settings, db, publishers, clock)
         reminders = Reminders(db=db, clock=clock, wake=relay.wake, poll=settings.reminder_poll)
         reminders_task = asyncio.create_task(reminders.run(), name="update reminders")
@@ -130,8 +161,14 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         if settings.status_page_enabled:
             pages_task = asyncio.create_task(pages.run(), name="public page")
             stack.push_async_callback(pages.stop, pages_task)
+        homes = _start_homes(stack, settings, db, http, clock)
+
+        def on_commit() -> None:  # a change committed: deliver what it owes, refresh Homes
+            relay.wake()
+            homes.wake()
+
         ctx = _context(
-            settings, db, clock, catalog, relay=relay, pages=pages, publishers=publishers
+            settings, db, clock, catalog, on_commit=on_commit, pages=pages, publishers=publishers
         )
         deps = _deps(settings, ctx, http)
         stack.push_async_callback(deps.background.close)

@@ -53,6 +53,7 @@ from bot.domain.cadence import DEFAULT_CADENCE, parse_cadences, parse_window
 from bot.domain.model import Severity
 from bot.domain.paging import EVENTS_URL, LEVEL_WORDS, AlertLevel, keys_of, routing_keys_ok
 from bot.domain.public import DEFAULT_IMPACT, Impact, parse_impact_map
+from bot.domain.responders import check_call_template, parse_responders
 
 _GITHUB = ("github_token", "github_repo")
 _JIRA = ("jira_url", "jira_email", "jira_api_token", "jira_project")
@@ -194,6 +195,19 @@ class Settings(DatabaseSettings, SubscriptionSettings):
     responders_usergroup: UsergroupId | None = Field(
         None, alias="RESPONDERS_USERGROUP", description="a Slack user group ID, like S0123ABCD"
     )
+    severity_responders: Annotated[
+        Mapping[Severity, tuple[str, ...]], _if_str(parse_responders)
+    ] = Field(
+        default_factory=dict,
+        alias="SEVERITY_RESPONDERS",
+        description="pairs like sev1=S0ONCALL,S0LEADS;sev2=S0ONCALL (Slack user group IDs)",
+    )
+    incident_call_url: Annotated[str, _if_str(check_call_template)] | None = Field(
+        None,
+        alias="INCIDENT_CALL_URL",
+        description="an http(s) URL whose only placeholder is {number}, "
+        "like https://meet.example.com/inc-{number}",
+    )
     slack_timeout: float = _number("SLACK_TIMEOUT", 10.0, low=0.1, high=120)
     # How long a slash command may work before the "still working" reply is sent, in seconds.
     ack_budget: float = _number("ACK_BUDGET", 2.0, low=0.05, high=2.5)
@@ -202,6 +216,10 @@ class Settings(DatabaseSettings, SubscriptionSettings):
     # Slack allows about one message per second per channel: the pace of posts per channel.
     # Lower only against an emulator that runs Slack's clock faster.
     slack_post_interval: float = _number("SLACK_POST_INTERVAL", 1.0, low=0.001, high=10)
+    # The Home tab: at most one views.publish per viewer per HOME_REFRESH_SECONDS, however
+    # many changes; a viewer counts as watching for HOME_ACTIVE_HOURS after opening the tab.
+    home_refresh: float = _number("HOME_REFRESH_SECONDS", 5.0, low=0.05, high=600)
+    home_active_hours: float = _number("HOME_ACTIVE_HOURS", 12.0, low=0.1, high=720)
     # Paging and alerts. The routing keys are a secret: they open pages.
     pagerduty_routing_keys: Annotated[Secret, _must(routing_keys_ok)] | None = Field(
         None,

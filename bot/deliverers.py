@@ -22,6 +22,7 @@ from bot.publishers.pagerduty import PagerDutyClient, PagerDutyPublisher
 from bot.publishers.slack import SlackPublisher
 from bot.publishers.slack_capture import Capturer, Record
 from bot.publishers.slack_paced import PacedClient
+from bot.publishers.slack_responders import Note
 from bot.publishers.statuspage import StatuspagePublisher
 from bot.publishers.statuspage_client import StatuspageClient
 from bot.publishers.tracker import TrackerRecords
@@ -63,9 +64,15 @@ def _statuspage(
 
 
 def publishers(
-    settings: Settings, db: Database, http: aiohttp.ClientSession, clock: Clock, record: Record
+    settings: Settings,
+    db: Database,
+    http: aiohttp.ClientSession,
+    clock: Clock,
+    record: Record,
+    note: Note,
 ) -> tuple[dict[Destination, Publisher], StatuspagePublisher | None]:
-    """Return the deliverer of each destination, and Statuspage's (when configured)."""
+    """Return the deliverer of each destination, and Statuspage's (when configured);
+    `record` and `note` put what a delivery read from Slack on the timeline."""
     client = slack_client(settings, http, token=True, paced=True)
     slack = SlackPublisher(
         db=db,
@@ -76,6 +83,8 @@ def publishers(
         status_page_url=settings.public_url if settings.status_page_enabled else None,
         display_timezone=settings.display_timezone,
         postmortem_canvas=settings.postmortem_canvas,
+        call_url=settings.incident_call_url,
+        note_responders=note,
         clock=clock,
     )
     publishers: dict[Destination, Publisher] = {

@@ -14,7 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Secret, Settings
 from bot.publishers.statuspage import StatuspagePublisher
-from handlers import actions, commands, events, shortcuts, submissions, views
+from handlers import actions, commands, events, home, shortcuts, submissions, views
 from handlers.context import Deps
 from handlers.errors import handle_bolt_error
 
@@ -71,6 +71,7 @@ def build_bolt(settings: Settings, identity: Identity, deps: Deps) -> AsyncApp:
     submissions.register(bolt, deps)
     events.register(bolt, deps)
     shortcuts.register(bolt, deps)
+    home.register(bolt, deps)
     bolt.error(handle_bolt_error)
     return bolt
 

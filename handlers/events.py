@@ -89,10 +89,11 @@ def _event_id(body: dict[str, Any]) -> str | None:
 
 def _record(deps: Deps, work: Callable[[], Awaitable[object]]) -> None:
     """Record what the event says at once; while the database is away, keep trying."""
-    deps.background.spawn(_persist(work), name="event")
+    deps.background.spawn(persist(work), name="event")
 
 
-async def _persist(work: Callable[[], Awaitable[object]], tries: int = 8) -> None:
+async def persist(work: Callable[[], Awaitable[object]], tries: int = 8) -> None:
+    """Run `work` (recording an event); while the database is away, keep trying."""
     # Slack never redelivers an acknowledged event: this process is the only copy of it.
     for attempt in range(tries):
         try:

@@ -16,6 +16,7 @@ import aiohttp
 from sandbox.slack.args import SlackError
 from sandbox.slack.chat import message_obj
 from sandbox.slack.driver_events import DriverReply, PeopleEvents
+from sandbox.slack.driver_home import HomeTab
 from sandbox.slack.interactions import FieldKey, find_button, form_state, opened_view
 from sandbox.slack_emulator import APP_ID, SlackEmulator
 
@@ -29,7 +30,7 @@ def slack_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-class SlackDriver(PeopleEvents):
+class SlackDriver(PeopleEvents, HomeTab):
     """Send requests to the bot exactly as Slack would, signed with the signing secret."""
 
     def __init__(

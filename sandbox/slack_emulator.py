@@ -12,7 +12,7 @@ from functools import partial
 from aiohttp import web
 
 from sandbox.server import LocalServer, Shared
-from sandbox.slack import files, interactions, people, render, response_urls, views, web_api
+from sandbox.slack import files, home, interactions, people, render, response_urls, views, web_api
 from sandbox.slack.args import Json
 from sandbox.slack.faults import Fault, FaultKind, FaultQueue
 from sandbox.slack.socket_mode import SocketMode
@@ -40,11 +40,14 @@ class SlackEmulator(LocalServer):
     files = Shared[dict[str, Json]]()
     canvases = Shared[dict[str, str]]()
     usergroups = Shared[dict[str, set[str]]]()
+    usergroup_handles = Shared[dict[str, str]]()
+    bookmarks = Shared[dict[str, list[Json]]]()
     trigger_ttl = Shared[float]()
     team_domain = Shared[str]()
     scopes = Shared[frozenset[str] | None]()
     rate_scale = Shared[float]()
     rate_limited = Shared[list[tuple[str, str | None, float]]]()
+    homes = Shared[dict[str, Json]]()  # user id -> the Home view published for them
 
     def __init__(
         self,
@@ -167,6 +170,10 @@ class SlackEmulator(LocalServer):
     def opened_view(self, *, callback_id: str | None = None, user_id: str | None = None) -> Json:
         """Return the newest view opened for user_id / with callback_id, as it stands now."""
         return interactions.opened_view(self.state, callback_id=callback_id, user_id=user_id)
+
+    def home_text(self, user_id: str) -> str:
+        """Return what the person's Home tab shows now, as they read it ("" if nothing)."""
+        return home.home_text(self.state, user_id)
 
     def transcript(self, channel_id: str) -> str:
         """Render a channel as a person would read it."""

@@ -245,3 +245,24 @@ class AlertLink(SQLModel, table=True):
     incident_id: int = Field(foreign_key="incident.id", index=True)
     firing: bool = True
     updated_at: datetime = _ts()
+
+
+class HomeViewer(SQLModel, table=True):
+    """Someone who opened warroom's Home tab, kept current while they opened it recently.
+
+    Slack sends no "tab closed" event: a viewer counts as watching for HOME_ACTIVE_HOURS after
+    they last opened the tab. `shown_version` is the version of the incidents their Home last
+    showed (None: publish at the next turn); `locked_until` keeps other replicas off a viewer
+    while one publishes; `next_try_at` backs off while Slack refuses.
+    """
+
+    __tablename__ = "home_viewer"
+
+    user_id: str = Field(primary_key=True, max_length=32)
+    opened_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    shown_version: str | None = Field(default=None, max_length=100)
+    view_hash: str | None = Field(default=None, max_length=64)
+    published_at: datetime | None = _ts(nullable=True)
+    next_try_at: datetime = _ts()
+    locked_until: datetime | None = _ts(nullable=True)
+    attempts: int = 0

@@ -64,6 +64,15 @@ def encode(fact: e.Fact) -> dict[str, Any]:
             return {"service": service, "automatic": automatic}
         case e.AlertNoted(source=source, key=key, firing=firing, url=url):
             return {"source": source, "key": key, "firing": firing, "url": url}
+        case e.RespondersInvited(severity, groups, users, refused, unread, already):
+            return {
+                "severity": severity.value,
+                "groups": list(groups),
+                "users": list(users),
+                "refused": [list(pair) for pair in refused],
+                "unread": [list(pair) for pair in unread],
+                "already": list(already),
+            }
         case _:
             assert_never(fact)
 
@@ -121,6 +130,15 @@ def decode(kind: e.EntryKind, data: dict[str, Any]) -> e.Fact:
         case e.EntryKind.ALERT:
             return e.AlertNoted(
                 str(data["source"]), str(data["key"]), bool(data["firing"]), data.get("url")
+            )
+        case e.EntryKind.RESPONDERS:
+            return e.RespondersInvited(
+                Severity(data["severity"]),
+                tuple(data.get("groups") or ()),
+                tuple(data.get("users") or ()),
+                tuple((str(u), str(why)) for u, why in data.get("refused") or ()),
+                tuple((str(g), str(why)) for g, why in data.get("unread") or ()),
+                tuple(data.get("already") or ()),
             )
         case _:
             assert_never(kind)

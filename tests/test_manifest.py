@@ -25,7 +25,8 @@ CALLERS = ("bot", "handlers")  # the code that talks to Slack (sandbox/ is Slack
 # Scopes needed by what Slack sends rather than by a method the code calls. API-RULES 1.6:
 # message.channels and reaction_added; not verified there: message.groups (groups:history) and
 # channel_unarchive (channels:read, as Slack's event page lists it).
-EVENT_SCOPES = {
+EVENT_SCOPES: dict[str, str | None] = {
+    "app_home_opened": None,  # no scope: the Home tab's own event
     "message.channels": "channels:history",
     "message.groups": "groups:history",
     "reaction_added": "reactions:read",
@@ -37,6 +38,8 @@ COMMANDS = "commands"  # the /incident slash command and the message shortcut
 OPTIONAL = {
     "canvases:write": ("conversations.canvases.create", "POSTMORTEM_CANVAS"),
     "usergroups:read": ("usergroups.users.list", "RESPONDERS_USERGROUP"),
+    "bookmarks:write": ("bookmarks.add", "INCIDENT_CALL_URL"),
+    "bookmarks:read": ("bookmarks.list", "INCIDENT_CALL_URL"),
 }
 
 
@@ -132,7 +135,8 @@ def needed_scopes() -> dict[str, str]:
         if (scope := scope_of(method)) is not None
     }
     for event in manifest()["settings"]["event_subscriptions"]["bot_events"]:
-        needs.setdefault(EVENT_SCOPES[event], f"the {event} event")
+        if (scope := EVENT_SCOPES[event]) is not None:
+            needs.setdefault(scope, f"the {event} event")
     needs.setdefault(COMMANDS, "the /incident command and the message shortcut")
     return needs
 
@@ -187,4 +191,15 @@ def test_manifest_declares_the_add_to_timeline_message_shortcut() -> None:
 
 def test_manifest_subscribes_to_the_events_the_bot_follows_and_no_others() -> None:
     events = set(manifest()["settings"]["event_subscriptions"]["bot_events"])
-    assert events == {"reaction_added", "message.channels", "message.groups", "channel_unarchive"}
+    assert events == {
+        "reaction_added",
+        "message.channels",
+        "message.groups",
+        "channel_unarchive",
+        "app_home_opened",
+    }
+
+
+def test_manifest_enables_the_home_tab() -> None:
+    app_home = manifest()["features"]["app_home"]
+    assert app_home["home_tab_enabled"] is True

@@ -57,6 +57,8 @@ class DeliveryKind(StrEnum):
     ACTION_GITHUB = "action.github"
     ACTION_JIRA = "action.jira"
     ACTION_OVERDUE = "action.overdue"
+    RESPONDERS_INVITE = "responders.invite"
+    CALL_BOOKMARK = "call.bookmark"
 
     @property
     def spec(self) -> KindSpec:
@@ -139,6 +141,9 @@ KINDS: dict[DeliveryKind, KindSpec] = {
     DeliveryKind.ACTION_OVERDUE: KindSpec(
         _SLACK, "remind the channel and the owner of an overdue action"
     ),
+    # The user groups SEVERITY_RESPONDERS names for a severity: members read when delivered.
+    DeliveryKind.RESPONDERS_INVITE: KindSpec(_SLACK, "invite the severity's responders"),
+    DeliveryKind.CALL_BOOKMARK: KindSpec(_SLACK, "bookmark the incident call in the channel"),
 }
 
 
@@ -158,6 +163,8 @@ class Payload:
     subscriber_id: int | None = None  # a status page subscriber's row
     service: str | None = None  # a PagerDuty service paged
     number: int | None = None  # a follow-up action's number in its incident
+    groups: tuple[str, ...] = ()  # Slack user groups to invite (SEVERITY_RESPONDERS)
+    severity: str | None = None  # the severity they respond to
 
     def to_json(self) -> dict[str, Any]:
         """Return the stored form: only the fields that are set."""
@@ -166,7 +173,7 @@ class Payload:
         for name in _PAYLOAD_FIELDS:
             value = getattr(self, name)
             if value or (name == "text" and value is not None):  # a message's text may be ""
-                stored[name] = list(value) if name == "users" else value
+                stored[name] = list(value) if isinstance(value, tuple) else value
         return stored
 
     @classmethod
@@ -185,6 +192,8 @@ class Payload:
             subscriber_id=int(data["subscriber_id"]) if data.get("subscriber_id") else None,
             service=data.get("service") or None,
             number=int(data["number"]) if data.get("number") is not None else None,
+            groups=tuple(str(g) for g in data.get("groups") or ()),
+            severity=data.get("severity") or None,
         )
 
 

@@ -38,6 +38,7 @@ class EntryKind(StrEnum):
     ALERT = "alert"
     CANCELED = "canceled"
     REOPENED = "reopened"
+    RESPONDERS = "responders"
 
 
 @dataclass(frozen=True)
@@ -238,6 +239,20 @@ class AlertNoted:
     url: str | None = None
 
 
+@dataclass(frozen=True)
+class RespondersInvited:
+    """A severity's responder groups (SEVERITY_RESPONDERS) were invited, when the actor
+    declared or escalated the incident to it: who came in, and what could not be done."""
+
+    kind: ClassVar[EntryKind] = EntryKind.RESPONDERS
+    severity: Severity
+    groups: tuple[str, ...]  # the groups read, as their @handles
+    users: tuple[str, ...] = ()  # who came in (people already there are not named)
+    refused: tuple[tuple[str, str], ...] = ()  # (user ID, Slack's error)
+    unread: tuple[tuple[str, str], ...] = ()  # (group ID, Slack's error)
+    already: tuple[str, ...] = ()  # members who were in the channel already
+
+
 Fact = (
     Declared
     | Updated
@@ -261,6 +276,7 @@ Fact = (
     | ReviewDateSet
     | Paged
     | AlertNoted
+    | RespondersInvited
 )
 
 

@@ -109,6 +109,7 @@ class IncidentState:
     public: bool = False  # it has published something (known when roles are loaded)
     statuspage_url: str | None = None  # its Atlassian Statuspage page, once created
     channel_archived: bool = False  # a post found its channel archived (not unarchived since)
+    call_url: str | None = None  # its call (INCIDENT_CALL_URL), filled in where it is shown
 
     @property
     def ref(self) -> str:

@@ -121,6 +121,10 @@ def describe(entry: e.Entry, name: Names, md: Doc, zone: tzinfo) -> str:
         case e.AlertNoted(source=source, firing=firing):
             said = "fired" if firing else "resolved"
             return f"(alert from {source}) {said}: {text}"
+        case e.RespondersInvited(severity=severity, groups=groups, users=users):
+            people = ", ".join(name(u) for u in users) or "nobody new"
+            from_ = ", ".join(f"@{g}" for g in groups) or "no group it could read"
+            return f"brought in the {severity.label} responders ({from_}): {people}"
         case _:
             assert_never(fact)
 

@@ -71,6 +71,8 @@ class MailPublisher:
                 | K.ACTION_GITHUB
                 | K.ACTION_JIRA
                 | K.ACTION_OVERDUE
+                | K.RESPONDERS_INVITE
+                | K.CALL_BOOKMARK
                 | K.PAGE_TRIGGER
                 | K.PAGE_RESOLVE
                 | K.SUBSCRIBERS_FANOUT

@@ -118,6 +118,8 @@ class PagerDutyPublisher:
                 | K.ACTION_GITHUB
                 | K.ACTION_JIRA
                 | K.ACTION_OVERDUE
+                | K.RESPONDERS_INVITE
+                | K.CALL_BOOKMARK
                 | K.SUBSCRIBERS_FANOUT
                 | K.SUBSCRIPTION_CONFIRM
                 | K.SUBSCRIBER_MAIL

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import assert_never
 
@@ -14,6 +15,7 @@ from bot.domain.clock import Clock
 from bot.domain.deliveries import Delivery, DeliveryKind, Destination
 from bot.domain.entries import ActionAdded, Entry, RoleAssigned
 from bot.domain.model import IncidentState, Role
+from bot.domain.responders import call_link
 from bot.publishers.base import DeliveryError, not_mine
 from bot.publishers.pace import Busy
 from bot.publishers.slack_archived import ARCHIVED, ArchivedChannel
@@ -21,6 +23,7 @@ from bot.publishers.slack_calls import SlackCalls, guarded
 from bot.publishers.slack_channel import ChannelMaker
 from bot.publishers.slack_overdue import Overdue
 from bot.publishers.slack_postmortem import PostmortemUploader, canvas_failed
+from bot.publishers.slack_responders import CallBookmark, Note, Responders
 from bot.publishers.slack_stakeholders import Stakeholders
 from bot.slack import channel as render
 from bot.slack import direct
@@ -51,6 +54,8 @@ class SlackPublisher:
         status_page_url: str | None = None,
         display_timezone: str = "UTC",
         postmortem_canvas: bool = False,
+        call_url: str | None = None,
+        note_responders: Note,
         clock: Clock,
     ) -> None:
         self.db, self.client, self.http = db, client, http
@@ -58,6 +63,9 @@ class SlackPublisher:
         self.archived = ArchivedChannel(db=db, calls=self.calls, clock=clock)
         self.overdue = Overdue(db=db, calls=self.calls)
         self.channels = ChannelMaker(client, channel_prefix)
+        self.responders = Responders(self.calls, note_responders)
+        self.bookmark = CallBookmark(self.calls)
+        self.call_url = call_url  # INCIDENT_CALL_URL's template
         self.postmortems = PostmortemUploader(
             db=db,
             calls=self.calls,
@@ -93,10 +101,7 @@ class SlackPublisher:
             case K.CHANNEL_CREATE:
                 await self._create_channel(state)
             case K.CHANNEL_INVITE:
-                users = ",".join(delivery.payload.users)
-                await self.calls.joined(
-                    channel, lambda: self.client.conversations_invite(channel=channel, users=users)
-                )
+                await self._invite(channel, delivery)
             case K.CHANNEL_TOPIC:
                 await self._topic(state)
             case K.SUMMARY_REFRESH:
@@ -127,6 +132,10 @@ class SlackPublisher:
                 await self.archived.notice(state, delivery)
             case K.ACTION_OVERDUE:
                 await self.overdue.remind(state, delivery)
+            case K.RESPONDERS_INVITE:
+                await self.responders.invite(state, delivery)
+            case K.CALL_BOOKMARK:
+                await self.bookmark.add(state, delivery)
             case (
                 K.INCIDENT_SYNC
                 | K.POSTMORTEM_PUBLISH
@@ -143,6 +152,12 @@ class SlackPublisher:
                 raise not_mine(delivery)
             case _:
                 assert_never(delivery.kind)
+
+    async def _invite(self, channel: str, delivery: Delivery) -> None:
+        users = ",".join(delivery.payload.users)
+        await self.calls.joined(
+            channel, lambda: self.client.conversations_invite(channel=channel, users=users)
+        )
 
     async def _topic(self, state: IncidentState) -> None:
         channel = state.channel_id or ""
@@ -185,7 +200,7 @@ class SlackPublisher:
             state = await q.load_state(session=session, incident_id=incident_id, with_roles=roles)
         if state is None:
             raise DeliveryError(f"incident {incident_id} is gone", permanent=True)
-        return state
+        return dataclasses.replace(state, call_url=call_link(self.call_url, state.number))
 
     async def _create_channel(self, state: IncidentState) -> None:
         if state.channel_id is not None:

@@ -93,6 +93,8 @@ class StatuspagePublisher:
                 | K.ACTION_GITHUB
                 | K.ACTION_JIRA
                 | K.ACTION_OVERDUE
+                | K.RESPONDERS_INVITE
+                | K.CALL_BOOKMARK
             ):
                 raise not_mine(delivery)
             case _:

@@ -59,6 +59,8 @@ class FanOut:
                 | K.ACTION_GITHUB
                 | K.ACTION_JIRA
                 | K.ACTION_OVERDUE
+                | K.RESPONDERS_INVITE
+                | K.CALL_BOOKMARK
                 | K.PAGE_TRIGGER
                 | K.PAGE_RESOLVE
                 | K.SUBSCRIPTION_CONFIRM

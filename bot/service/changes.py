@@ -17,7 +17,7 @@ from bot.domain.entries import (
 from bot.domain.errors import Stale, UsageError
 from bot.domain.model import Role, Severity, Status
 from bot.domain.replies import Changed
-from bot.service import paging
+from bot.service import paging, responders
 from bot.service.context import Caller, Context
 from bot.service.unit import change
 from storage.roles import assign_role as store_role
@@ -92,6 +92,7 @@ async def change_severity(
         entry = await work.record(caller.user_id, SeverityChanged(severity, previous))
         work.post(entry, K.CHANNEL_TOPIC, K.SUMMARY_REFRESH, K.ANNOUNCE)
         await paging.page_on_sev1(work, caller.user_id, severity)
+        await responders.invite_responders(work, caller.user_id, previous=previous)
         state = await work.state()
     return Changed(state, entry)
 

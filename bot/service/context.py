@@ -10,6 +10,7 @@ from bot.domain.cadence import DEFAULT_CADENCE, Cadences
 from bot.domain.clock import Clock, utc_now
 from bot.domain.deliveries import DeliveryKind
 from bot.domain.model import Severity
+from bot.domain.responders import Responders
 from storage.db import Database
 
 __all__ = ["Caller", "Clock", "Context", "utc_now"]
@@ -38,6 +39,10 @@ class Context:
     services: tuple[str, ...] = ()  # PagerDuty services that can be paged (none: paging off)
     page_on_sev1: str | None = None  # the service paged on its own when a SEV1 is declared
     reopen_window: timedelta = timedelta(days=7)  # how long after closing a reopen is allowed
+    # SEVERITY_RESPONDERS: the user groups invited when an incident is declared at or
+    # escalated to a severity; INCIDENT_CALL_URL: the call's link template, bookmarked.
+    responders: Responders = field(default_factory=dict)
+    call_url: str | None = None
 
 
 @dataclass(frozen=True)

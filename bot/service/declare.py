@@ -13,7 +13,7 @@ from bot.domain.errors import UsageError
 from bot.domain.model import Severity
 from bot.domain.replies import Opened
 from bot.logs import current_incident
-from bot.service import paging
+from bot.service import paging, responders
 from bot.service.context import Context
 from bot.service.unit import Work
 from storage import incidents as q
@@ -95,11 +95,14 @@ async def open_incident(
     work.owe(K.CHANNEL_CREATE)
     if person:
         work.owe(K.CHANNEL_INVITE, payload=Payload(users=(user_id,)))
-    work.owe(K.CHANNEL_TOPIC, K.SUMMARY_REFRESH)
+    work.owe(K.CHANNEL_TOPIC)
+    responders.bookmark_call(work)
+    work.owe(K.SUMMARY_REFRESH)
     if person:
         work.owe(K.USER_NOTIFY, payload=Payload(user=user_id, response_url=response_url))
     work.owe(K.ANNOUNCE, payload=Payload(entry_id=declared.id))
     await paging.page_on_sev1(work, user_id, severity)
+    await responders.invite_responders(work, user_id)
     if description:
         work.post(await work.record(user_id, Updated(), description))
     return work

@@ -128,7 +128,7 @@ def _changed(state: IncidentState, entry: e.Entry) -> str:
             )
         case e.Paged(service=service):
             return f"Paging *{service}* on PagerDuty for {ref}."
-        case e.Declared() | e.Pinned() | e.AlertNoted():
+        case e.Declared() | e.Pinned() | e.AlertNoted() | e.RespondersInvited():
             return f"Recorded on {ref}."
         case _:
             assert_never(entry.fact)

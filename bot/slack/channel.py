@@ -15,6 +15,7 @@ from bot.domain.text import neutralize
 from bot.domain.tickets import ticket_label
 from bot.slack.format import STATUS_EMOJI, cadence_text, quote, when, who
 from bot.slack.ids import POST_UPDATE_BUTTON
+from bot.slack.responders import responders_note
 
 Blocks = list[dict[str, Any]]
 
@@ -94,10 +95,8 @@ def _entry(state: IncidentState, item: e.Entry) -> str:
             return f":stopwatch: {by} {cadence_text(cadence)}"
         case e.ReviewOwnerSet() | e.ReviewStatusSet() | e.ReviewDateSet():
             return f":memo: {by} {review_change(item.fact, who)}"
-        case e.Paged():
-            return page_line(state, item)
-        case e.AlertNoted():
-            return alert_line(item)
+        case e.Paged() | e.AlertNoted() | e.RespondersInvited():
+            return _automatic(state, item)
         case e.Pinned():
             return pinned_line(item, item.fact)
         case _:
@@ -129,6 +128,14 @@ def closing_line(state: IncidentState, item: e.Entry, fact: e.Canceled | e.Reope
     closing = f"\nClosing message on the status pages:\n{quote(said)}" if said else ""
     head = f":no_entry_sign: *{state.ref} canceled* (false alarm) by {by}"
     return f"{head}\n{quote(item.text)}{closing}"
+
+
+def _automatic(state: IncidentState, item: e.Entry) -> str:
+    """Return the line for a page, an alert, or the responders a severity brought in."""
+    fact = item.fact
+    if isinstance(fact, e.RespondersInvited):
+        return responders_note(fact)
+    return alert_line(item) if isinstance(fact, e.AlertNoted) else page_line(state, item)
 
 
 def page_line(state: IncidentState, item: e.Entry) -> str:

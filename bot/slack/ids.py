@@ -24,3 +24,5 @@ REASON_BLOCK, REASON_ACTION = "reason", "reason_input"
 ADD_TO_TIMELINE_SHORTCUT = "warroom.add_to_timeline"  # the message shortcut's callback_id
 PICK_INCIDENT_CALLBACK = "warroom.pick_incident"
 PICK_INCIDENT_BLOCK, PICK_INCIDENT_ACTION = "incident", "incident_select"
+HOME_ACTIONS = "home_actions"  # the Home tab's row of buttons
+HOME_DECLARE_BUTTON = "warroom.home_declare"  # the Home tab's "Declare incident" button

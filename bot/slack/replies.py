@@ -86,6 +86,9 @@ def short_line(state: IncidentState, item: e.Entry) -> str:
             return f"paged {service}" + (f": {text}" if text else "")
         case e.AlertNoted(firing=firing):
             return f"alert {'firing' if firing else 'resolved'}: {text}"
+        case e.RespondersInvited(severity=severity, users=users):
+            people = ", ".join(who(u) for u in users) or "nobody new"
+            return f"invited the {severity.label} responders: {people}"
         case e.ReviewOwnerSet() | e.ReviewStatusSet() | e.ReviewDateSet():
             return review_change(item.fact, who)
         case _:

@@ -29,6 +29,8 @@ def headline(state: IncidentState, *, public_url: str | None) -> tuple[str, Bloc
     if state.status.is_open:
         facts.append(f"Next update due: {next_update(state)}")
     links = [f"<#{state.channel_id}>"] if state.channel_id else []
+    if state.call_url and state.status.is_open:
+        links.append(f"<{state.call_url}|incident call>")
     if public_url and state.public:
         links.append(f"<{public_url}|status page>")
     context = " · ".join([*facts, *links])
@@ -74,6 +76,7 @@ def thread_reply(state: IncidentState, item: e.Entry) -> tuple[str, bool]:
             | e.ReviewDateSet()
             | e.Paged()
             | e.AlertNoted()
+            | e.RespondersInvited()
         ):
             return f"{state.ref}: {text}", False  # not announced today; said plainly if it is
         case _:

@@ -64,6 +64,8 @@ def _fields(state: IncidentState) -> list[str]:
         fields.append(f"*{closed}:* {when(state.resolved_at)}")
     else:
         fields.append(f"*Next update due:* {next_update(state)}")
+        if state.call_url:
+            fields.append(f"*Call:* <{state.call_url}|Join the incident call>")
     return fields
 
 

@@ -13,6 +13,7 @@ from sandbox.slack.workspace import EmChannel, Method, Workspace
 _NAME_RE = re.compile(r"[a-z0-9_-]+")
 MAX_NAME = 80
 MAX_TOPIC = 250
+MAX_INVITEES = 1000  # "Up to 1000 users may be listed"
 
 
 def channel_obj(ws: Workspace, ch: EmChannel) -> Json:
@@ -76,18 +77,36 @@ def create(ws: Workspace, p: Json) -> Json:
 
 
 def invite(ws: Workspace, p: Json) -> Json:
+    """Invite 1-1000 users. Documented: when any invite fails, none is made and an error is
+    answered (a list of each user's error alongside, when several were named)."""
     ch = ws.writable(ws.channel(p))
     raw = p.get("users")
     listed = ",".join(map(str, raw)) if isinstance(raw, list) else arg(p, "users")
-    ids = [u.strip() for u in listed.split(",") if u.strip()]
-    if ws.bot_user_id in ids:
-        raise SlackError("cant_invite_self")
-    for user_id in ids:
-        ws.user(user_id)
-    if not ids or ch.members.issuperset(ids):
-        raise SlackError("already_in_channel" if ids else "no_user")
+    ids = list(dict.fromkeys(u.strip() for u in listed.split(",") if u.strip()))
+    if not ids:
+        raise SlackError("no_user")
+    if len(ids) > MAX_INVITEES:
+        raise SlackError("too_many_users")
+    refused = [(u, e) for u in ids if (e := _refusal(ws, ch, u)) is not None]
+    if len(ids) == 1 and refused:
+        raise SlackError(refused[0][1])
+    if refused:
+        each = [{"user": u, "ok": False, "error": e} for u, e in refused]
+        raise SlackError(refused[0][1], fields={"errors": each})
     ch.members.update(ids)
     return {"channel": channel_obj(ws, ch)}
+
+
+def _refusal(ws: Workspace, ch: EmChannel, user_id: str) -> str | None:
+    """Return why one user cannot be invited, or None."""
+    if user_id == ws.bot_user_id:
+        return "cant_invite_self"
+    user = ws.users.get(user_id)
+    if user is None:
+        return "user_not_found"
+    if user.deleted:
+        return "cant_invite"  # not verified: the error for a deactivated account
+    return "already_in_channel" if user_id in ch.members else None
 
 
 def join(ws: Workspace, p: Json) -> Json:

@@ -39,6 +39,8 @@ POST_PER_SECOND = 1.0
 TIERS: dict[str, Tier] = {
     "apps.connections.open": Tier.TIER_1,
     "auth.test": Tier.TIER_3,
+    "bookmarks.add": Tier.TIER_2,
+    "bookmarks.list": Tier.TIER_3,
     "chat.getPermalink": Tier.TIER_4,
     "chat.postEphemeral": Tier.TIER_4,
     "chat.update": Tier.TIER_3,
@@ -62,6 +64,7 @@ TIERS: dict[str, Tier] = {
     "pins.list": Tier.TIER_2,
     "reactions.add": Tier.TIER_3,
     "reactions.get": Tier.TIER_3,
+    "usergroups.list": Tier.TIER_2,
     "usergroups.users.list": Tier.TIER_2,
     "users.info": Tier.TIER_4,
     "users.list": Tier.TIER_2,

@@ -17,6 +17,7 @@ class EmUser:
     tz: str = "UTC"
     tz_offset: int = 0
     is_bot: bool = False
+    deleted: bool = False  # deactivated
 
 
 @dataclass

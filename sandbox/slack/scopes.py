@@ -32,6 +32,8 @@ _READ = ByType("channels:read", "groups:read", "im:read")
 # method -> the bot scope it needs (one for every channel type, or one per type), or None
 SCOPES: dict[str, str | ByType | None] = {
     "auth.test": None,
+    "bookmarks.add": "bookmarks:write",
+    "bookmarks.list": "bookmarks:read",
     "chat.getPermalink": None,
     "chat.postEphemeral": "chat:write",
     "chat.postMessage": "chat:write",
@@ -56,6 +58,7 @@ SCOPES: dict[str, str | ByType | None] = {
     "pins.list": "pins:read",
     "reactions.add": "reactions:write",
     "reactions.get": "reactions:read",
+    "usergroups.list": "usergroups:read",
     "usergroups.users.list": "usergroups:read",
     "users.info": "users:read",
     "users.list": "users:read",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sandbox.slack.args import Json, SlackError, arg
+from sandbox.slack.args import Json, SlackError, arg, truthy
 from sandbox.slack.workspace import BOT_ID, EmUser, Method, Workspace
 
 
@@ -20,7 +20,7 @@ def user_obj(ws: Workspace, u: EmUser) -> Json:
         "team_id": ws.team_id,
         "name": u.name,
         "real_name": u.real_name,
-        "deleted": False,
+        "deleted": u.deleted,
         "tz": u.tz,
         "tz_label": label,
         "tz_offset": u.tz_offset,
@@ -66,9 +66,30 @@ def usergroup_users(ws: Workspace, p: Json) -> Json:
     return {"users": sorted(ws.usergroups[group])}
 
 
+def usergroups_list(ws: Workspace, p: Json) -> Json:
+    """List the workspace's user groups (with their members when `include_users`)."""
+    groups = []
+    for group_id, members in sorted(ws.usergroups.items()):
+        handle = ws.usergroup_handles.get(group_id, group_id.lower())
+        group: Json = {
+            "id": group_id,
+            "team_id": ws.team_id,
+            "is_usergroup": True,
+            "name": handle,
+            "handle": handle,
+            "date_delete": 0,
+            "user_count": len(members),
+        }
+        if truthy(p.get("include_users")):
+            group["users"] = sorted(members)
+        groups.append(group)
+    return {"usergroups": groups}
+
+
 METHODS: dict[str, Method] = {
     "auth.test": auth_test,
     "users.info": users_info,
     "users.list": users_list,
+    "usergroups.list": usergroups_list,
     "usergroups.users.list": usergroup_users,
 }

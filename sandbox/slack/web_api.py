@@ -8,10 +8,12 @@ import time
 from aiohttp import web
 
 from sandbox.slack import (
+    bookmarks,
     chat,
     conversations,
     files,
     history,
+    home,
     limits,
     pins_reactions,
     users,
@@ -28,7 +30,9 @@ METHODS: dict[str, Method] = {
     **history.METHODS,
     **chat.METHODS,
     **pins_reactions.METHODS,
+    **bookmarks.METHODS,
     **views.METHODS,
+    **home.METHODS,
     **files.METHODS,
 }
 

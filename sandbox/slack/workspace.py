@@ -54,11 +54,14 @@ class Workspace:
         self.files: dict[str, Json] = {}
         self.canvases: dict[str, str] = {}  # channel id -> the channel canvas's markdown
         self.usergroups: dict[str, set[str]] = {}  # user group id (S...) -> member user ids
+        self.usergroup_handles: dict[str, str] = {}  # user group id -> its @handle (else id)
+        self.bookmarks: dict[str, list[Json]] = {}  # channel id -> its bookmarks, oldest first
         self.trigger_ttl = 3.0
         self.triggers: dict[str, float] = {}  # trigger id -> time.monotonic() when issued
         self.trigger_users: dict[str, str] = {}  # trigger id -> the user whose action issued it
         self.response_ids: set[str] = set()
         self.open_views: dict[str, Json] = {}
+        self.homes: dict[str, Json] = {}  # user id -> their Home tab's view (views.publish)
         self.uploaded: set[str] = set()  # file ids whose bytes were uploaded
         self._last_us = 0
 

@@ -29,6 +29,7 @@ from bot.domain.entries import (
     PublicNameSet,
     Reopened,
     Resolved,
+    RespondersInvited,
     ReviewDateSet,
     ReviewOwnerSet,
     ReviewStatus,
@@ -93,6 +94,7 @@ PUBLICITY: list[tuple[Fact, str, bool]] = [
     (Canceled(Status.IDENTIFIED, public=True, closing="No problem found."), "misfired", True),
     (Reopened(Status.RESOLVED), "Errors are back", False),
     (Reopened(Status.CANCELED, public=True), "Errors are back", True),
+    (RespondersInvited(Severity.SEV1, ("oncall",), ("U0BOB",)), "", False),
 ]
 
 
@@ -177,6 +179,13 @@ ROUND_TRIP: list[Fact] = [
     Canceled(Status.INVESTIGATING, public=True, closing="No impact <b>at all</b>"),
     Reopened(Status.RESOLVED),
     Reopened(Status.CANCELED, public=True),
+    RespondersInvited(Severity.SEV1, ("oncall", "leads"), ("U0BOB", "U0DAVE"), already=("U0A",)),
+    RespondersInvited(
+        Severity.SEV2,
+        (),
+        refused=(("U0GONE", "cant_invite"),),
+        unread=(("S0X", "no_such_subteam"),),
+    ),
 ]
 
 

@@ -27,6 +27,7 @@ from bot.domain.entries import (
     PublicNameSet,
     Reopened,
     Resolved,
+    RespondersInvited,
     ReviewDateSet,
     ReviewOwnerSet,
     ReviewStatus,
@@ -148,11 +149,16 @@ EXAMPLES: list[tuple[Entry, str]] = [
         ":bell: Alert from Alertmanager *resolved* (the incident stays open): "
         "<http://prom/g|5xx high>",
     ),
+    (
+        item(RespondersInvited(Severity.SEV1, ("oncall",), (CAROL, DAVE)), ""),
+        f":busts_in_silhouette: Invited <@{CAROL}>, <@{DAVE}> (SEV1 responders: @oncall)",
+    ),
 ]
 # Posts that say a moment of their own: the pinned message's time, the milestone's new time.
 OWN_TIME = (Pinned, MilestoneSet)
 # Posts whose author is no person (monitoring): they name where the alert came from instead.
-NO_PERSON = (AlertNoted,)
+# The responders' note names who came in and why (the severity), not who set it.
+NO_PERSON = (AlertNoted, RespondersInvited)
 
 
 def example_id(example: tuple[Entry, str]) -> str:

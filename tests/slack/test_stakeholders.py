@@ -173,3 +173,12 @@ def test_thread_reply_long_message_is_one_line_of_at_most_500() -> None:
     assert "\n" not in text
     assert text.endswith("…")
     assert len(text) <= len(":bulb: *Identified*: ") + 500
+
+
+def test_headline_links_the_call_while_the_incident_is_open() -> None:
+    call = "https://meet.example.com/inc-7"
+    _, open_ = render.headline(replace(STATE, call_url=call), public_url=None)
+    assert lines(open_)[1].endswith(f" · <#C0INC7> · <{call}|incident call>")
+    resolved = replace(STATE, call_url=call, status=Status.RESOLVED, resolved_at=LATER)
+    _, closed = render.headline(resolved, public_url=None)
+    assert "incident call" not in lines(closed)[1]

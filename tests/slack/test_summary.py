@@ -267,3 +267,13 @@ def test_summary_resolved_incident_has_no_buttons() -> None:
 )
 def test_next_update_says_when_or_why_not(changes: dict[str, Any], expected: str) -> None:
     assert render.next_update(replace(STATE, **changes)) == expected
+
+
+def test_summary_shows_the_call_link_while_open() -> None:
+    call = "https://meet.example.com/inc-7"
+    assert fields(render.summary(replace(STATE, call_url=call))[1])[-1] == (
+        f"*Call:* <{call}|Join the incident call>"
+    )
+    assert not any("Call" in f for f in fields(render.summary(STATE)[1]))
+    resolved = replace(STATE, call_url=call, status=Status.RESOLVED, resolved_at=LATER)
+    assert not any("Call" in f for f in fields(render.summary(resolved)[1]))
