@@ -118,13 +118,8 @@ def decode(kind: e.EntryKind, data: dict[str, Any]) -> e.Fact:
         case e.EntryKind.CADENCE:
             seconds = data.get("seconds")
             return e.CadenceSet(timedelta(seconds=seconds) if seconds is not None else None)
-        case e.EntryKind.REVIEW if data.get("set") == "owner":
-            return e.ReviewOwnerSet(str(data["user"]))
-        case e.EntryKind.REVIEW if data.get("set") == "status":
-            return e.ReviewStatusSet(e.ReviewStatus(data["status"]))
         case e.EntryKind.REVIEW:
-            on = data.get("on")
-            return e.ReviewDateSet(date.fromisoformat(on) if on else None)
+            return _review(data)
         case e.EntryKind.PAGE:
             return e.Paged(str(data["service"]), bool(data.get("automatic")))
         case e.EntryKind.ALERT:
@@ -142,6 +137,16 @@ def decode(kind: e.EntryKind, data: dict[str, Any]) -> e.Fact:
             )
         case _:
             assert_never(kind)
+
+
+def _review(data: dict[str, Any]) -> e.Fact:
+    """Return the post-mortem review fact a stored row records: its owner, status or date."""
+    if data.get("set") == "owner":
+        return e.ReviewOwnerSet(str(data["user"]))
+    if data.get("set") == "status":
+        return e.ReviewStatusSet(e.ReviewStatus(data["status"]))
+    on = data.get("on")
+    return e.ReviewDateSet(date.fromisoformat(on) if on else None)
 
 
 def to_entry(row: TimelineEntry) -> e.Entry:
@@ -223,16 +228,6 @@ async def has_public_entry(*, session: AsyncSession, incident_id: int) -> bool:
         col(TimelineEntry.kind).in_([kind.value for kind in e.ALWAYS_PUBLIC]),
     )
     return (await session.exec(query.limit(1))).first() is not None
-
-
-async def has_published(*, session: AsyncSession, incident_id: int) -> bool:
-    """Return whether the incident has a public incident: any public entry, a resolve with a
-    message included (its status pages show it)."""
-    query = select(TimelineEntry).where(
-        TimelineEntry.incident_id == incident_id,
-        col(TimelineEntry.kind).in_([kind.value for kind in e.MAYBE_PUBLIC]),
-    )
-    return any(e.is_public(to_entry(row)) for row in (await session.exec(query)).all())
 
 
 async def get_entry(*, session: AsyncSession, entry_id: int) -> e.Entry | None:

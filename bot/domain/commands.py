@@ -58,16 +58,12 @@ class Resolve:
 
 
 @dataclass(frozen=True)
-class Cancel:
-    """Close the incident as a false alarm, for `reason` (internal)."""
-
+class Cancel:  # close as a false alarm; the reason is internal
     reason: str
 
 
 @dataclass(frozen=True)
-class Reopen:
-    """Reopen a resolved or canceled incident (investigating again), for `reason`."""
-
+class Reopen:  # a resolved or canceled incident: investigating again
     reason: str
 
 

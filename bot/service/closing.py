@@ -11,7 +11,7 @@ from bot.domain.replies import Changed, ClosingAsked
 from bot.service import paging
 from bot.service.context import Caller, Context
 from bot.service.unit import Work, change
-from storage.timeline import has_published
+from storage.public import has_published
 
 
 async def cancel_incident(
