@@ -98,6 +98,7 @@ class IncidentState:
     last_update_at: datetime | None = None
     public: bool = False  # it has published something (known when roles are loaded)
     statuspage_url: str | None = None  # its Atlassian Statuspage page, once created
+    private: bool = False  # a private channel; never announced nor on a public surface
 
     @property
     def ref(self) -> str:

@@ -83,6 +83,11 @@ def _changed(state: IncidentState, entry: e.Entry) -> str:
         case e.SeverityChanged(severity=severity):
             return f"{ref} is now {severity.label}."
         case e.StatusChanged(status=status):
+            if state.private:
+                return (
+                    f"{ref} is now *{status.value}*. It is a private incident: the message "
+                    "stays in its channel, and nothing is published or announced."
+                )
             return f"{ref} is now *{status.value}*."
         case e.Resolved():
             return f"{ref} is resolved. Thank you, everyone."

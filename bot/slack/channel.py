@@ -36,7 +36,7 @@ def entry(
     if ticket:
         text += f"\n:ticket: <{ticket}|{ticket_label(ticket)}>"
     places = []
-    if public_url and e.is_public(item):
+    if public_url and e.is_public(item) and not state.private:
         places.append(f"<{public_url}|the status page>")
     if mirrored:
         link = state.statuspage_url
