@@ -31,7 +31,7 @@ async def add_members(
 async def remove_member(*, session: AsyncSession, incident_id: int, user_id: str) -> None:
     """Stop someone being a member (they left the incident's channel)."""
     table = IncidentMember.__table__  # type: ignore[attr-defined]
-    await session.execute(
+    await (await session.connection()).execute(
         delete(table).where(table.c.incident_id == incident_id, table.c.user_id == user_id)
     )
 

@@ -56,8 +56,8 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand(
         "declare",
         "declare [private] [sev1|sev2|sev3|sev4] <title>",
-        "Declare an incident and open its channel (no title: open a form); `private`: a "
-        "private channel that only the people you add see, never announced nor public.",
+        "Declare an incident and open its channel (no title: open a form; `private`: only "
+        "the people you add see it).",
         "declare sev1 Checkout API failing",
         _parse_declare,
     ),
