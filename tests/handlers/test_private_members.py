@@ -46,6 +46,10 @@ async def test_list_shows_a_private_incident_to_its_members_only(bot: Bot) -> No
 async def test_role_holder_is_invited_and_becomes_a_member(bot: Bot) -> None:
     private = await bot.declare(f"declare private sev2 {TITLE}")
     assert bot.slack.channels[private].members == {bot.slack.bot_user_id, ALICE}
+    assert bot.slack.channels[private].topic.startswith("Private | SEV2 | investigating")
+    told = [r["text"] for r in bot.slack.responses if "INC-1 is open in" in r["text"]]
+    assert told
+    assert "It is a private channel: add people with Slack's `/invite`" in told[0]
     assert not await lists(bot, CAROL, "INC-1")
     reply = await bot.command(ALICE, private, f"role lead <@{CAROL}>")
     assert ":warning:" not in reply.text
@@ -56,7 +60,10 @@ async def test_role_holder_is_invited_and_becomes_a_member(bot: Bot) -> None:
 
 
 async def test_non_member_cannot_type_in_the_private_channel(bot: Bot) -> None:
-    private = await bot.declare(f"declare private {TITLE}")
+    reply = await bot.command(ALICE, GENERAL, f"declare private {TITLE}")
+    assert "It is private: only the people you add see it" in reply.text
+    await bot.settle()
+    private = bot.incident_channel(1)
     with pytest.raises(PermissionError):
         await bot.command(BOB, private, "summary")
     with pytest.raises(PermissionError):  # only a member can add people to a private channel
