@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.slack import ids
+from sandbox.slack.records import EmChannel
 from tests.conftest import ALICE, ANNOUNCE, BOB, CAROL, GENERAL, Bot
 from tests.support import wait_until
 
@@ -57,6 +58,22 @@ async def test_role_holder_is_invited_and_becomes_a_member(bot: Bot) -> None:
     assert bot.slack.channels[private].members == {bot.slack.bot_user_id, ALICE, CAROL}
     assert await lists(bot, CAROL, "INC-1")
     assert not await lists(bot, BOB, "INC-1")
+
+
+async def test_private_name_taken_by_a_hidden_channel_gets_a_suffix(bot: Bot) -> None:
+    # Someone's private channel, which the bot is not in (it cannot see it), holds the name.
+    hidden = EmChannel(
+        "G0HIDDEN", "inc-1-payroll-payroll-leak", BOB, 0, members={BOB}, is_private=True
+    )
+    bot.slack.channels[hidden.id] = hidden
+    private = await bot.declare(f"declare private {TITLE}")
+    made = bot.slack.channels[private]
+    assert made.name == "inc-1-payroll-payroll-leak-2"
+    assert made.is_private
+    assert hidden.members == {BOB}
+    lists_private = [p for m, p in bot.slack.calls if m == "conversations.list"]
+    assert lists_private
+    assert all(p.get("types") == "private_channel" for p in lists_private)
 
 
 async def test_non_member_cannot_type_in_the_private_channel(bot: Bot) -> None:
