@@ -25,6 +25,7 @@ async def open_publish_modal(
 ) -> None:
     """Open the public-summary form, prefilled with a draft, once the incident is resolved."""
     try:
+        await retro.refuse_publish_if_private(deps.ctx, channel_id=cmd.channel_id)
         data = await retro.postmortem(deps.ctx, channel_id=cmd.channel_id)
         if data.milestones.resolved is None:
             await respond(

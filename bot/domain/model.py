@@ -99,6 +99,7 @@ class IncidentState:
     public: bool = False  # it has published something (known when roles are loaded)
     statuspage_url: str | None = None  # its Atlassian Statuspage page, once created
     call_url: str | None = None  # its call (INCIDENT_CALL_URL), filled in where it is shown
+    private: bool = False  # a private channel; never announced nor on a public surface
 
     @property
     def ref(self) -> str:

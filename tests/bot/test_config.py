@@ -55,6 +55,7 @@ BAD_ENVS: list[tuple[dict[str, str], str]] = [
     (env_with(STATUSPAGE_API_KEY="LEAKME"), "STATUSPAGE_PAGE_ID"),
     (env_with(STATUS_PAGE_ENABLED="LEAKME"), "STATUS_PAGE_ENABLED"),
     (env_with(DISPLAY_TIMEZONE="Mars/LEAKME"), "DISPLAY_TIMEZONE"),
+    (env_with(PRIVATE_ANNOUNCE_CHANNEL="#incident-leads"), "PRIVATE_ANNOUNCE_CHANNEL"),
 ]
 
 
@@ -120,6 +121,7 @@ def test_load_settings_api_url_ends_with_slash(url: str, expected: str) -> None:
         ({"DEFAULT_SEVERITY": "SEV1"}, "default_severity", Severity.SEV1),
         ({"INCIDENT_CHANNEL_PREFIX": "ops-inc2"}, "channel_prefix", "ops-inc2"),
         ({"INCIDENT_ANNOUNCE_CHANNEL": "C0ANNOUNCE"}, "announce_channel", "C0ANNOUNCE"),
+        ({"PRIVATE_ANNOUNCE_CHANNEL": "C0LEADS"}, "private_announce_channel", "C0LEADS"),
         ({"LOG_LEVEL": "debug"}, "log_level", "DEBUG"),
         ({"HOST": "127.0.0.1"}, "host", "127.0.0.1"),
         ({"OUTBOX_DEAD_AFTER": "60"}, "outbox_dead_after", 60.0),
