@@ -111,16 +111,8 @@ class SlackPublisher:
                 await self._summary(state, delivery)
             case K.ENTRY_POST:
                 await self._post_entry(state, delivery)
-            case K.ANNOUNCE:
-                if self.stakeholders is not None and not state.private:
-                    await self.stakeholders.reply(state, delivery)
-            case K.PRIVATE_NOTICE:
-                if self.private_announce is not None:
-                    text = private_notice(state)
-                    await self.calls.post_once(self.private_announce, delivery, text=text)
-            case K.HEADLINE_REFRESH:
-                if self.stakeholders is not None and not state.private:
-                    await self.stakeholders.refresh(state, delivery)
+            case K.ANNOUNCE | K.HEADLINE_REFRESH | K.PRIVATE_NOTICE:
+                await self._announce(state, delivery)
             case K.USER_NOTIFY:
                 await self._notify(state, delivery)
             case K.NOTICE:
@@ -159,6 +151,19 @@ class SlackPublisher:
                 raise not_mine(delivery)
             case _:
                 assert_never(delivery.kind)
+
+    async def _announce(self, state: IncidentState, delivery: Delivery) -> None:
+        """Tell the stakeholders' channel; of a private incident, only that one was declared,
+        in PRIVATE_ANNOUNCE_CHANNEL (if set)."""
+        if delivery.kind is K.PRIVATE_NOTICE:
+            if self.private_announce is not None:
+                text = private_notice(state)
+                await self.calls.post_once(self.private_announce, delivery, text=text)
+        elif self.stakeholders is not None and not state.private:
+            if delivery.kind is K.ANNOUNCE:
+                await self.stakeholders.reply(state, delivery)
+            else:
+                await self.stakeholders.refresh(state, delivery)
 
     async def _invite(self, channel: str, delivery: Delivery) -> None:
         users = ",".join(delivery.payload.users)
