@@ -65,6 +65,7 @@ def _context(
         db=db,
         default_severity=settings.default_severity,
         announce=settings.announce_channel is not None,
+        private_announce=settings.private_announce_channel is not None,
         statuspage=catalog.statuspage is not None,
         trackers=tuple(k for k in TICKETS if k.spec.destination in publishers),
         components=catalog.names,

@@ -118,6 +118,10 @@ class Settings(DatabaseSettings, SubscriptionSettings):
     announce_channel: Annotated[str, _must(_is_channel_id)] | None = Field(
         None, alias="INCIDENT_ANNOUNCE_CHANNEL", description="a Slack channel ID, like C0123ABCD"
     )
+    # Private incidents are never announced there; here, a notice without their title is.
+    private_announce_channel: Annotated[str, _must(_is_channel_id)] | None = Field(
+        None, alias="PRIVATE_ANNOUNCE_CHANNEL", description="a Slack channel ID, like C0123ABCD"
+    )
     channel_prefix: Annotated[str, _must(_is_prefix)] = Field(
         "inc",
         alias="INCIDENT_CHANNEL_PREFIX",

@@ -80,6 +80,7 @@ def publishers(
         http=http,
         channel_prefix=settings.channel_prefix,
         announce_channel=settings.announce_channel,
+        private_announce_channel=settings.private_announce_channel,
         status_page_url=settings.public_url if settings.status_page_enabled else None,
         display_timezone=settings.display_timezone,
         postmortem_canvas=settings.postmortem_canvas,

@@ -102,7 +102,9 @@ async def _at(deps: Deps, cmd: SlashCommand, number: int | None) -> SlashCommand
     """Return the command as if run in the channel of the incident it names, if it names one."""
     if number is None:
         return cmd
-    return replace(cmd, channel_id=await queries.channel_of(deps.ctx, number=number))
+    return replace(
+        cmd, channel_id=await queries.channel_of(deps.ctx, number=number, viewer=cmd.user_id)
+    )
 
 
 async def _open(

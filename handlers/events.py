@@ -1,5 +1,6 @@
 """Events: a :pushpin: keeps a message; edits and deletions of kept messages are followed;
-an unarchived incident channel gets what it missed while archived.
+an unarchived incident channel gets what it missed while archived; who joins or leaves a
+private incident's channel is a member of it, or no longer.
 
 Bolt acknowledges events before the listener runs, so each listener records what it learnt
 at once, in one transaction keyed by the event ID (a redelivery changes nothing).
@@ -15,7 +16,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.domain.errors import TryAgain
-from bot.service import archive, pins
+from bot.service import archive, members, pins
 from handlers.context import Deps
 from handlers.message_payloads import MessageDeleted, MessageEdited
 from handlers.payloads import Reaction
@@ -76,6 +77,33 @@ def register(app: AsyncApp, deps: Deps) -> None:
     @app.event("reaction_removed")
     async def handle_reaction_removed_event(ack: AsyncAck) -> None:
         await ack()
+
+    _register_membership(app, deps)
+
+
+def _register_membership(app: AsyncApp, deps: Deps) -> None:
+    """Follow who joins and leaves a private incident's channel: its members."""
+
+    @app.event("member_joined_channel")
+    @app.event("member_left_channel")
+    async def handle_member_channel_event(
+        ack: AsyncAck, body: dict[str, Any], event: dict[str, Any]
+    ) -> None:
+        await ack()
+        channel, user = str(event.get("channel") or ""), str(event.get("user") or "")
+        if not channel or not user or user == _bot_user(body):
+            return
+        joined = event.get("type") == "member_joined_channel"
+        _record(
+            deps,
+            lambda: members.follow_membership(
+                deps.ctx,
+                channel_id=channel,
+                user_id=user,
+                joined=joined,
+                event_id=_event_id(body),
+            ),
+        )
 
 
 def _bot_user(body: dict[str, Any]) -> str | None:

@@ -28,6 +28,7 @@ async def open_publish_modal(
 ) -> None:
     """Open the public-summary form, prefilled with a draft, once the incident is resolved."""
     try:
+        await retro.refuse_publish_if_private(deps.ctx, channel_id=cmd.channel_id)
         data = await retro.postmortem(deps.ctx, channel_id=cmd.channel_id)
         if data.status is Status.CANCELED:
             await respond(text=":warning: A false alarm (canceled) has no post-mortem to publish.")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot.slack.ids import PRIVATE_OPTION
+
 
 @dataclass(frozen=True)
 class SlashCommand:
@@ -55,6 +57,7 @@ class DeclareForm:
     description: str | None
     origin_channel_id: str | None
     view_id: str | None = None
+    private: bool = False
 
     @classmethod
     def from_view(cls, body: dict[str, Any], blocks: dict[str, tuple[str, str]]) -> DeclareForm:
@@ -67,6 +70,7 @@ class DeclareForm:
             description=form.value(*blocks["description"]) or None,
             origin_channel_id=form.channel_id or None,
             view_id=form.view_id,
+            private=PRIVATE_OPTION in form.checked(*blocks["private"]),
         )
 
 
@@ -126,6 +130,13 @@ class Submission:
         if raw is None:
             raw = as_object(element.get("selected_option")).get("value")
         return str(raw).strip() if raw else ""
+
+    def checked(self, block: str, action: str) -> frozenset[str]:
+        """Return the values of a checkboxes field's ticked options."""
+        element = as_object(as_object(self.values.get(block)).get(action))
+        chosen = element.get("selected_options")
+        options = chosen if isinstance(chosen, list) else []
+        return frozenset(str(as_object(o).get("value") or "") for o in options) - {""}
 
     @property
     def once_key(self) -> str | None:

@@ -62,7 +62,7 @@ async def _keep(
             kept = await pins.keep_message(ctx, number=None, **_message(shortcut))
             await respond(text=kept_text(kept), response_type="ephemeral")
             return
-        listed = await queries.list_open_incidents(ctx)
+        listed = await queries.list_open_incidents(ctx, viewer=shortcut.user_id)
     except BotError as error:
         await respond(text=error_text(error.message, error.hint), response_type="ephemeral")
         return

@@ -21,6 +21,7 @@ FIELDS = {
     "title": (render.TITLE_BLOCK, render.TITLE_ACTION),
     "severity": (render.SEVERITY_BLOCK, render.SEVERITY_ACTION),
     "description": (render.DESCRIPTION_BLOCK, render.DESCRIPTION_ACTION),
+    "private": (render.PRIVATE_BLOCK, render.PRIVATE_ACTION),
 }
 
 
@@ -95,6 +96,7 @@ async def _declare(
             response_url=None,
             description=form.description,
             once_key=f"view:{form.view_id}" if form.view_id else None,
+            private=form.private,
         )
         return ""  # the declarer hears where the channel is once it exists
 

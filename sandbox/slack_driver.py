@@ -108,8 +108,12 @@ class SlackDriver(PeopleEvents, HomeTab):
     async def command(
         self, *, user_id: str, channel_id: str, text: str, command: str = "/incident"
     ) -> DriverReply:
-        """Send a slash command invocation."""
+        """Send a slash command invocation (a person types only where they can: a private
+        channel only if they are in it)."""
         user = self.emulator.users.get(user_id)
+        ch = self.emulator.channels.get(channel_id)
+        if ch is not None and ch.is_private and not ch.is_im and user_id not in ch.members:
+            raise PermissionError(f"{user_id} is not in private channel {channel_id}")
         return await self._form(
             {
                 "token": self.verification_token,

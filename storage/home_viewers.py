@@ -10,7 +10,7 @@ from sqlalchemy import func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import HomeViewer, Incident
+from storage.models import HomeViewer, Incident, IncidentMember
 
 
 async def record_opened(*, session: AsyncSession, user_id: str, now: datetime) -> None:
@@ -25,14 +25,20 @@ async def record_opened(*, session: AsyncSession, user_id: str, now: datetime) -
 
 async def incidents_version(*, session: AsyncSession) -> str:
     """Return a version of everything a Home shows: it changes with every commit that could
-    change one (an incident declared, a channel made, an entry recorded), in any order."""
+    change one (an incident declared, a channel made, an entry recorded, someone joining or
+    leaving a private incident), in any order."""
+    members = select(
+        func.count(col(IncidentMember.id)), func.coalesce(func.max(col(IncidentMember.id)), 0)
+    )
     query = select(
         func.count(col(Incident.id)),
         func.count(col(Incident.channel_id)),
         func.coalesce(func.sum(col(Incident.entry_count)), 0),
     )
     incidents, channels, entries = (await session.exec(query)).one()
-    return f"{incidents}.{channels}.{entries}"
+    # Someone joining or leaving a private incident changes who sees it: count and newest.
+    joined, newest = (await session.exec(members)).one()
+    return f"{incidents}.{channels}.{entries}.{joined}.{newest}"
 
 
 def _due(*, now: datetime, version: str, since: datetime, every: timedelta) -> list[Any]:

@@ -20,6 +20,7 @@ from storage.counters import INCIDENT_NUMBER, bump_counter
 from storage.models import Incident
 from storage.roles import current_roles
 from storage.timeline import has_public_entry, last_text
+from storage.visibility import visible_to
 
 _TABLE = Incident.__table__  # type: ignore[attr-defined]
 _COLUMNS = tuple(column.name for column in _TABLE.columns)
@@ -40,6 +41,7 @@ async def create_incident(
     declared_by: str,
     origin_channel_id: str | None,
     now: datetime,
+    private: bool = False,
 ) -> Incident:
     """Insert a new incident, investigating, with the next number."""
     incident = Incident(
@@ -52,6 +54,7 @@ async def create_incident(
         origin_channel_id=origin_channel_id,
         created_at=now,
         updated_at=now,
+        private=private,
     )
     session.add(incident)
     await session.flush()
@@ -139,16 +142,21 @@ def _update_of(names: frozenset[str]) -> Update:
     return update(_TABLE).where(_TABLE.c.id == bindparam("row_id")).values(values)
 
 
-async def get_incident_by_number(*, session: AsyncSession, number: int) -> Incident | None:
-    """Return the incident INC-<number>."""
-    return (await session.exec(select(Incident).where(Incident.number == number))).first()
+async def get_incident_by_number(
+    *, session: AsyncSession, number: int, viewer: str | None = None
+) -> Incident | None:
+    """Return the incident INC-<number>; with `viewer`, only if they may see it."""
+    query = select(Incident).where(Incident.number == number)
+    if viewer is not None:
+        query = query.where(visible_to(viewer))
+    return (await session.exec(query)).first()
 
 
-async def list_open_incidents(*, session: AsyncSession) -> Sequence[Incident]:
-    """Return unresolved incidents, newest first."""
+async def list_open_incidents(*, session: AsyncSession, viewer: str) -> Sequence[Incident]:
+    """Return the unresolved incidents `viewer` may see, newest first."""
     query = (
         select(Incident)
-        .where(col(Incident.status).not_in(_CLOSED))
+        .where(col(Incident.status).not_in(_CLOSED), visible_to(viewer))
         .order_by(col(Incident.number).desc())
     )
     return (await session.exec(query)).all()
@@ -222,7 +230,9 @@ async def incident_state(
     if with_roles:
         roles = await current_roles(session=session, incident_id=incident.id)
         last_update = await last_text(session=session, incident_id=incident.id)
-        public = await has_public_entry(session=session, incident_id=incident.id)
+        public = not incident.private and await has_public_entry(
+            session=session, incident_id=incident.id
+        )
     return IncidentState(
         id=incident.id,
         number=incident.number,
@@ -246,6 +256,7 @@ async def incident_state(
         public=public,
         statuspage_url=incident.statuspage_url,
         channel_archived=incident.channel_archived,
+        private=incident.private,
     )
 
 

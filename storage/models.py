@@ -82,6 +82,20 @@ class Incident(SQLModel, table=True):
     # Someone archived the channel: what could not be posted is told once, and posted again
     # when the channel is unarchived.
     channel_archived: bool = False
+    # A private incident: a private channel, seen only by its members, never on a public surface.
+    private: bool = False
+
+
+class IncidentMember(SQLModel, table=True):
+    """Who may see a private incident: its declarer, who was invited, who joined its channel."""
+
+    __tablename__ = "incident_member"
+    __table_args__ = (UniqueConstraint("incident_id", "user_id", name="uq_incident_member"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id")
+    user_id: str = Field(max_length=32, index=True)
+    since: datetime = _ts()
 
 
 class TimelineEntry(SQLModel, table=True):

@@ -71,6 +71,9 @@ async def fan_out(
     entry = await session.get(TimelineEntry, entry_id)
     if entry is None or not kinds:
         return 0
+    incident = await session.get(Incident, entry.incident_id)
+    if incident is None or incident.private:
+        return 0  # a private incident's news goes to no subscriber
     done = select(SubscriberNotice.subscriber_id).where(SubscriberNotice.entry_id == entry_id)
     query = (
         select(Subscriber.id, Subscriber.kind)
@@ -113,7 +116,7 @@ async def update_record(*, session: AsyncSession, entry_id: int) -> IncidentReco
     entries up to and including this one, resolved only if this is the resolve."""
     entry = await session.get(TimelineEntry, entry_id)
     incident = await session.get(Incident, entry.incident_id) if entry else None
-    if entry is None or incident is None or incident.id is None:
+    if entry is None or incident is None or incident.id is None or incident.private:
         return None
     query = (
         select(TimelineEntry)

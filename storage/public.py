@@ -25,6 +25,7 @@ from bot.domain.public import IncidentRecord, Mirrored
 from storage.connection import connection
 from storage.models import Incident, TimelineEntry
 from storage.timeline import decode, to_entry
+from storage.visibility import not_private
 
 # Entries the public page reads: those that may be public (status changes give context too),
 # and milestones (a corrected impact start moves the availability bars).
@@ -55,10 +56,12 @@ class PublicRows:
 
 
 async def load_public_rows(*, session: AsyncSession, since: datetime) -> PublicRows:
-    """Return open incidents and those resolved since `since`, with the entries the page reads."""
+    """Return open incidents and those resolved since `since`, with the entries the page reads;
+    never a private incident (nothing of it is public)."""
     conn = await connection(session)
     recent = or_(_I.resolved_at.is_(None), _I.resolved_at >= since)
-    rows = PublicRows(list((await conn.execute(_INCIDENTS.where(recent))).all()))
+    query = _INCIDENTS.where(recent, not_private())
+    rows = PublicRows(list((await conn.execute(query)).all()))
     ids = [row.id for row in rows.incidents]
     for start in range(0, len(ids), _SLICE):
         query = _ENTRIES.where(
@@ -111,9 +114,9 @@ async def load_records(*, session: AsyncSession, since: datetime) -> list[Incide
 
 
 async def load_mirrored(*, session: AsyncSession, incident_id: int) -> Mirrored | None:
-    """Return what Statuspage mirrors of the incident."""
+    """Return what Statuspage mirrors of the incident; nothing of a private one."""
     incident = await session.get(Incident, incident_id)
-    if incident is None or incident.id is None:
+    if incident is None or incident.id is None or incident.private:
         return None
     return Mirrored(
         id=incident.id,

@@ -1,16 +1,26 @@
-"""Which incidents a person may see: every Home query filters through `visible_to`.
+"""Who may see which incident: everyone sees public ones, members see private ones.
 
-STUB: every incident is visible to everyone (`sqlalchemy.true()`). Private incidents are being
-built elsewhere; their version of this module (same name, same signature) replaces this one
-and then limits private incidents to their members everywhere this is used.
+Every query that shows incidents to a person (the incident list, the App Home) filters with
+`visible_to`, so a private incident never reaches someone who is not its member.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, true
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select
+
+from storage.models import Incident, IncidentMember
+
+_I = Incident.__table__.c  # type: ignore[attr-defined]
+_M = IncidentMember.__table__.c  # type: ignore[attr-defined]
 
 
 def visible_to(user_id: str) -> ColumnElement[bool]:
-    """Return a where-clause over `Incident`: the incidents `user_id` may see (stub: all)."""
-    del user_id  # the stub shows everything to everyone
-    return true()
+    """Return a where-clause over `Incident`: true for non-private incidents and for private
+    incidents `user_id` is a member of."""
+    member = exists(select(_M.id).where(and_(_M.incident_id == _I.id, _M.user_id == user_id)))
+    return or_(_I.private == false(), member)
+
+
+def not_private() -> ColumnElement[bool]:
+    """Return a where-clause over `Incident`: true for incidents that may become public."""
+    return _I.private == false()  # type: ignore[no-any-return]

@@ -31,6 +31,9 @@ EVENT_SCOPES: dict[str, str | None] = {
     "message.groups": "groups:history",
     "reaction_added": "reactions:read",
     "channel_unarchive": "channels:read",
+    # A private incident's members: who joins or leaves its private channel (groups:read).
+    "member_joined_channel": "groups:read",
+    "member_left_channel": "groups:read",
 }
 COMMANDS = "commands"  # the /incident slash command and the message shortcut
 
@@ -118,22 +121,26 @@ def called_methods() -> dict[str, frozenset[str]]:
 
 
 def scope_of(method: str) -> str | None:
-    """Return the bot scope a called method needs in the bot's own (public) channels.
-
-    The bot creates its incident channels public; private channels it only follows through
-    events (message.groups), whose scope is counted with the events.
-    """
+    """Return the bot scope a called method needs in the bot's public channels."""
     need = SCOPES[method]
     return need.public if isinstance(need, ByType) else need
 
 
+def scopes_of(method: str) -> tuple[str, ...]:
+    """Return the bot scopes a called method needs in the bot's own channels: public ones, and
+    the private channels of private incidents (the conversations API's `groups:*`)."""
+    need = SCOPES[method]
+    if isinstance(need, ByType):
+        return need.public, need.private
+    return (need,) if need is not None else ()
+
+
 def needed_scopes() -> dict[str, str]:
     """Return each scope the code needs, with what needs it."""
-    needs = {
-        scope: f"{method}, called in {', '.join(sorted(files))}"
-        for method, files in called_methods().items()
-        if (scope := scope_of(method)) is not None
-    }
+    needs: dict[str, str] = {}
+    for method, files in called_methods().items():
+        for scope in scopes_of(method):
+            needs.setdefault(scope, f"{method}, called in {', '.join(sorted(files))}")
     for event in manifest()["settings"]["event_subscriptions"]["bot_events"]:
         if (scope := EVENT_SCOPES[event]) is not None:
             needs.setdefault(scope, f"the {event} event")
@@ -196,6 +203,8 @@ def test_manifest_subscribes_to_the_events_the_bot_follows_and_no_others() -> No
         "message.channels",
         "message.groups",
         "channel_unarchive",
+        "member_joined_channel",
+        "member_left_channel",
         "app_home_opened",
     }
 

@@ -85,13 +85,17 @@ def _parse_declare(args: str, _caller: str) -> Command:
     if not args:
         return OpenDeclareModal()
     first, rest = _split(args)
+    private = first.lower() == "private"
+    if private:  # `declare private sev1 <title>`: the keyword comes first
+        args = rest
+        first, rest = _split(args)
     severity: Severity | None = None
     if re.fullmatch(r"(?i)sev\d+", first):
         severity = parse_severity(first)
         args = rest
     if not args:
         raise UsageError("The incident needs a title.")
-    return Declare(title=args, severity=severity)
+    return Declare(title=args, severity=severity, private=private)
 
 
 def _parse_update(args: str, _caller: str) -> Command:

@@ -23,6 +23,7 @@ class OpenDeclareModal:
 class Declare:
     title: str
     severity: Severity | None
+    private: bool = False
 
 
 @dataclass(frozen=True)

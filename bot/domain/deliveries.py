@@ -36,6 +36,7 @@ class DeliveryKind(StrEnum):
     SUMMARY_REFRESH = "summary.refresh"
     ENTRY_POST = "entry.post"
     ANNOUNCE = "announce"
+    PRIVATE_NOTICE = "private.notice"
     USER_NOTIFY = "user.notify"
     NOTICE = "notice"
     POSTMORTEM_UPLOAD = "postmortem.upload"
@@ -91,6 +92,9 @@ KINDS: dict[DeliveryKind, KindSpec] = {
     DeliveryKind.ENTRY_POST: KindSpec(_SLACK, "post a timeline entry in the channel"),
     # A thread reply may have to post its headline first (when that delivery was superseded).
     DeliveryKind.ANNOUNCE: KindSpec(_SLACK, "post in the announcements thread", needs_roles=True),
+    # A private incident is never announced: where PRIVATE_ANNOUNCE_CHANNEL is set, a notice
+    # that it exists (no title, no details) goes there once.
+    DeliveryKind.PRIVATE_NOTICE: KindSpec(_SLACK, "post the private incident's notice"),
     DeliveryKind.HEADLINE_REFRESH: KindSpec(
         _SLACK,
         "update the headline in the announcements channel",

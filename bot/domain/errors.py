@@ -46,3 +46,7 @@ class AlreadyDone(BotError):
 
 class Stale(BotError):
     """A button whose incident has moved on (resolved, or someone else already did it)."""
+
+
+class PrivateIncident(BotError):
+    """The incident is private: nothing of it may be published or announced."""

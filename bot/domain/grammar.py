@@ -57,8 +57,9 @@ class Subcommand:
 SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand(
         "declare",
-        "declare [sev1|sev2|sev3|sev4] <title>",
-        "Declare an incident and open its channel (no title: open a form).",
+        "declare [private] [sev1|sev2|sev3|sev4] <title>",
+        "Declare an incident and open its channel (no title: open a form; `private`: only "
+        "the people you add see it).",
         "declare sev1 Checkout API failing",
         _parse_declare,
     ),

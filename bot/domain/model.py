@@ -110,6 +110,7 @@ class IncidentState:
     statuspage_url: str | None = None  # its Atlassian Statuspage page, once created
     channel_archived: bool = False  # a post found its channel archived (not unarchived since)
     call_url: str | None = None  # its call (INCIDENT_CALL_URL), filled in where it is shown
+    private: bool = False  # a private channel; never announced nor on a public surface
 
     @property
     def ref(self) -> str:

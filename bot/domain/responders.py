@@ -37,7 +37,10 @@ def groups_to_invite(
     responders: Responders, state: IncidentState, *, previous: Severity | None = None
 ) -> tuple[str, ...]:
     """Return the user groups to bring into the incident now: its severity's, when it was
-    declared at it (`previous` None) or escalated to it from a lesser one."""
+    declared at it (`previous` None) or escalated to it from a lesser one. None for a private
+    incident: only the people its members add may learn of it."""
+    if state.private:
+        return ()
     order = list(Severity)  # SEV1 first
     if previous is not None and order.index(previous) <= order.index(state.severity):
         return ()  # the same or a lesser severity: whoever it needs is already there

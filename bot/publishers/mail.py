@@ -56,6 +56,7 @@ class MailPublisher:
                 | K.SUMMARY_REFRESH
                 | K.ENTRY_POST
                 | K.ANNOUNCE
+                | K.PRIVATE_NOTICE
                 | K.USER_NOTIFY
                 | K.NOTICE
                 | K.POSTMORTEM_UPLOAD

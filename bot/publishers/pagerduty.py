@@ -103,6 +103,7 @@ class PagerDutyPublisher:
                 | K.SUMMARY_REFRESH
                 | K.ENTRY_POST
                 | K.ANNOUNCE
+                | K.PRIVATE_NOTICE
                 | K.USER_NOTIFY
                 | K.NOTICE
                 | K.POSTMORTEM_UPLOAD

@@ -29,6 +29,7 @@ from bot.slack import channel as render
 from bot.slack import direct
 from bot.slack import summary as summaries
 from bot.slack.direct import CatchUp
+from bot.slack.private import private_notice
 from storage import actions, timeline
 from storage import incidents as q
 from storage import postmortem as pm
@@ -51,6 +52,7 @@ class SlackPublisher:
         http: aiohttp.ClientSession,
         channel_prefix: str,
         announce_channel: str | None,
+        private_announce_channel: str | None = None,
         status_page_url: str | None = None,
         display_timezone: str = "UTC",
         postmortem_canvas: bool = False,
@@ -75,6 +77,7 @@ class SlackPublisher:
             status_page_url=status_page_url,
         )
         self.status_page_url = status_page_url
+        self.private_announce = private_announce_channel
         self.stakeholders = (
             Stakeholders(
                 db=db,
@@ -108,12 +111,8 @@ class SlackPublisher:
                 await self._summary(state, delivery)
             case K.ENTRY_POST:
                 await self._post_entry(state, delivery)
-            case K.ANNOUNCE:
-                if self.stakeholders is not None:
-                    await self.stakeholders.reply(state, delivery)
-            case K.HEADLINE_REFRESH:
-                if self.stakeholders is not None:
-                    await self.stakeholders.refresh(state, delivery)
+            case K.ANNOUNCE | K.HEADLINE_REFRESH | K.PRIVATE_NOTICE:
+                await self._announce(state, delivery)
             case K.USER_NOTIFY:
                 await self._notify(state, delivery)
             case K.NOTICE:
@@ -152,6 +151,19 @@ class SlackPublisher:
                 raise not_mine(delivery)
             case _:
                 assert_never(delivery.kind)
+
+    async def _announce(self, state: IncidentState, delivery: Delivery) -> None:
+        """Tell the stakeholders' channel; of a private incident, only that one was declared,
+        in PRIVATE_ANNOUNCE_CHANNEL (if set)."""
+        if delivery.kind is K.PRIVATE_NOTICE:
+            if self.private_announce is not None:
+                text = private_notice(state)
+                await self.calls.post_once(self.private_announce, delivery, text=text)
+        elif self.stakeholders is not None and not state.private:
+            if delivery.kind is K.ANNOUNCE:
+                await self.stakeholders.reply(state, delivery)
+            else:
+                await self.stakeholders.refresh(state, delivery)
 
     async def _invite(self, channel: str, delivery: Delivery) -> None:
         users = ",".join(delivery.payload.users)

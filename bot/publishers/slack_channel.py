@@ -15,7 +15,8 @@ _MAX_NAME_TRIES = 10
 
 
 class ChannelMaker:
-    """Creates `#inc-7-title`, or `#inc-7-title-2` ... when the name is taken."""
+    """Creates `#inc-7-title`, or `#inc-7-title-2` ... when the name is taken; private for a
+    private incident (only its creator, the bot, is in it until people are invited)."""
 
     def __init__(self, client: AsyncWebClient, prefix: str) -> None:
         self.client, self.prefix = client, prefix
@@ -27,7 +28,9 @@ class ChannelMaker:
         name = base
         for attempt in range(2, _MAX_NAME_TRIES + 2):
             try:
-                response = await self.client.conversations_create(name=name, is_private=False)
+                response = await self.client.conversations_create(
+                    name=name, is_private=state.private
+                )
                 return dict(response["channel"])
             except SlackApiError as error:
                 if error.response.get("error") != "name_taken":
@@ -43,10 +46,10 @@ class ChannelMaker:
         """Return the channel `name` if this bot created it after the incident was declared."""
         if self._bot_user_id is None:
             self._bot_user_id = (await self.client.auth_test()).get("user_id")
-        cursor = None
+        cursor, kind = None, "private_channel" if state.private else "public_channel"
         while True:
             page = await self.client.conversations_list(
-                types="public_channel", exclude_archived=False, limit=1000, cursor=cursor
+                types=kind, exclude_archived=False, limit=1000, cursor=cursor
             )
             for channel in page.get("channels") or []:
                 if channel.get("name") == name:

@@ -74,6 +74,7 @@ class StatuspagePublisher:
                 | K.SUMMARY_REFRESH
                 | K.ENTRY_POST
                 | K.ANNOUNCE
+                | K.PRIVATE_NOTICE
                 | K.USER_NOTIFY
                 | K.NOTICE
                 | K.POSTMORTEM_UPLOAD

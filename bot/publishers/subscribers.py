@@ -44,6 +44,7 @@ class FanOut:
                 | K.SUMMARY_REFRESH
                 | K.ENTRY_POST
                 | K.ANNOUNCE
+                | K.PRIVATE_NOTICE
                 | K.USER_NOTIFY
                 | K.NOTICE
                 | K.POSTMORTEM_UPLOAD

@@ -52,6 +52,7 @@ class WebhookPublisher:
                 | K.SUMMARY_REFRESH
                 | K.ENTRY_POST
                 | K.ANNOUNCE
+                | K.PRIVATE_NOTICE
                 | K.USER_NOTIFY
                 | K.NOTICE
                 | K.POSTMORTEM_UPLOAD

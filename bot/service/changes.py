@@ -67,7 +67,7 @@ async def assign_role(
             now=work.now,
         )
         entry = await work.record(caller.user_id, RoleAssigned(role, assignee_id, previous))
-        work.owe(K.CHANNEL_INVITE, payload=Payload(users=(assignee_id,)))
+        await work.invite(assignee_id)
         work.post(entry)
         work.owe(K.ROLE_NOTIFY, payload=Payload(entry_id=entry.id))
         if role is Role.COMMANDER:

@@ -30,7 +30,7 @@ async def cancel_incident(
     """
     async with change(ctx, channel_id, once_key=once_key) as work:
         await work.require_commander_or_responder(caller, "cancel the incident")
-        public = await has_published(session=work.session, incident_id=work.incident_id)
+        public = await _public(work)
         if public and closing is None:
             return ClosingAsked(await work.state(), reason)
         previous = Status(work.incident.status)
@@ -53,7 +53,7 @@ async def reopen_incident(ctx: Context, *, channel_id: str, caller: Caller, reas
     async with change(ctx, channel_id, closed_ok=True) as work:
         await work.require_commander_or_responder(caller, "reopen the incident")
         previous = _reopenable(work, ctx)
-        public = await has_published(session=work.session, incident_id=work.incident_id)
+        public = await _public(work)
         work.incident.status, work.incident.resolved_at = Status.INVESTIGATING.value, None
         work.incident.mitigated_at = None  # it was not: the next `status monitoring` says when
         entry = await work.record(caller.user_id, Reopened(previous, public), reason)
@@ -63,6 +63,13 @@ async def reopen_incident(ctx: Context, *, channel_id: str, caller: Caller, reas
             work.owe(K.ARCHIVED_NOTICE)
         state = await work.state()
     return Changed(state, entry)
+
+
+async def _public(work: Work) -> bool:
+    """Return whether the incident has a public incident (a private one never has)."""
+    if work.private:
+        return False
+    return await has_published(session=work.session, incident_id=work.incident_id)
 
 
 def _reopenable(work: Work, ctx: Context) -> Status:

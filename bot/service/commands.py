@@ -77,7 +77,7 @@ async def execute(call: Call, command: c.Command) -> Reply:
 async def _during(call: Call, command: During) -> Reply:
     ctx, caller, where, who = call.ctx, call.caller, call.channel_id, call.caller.user_id
     match command:
-        case c.Declare(title=title, severity=severity):
+        case c.Declare(title=title, severity=severity, private=private):
             if caller.responder is False:
                 raise not_allowed("declare SEV1 or SEV2 incidents", ctx.responders_group or "")
             return await declare.declare_incident(
@@ -87,6 +87,7 @@ async def _during(call: Call, command: During) -> Reply:
                 user_id=who,
                 origin_channel_id=where,
                 response_url=call.response_url,
+                private=private,
             )
         case c.PostUpdate(text=text):
             return await changes.post_update(ctx, channel_id=where, user_id=who, text=text)
@@ -195,6 +196,6 @@ async def _read(call: Call, command: Read) -> Reply:
         case c.ShowTimeline():
             return await queries.show_timeline(ctx, channel_id=where)
         case c.ListIncidents():
-            return await queries.list_open_incidents(ctx)
+            return await queries.list_open_incidents(ctx, viewer=call.caller.user_id)
         case _:
             assert_never(command)

@@ -27,6 +27,7 @@ class Context:
     db: Database
     default_severity: Severity = Severity.SEV3
     announce: bool = False
+    private_announce: bool = False  # PRIVATE_ANNOUNCE_CHANNEL is set
     statuspage: bool = False
     # The backlogs each follow-up action becomes a ticket in (GitHub, Jira): one sync each.
     trackers: tuple[DeliveryKind, ...] = ()

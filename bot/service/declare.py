@@ -32,6 +32,7 @@ async def declare_incident(
     response_url: str | None,
     description: str | None = None,
     once_key: str | None = None,
+    private: bool = False,
 ) -> Opened:
     """Open an incident; its channel, invite, topic, summary and announcement follow.
 
@@ -57,6 +58,7 @@ async def declare_incident(
             origin_channel_id=origin_channel_id,
             response_url=response_url,
             description=description,
+            private=private,
         )
         await work.flush()
         state = await work.state(with_roles=True)
@@ -75,9 +77,12 @@ async def open_incident(
     response_url: str | None,
     description: str | None = None,
     person: bool = True,
+    private: bool = False,
 ) -> Work:
     """Create the incident in this transaction and owe what follows; `person`: the declarer is
-    a Slack user, invited and told (an alert is not)."""
+    a Slack user, invited and told (an alert is not). A private incident gets a private
+    channel with only its declarer in it, no announcement (a notice without its title, where
+    PRIVATE_ANNOUNCE_CHANNEL is set) and no automatic page."""
     severity, now = severity or ctx.default_severity, ctx.clock()
     incident = await q.create_incident(
         session=session,
@@ -86,6 +91,7 @@ async def open_incident(
         declared_by=user_id,
         origin_channel_id=origin_channel_id,
         now=now,
+        private=private,
     )
     current_incident.set(f"INC-{incident.number}")
     work = Work(ctx, session, incident, now)
@@ -94,13 +100,15 @@ async def open_incident(
     declared = await work.record(user_id, Declared(severity), title)
     work.owe(K.CHANNEL_CREATE)
     if person:
-        work.owe(K.CHANNEL_INVITE, payload=Payload(users=(user_id,)))
+        await work.invite(user_id)
     work.owe(K.CHANNEL_TOPIC)
     responders.bookmark_call(work)
     work.owe(K.SUMMARY_REFRESH)
     if person:
         work.owe(K.USER_NOTIFY, payload=Payload(user=user_id, response_url=response_url))
     work.owe(K.ANNOUNCE, payload=Payload(entry_id=declared.id))
+    if private:
+        work.owe(K.PRIVATE_NOTICE, payload=Payload(entry_id=declared.id))
     await paging.page_on_sev1(work, user_id, severity)
     await responders.invite_responders(work, user_id)
     if description:

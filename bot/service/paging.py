@@ -38,9 +38,10 @@ async def owe_page(
 
 
 async def page_on_sev1(work: Work, actor_id: str, severity: Severity) -> None:
-    """Page PAGE_ON_SEV1's service when the incident is (now) a SEV1."""
+    """Page PAGE_ON_SEV1's service when the incident is (now) a SEV1; a private incident's
+    people are the ones its members add, so it pages nobody on its own."""
     service = work.ctx.page_on_sev1
-    if severity is Severity.SEV1 and service is not None:
+    if severity is Severity.SEV1 and service is not None and not work.private:
         await owe_page(work, actor_id, service, "", automatic=True)
 
 

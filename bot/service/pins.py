@@ -59,7 +59,7 @@ async def keep_message(
         if number is None:
             incident = await incident_in(session, channel_id)
         else:
-            incident = await incident_numbered(session, number)
+            incident = await incident_numbered(session, number, viewer=by)
         payload = Payload(user=by, channel=channel_id, ts=message_ts, author=author, text=text)
         new = await _owe_capture(ctx, session, incident, payload)
     ctx.on_commit()

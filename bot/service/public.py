@@ -25,6 +25,7 @@ async def set_impact(
     """Set what the public sees as affected; published on the status pages."""
     names = tuple(match_components(components, ctx.components()))
     async with change(ctx, channel_id) as work:
+        work.refuse_if_private("set what the public sees as affected")
         entry = await work.record(user_id, ImpactSet(names, status))
         work.post(entry, K.SUMMARY_REFRESH)
         state = await work.state()
@@ -34,6 +35,7 @@ async def set_impact(
 async def set_public_name(ctx: Context, *, channel_id: str, user_id: str, name: str) -> Changed:
     """Set the name the public sees; the title stays internal."""
     async with change(ctx, channel_id) as work:
+        work.refuse_if_private("give it a public name")
         previous, work.incident.public_name = work.incident.public_name, name
         if await has_public_entry(session=work.session, incident_id=work.incident_id):
             await work.publish(K.INCIDENT_SYNC)

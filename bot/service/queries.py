@@ -17,10 +17,11 @@ async def is_incident_channel(ctx: Context, *, channel_id: str) -> bool:
         return found is not None
 
 
-async def channel_of(ctx: Context, *, number: int) -> str:
-    """Return the channel of INC-<number>, for a command that names its incident."""
+async def channel_of(ctx: Context, *, number: int, viewer: str) -> str:
+    """Return the channel of INC-<number>, for a command that names its incident; a private
+    incident only for its members (to anyone else, it is not there)."""
     async with ctx.db.read() as session:
-        incident = await incident_numbered(session, number)
+        incident = await incident_numbered(session, number, viewer=viewer)
     if incident.channel_id is None:
         raise TryAgain(f"INC-{number}'s channel is still being created.", hint="Try again soon.")
     return incident.channel_id
@@ -42,9 +43,9 @@ async def show_summary(ctx: Context, *, channel_id: str) -> SummaryShown:
         return SummaryShown(await q.incident_state(session, incident))
 
 
-async def list_open_incidents(ctx: Context) -> IncidentsListed:
-    """Return the open incidents, newest first."""
+async def list_open_incidents(ctx: Context, *, viewer: str) -> IncidentsListed:
+    """Return the open incidents `viewer` may see (private ones only to members), newest first."""
     async with ctx.db.read() as session:
-        rows = await q.list_open_incidents(session=session)
+        rows = await q.list_open_incidents(session=session, viewer=viewer)
         states = [await q.incident_state(session, row, with_roles=False) for row in rows]
     return IncidentsListed(states)

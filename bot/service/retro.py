@@ -13,7 +13,7 @@ from bot.domain.postmortem import PostmortemData
 from bot.domain.replies import Changed, PostmortemRequested
 from bot.domain.review import ReviewFact
 from bot.service.context import Context
-from bot.service.unit import Work, change, incident_in
+from bot.service.unit import Work, change, incident_in, private_refusal
 from storage import incidents as q
 from storage import postmortem as pm
 
@@ -56,6 +56,7 @@ async def request_postmortem(ctx: Context, *, channel_id: str) -> PostmortemRequ
 async def publish_postmortem(ctx: Context, *, channel_id: str, user_id: str, text: str) -> Changed:
     """Publish the public post-incident summary on the status pages."""
     async with change(ctx, channel_id, closed_ok=True) as work:
+        work.refuse_if_private("publish a public summary")
         incident = work.incident
         _refuse_false_alarm(work)
         if incident.resolved_at is None:
@@ -66,6 +67,14 @@ async def publish_postmortem(ctx: Context, *, channel_id: str, user_id: str, tex
         work.post(entry)
         state = await work.state()
     return Changed(state, entry)
+
+
+async def refuse_publish_if_private(ctx: Context, *, channel_id: str) -> None:
+    """Refuse to open the public-summary form of a private incident."""
+    async with ctx.db.read() as session:
+        incident = await incident_in(session, channel_id)
+    if incident.private:
+        raise private_refusal(f"INC-{incident.number}", "publish a public summary")
 
 
 async def postmortem(

@@ -18,6 +18,7 @@ from bot.domain.errors import (
     IncidentNotFound,
     NotAllowed,
     NotAnIncidentChannel,
+    PrivateIncident,
 )
 from bot.domain.model import IncidentState, Role, Status
 from bot.logs import current_incident
@@ -26,6 +27,7 @@ from storage import incidents as q
 from storage.counters import PUBLIC_VERSION, bump_counter
 from storage.group_commit import LEARNED
 from storage.incidents import cadence_of
+from storage.members import add_members
 from storage.models import Incident
 from storage.once import claim_once
 from storage.outbox import enqueue_all
@@ -84,7 +86,9 @@ class Work:
             text=text,
             source=source,
         )
-        if isinstance(fact, ImpactSet):  # shown at once; on Statuspage with the next message
+        if self.incident.private:
+            pass  # a private incident's entries never reach a public surface
+        elif isinstance(fact, ImpactSet):  # shown at once; on Statuspage with the next message
             await self.publish(None)
         elif is_public(entry):
             await self.publish(DeliveryKind.INCIDENT_SYNC, entry_id=entry.id)
@@ -93,12 +97,15 @@ class Work:
         return entry
 
     def owe(self, *kinds: DeliveryKind, payload: Payload | None = None) -> None:
-        """Owe deliveries; announcements only where an announcements channel is set."""
+        """Owe deliveries; announcements only where an announcements channel is set, and
+        never of a private incident (its notice only where PRIVATE_ANNOUNCE_CHANNEL is set)."""
         for kind in kinds:
-            if kind in _STAKEHOLDERS and not self.ctx.announce:
+            if kind in _STAKEHOLDERS and (not self.ctx.announce or self.incident.private):
+                continue
+            if kind is DeliveryKind.PRIVATE_NOTICE and not self.ctx.private_announce:
                 continue
             self.owed.append(Owed(kind, payload or Payload()))
-            if kind is DeliveryKind.SUMMARY_REFRESH and self.ctx.announce:
+            if kind is DeliveryKind.SUMMARY_REFRESH and self.ctx.announce and not self.private:
                 # The stakeholders' headline shows the same state as the pinned summary.
                 self.owed.append(Owed(DeliveryKind.HEADLINE_REFRESH))
 
@@ -111,10 +118,30 @@ class Work:
 
     async def publish(self, kind: DeliveryKind | None, *, entry_id: int | None = None) -> None:
         """Mark public data changed, and owe it to Atlassian Statuspage if configured."""
+        if self.private:
+            return  # nothing of a private incident is public
         await bump_counter(session=self.session, name=PUBLIC_VERSION)
         self.published = True
         if kind is not None and self.ctx.statuspage:
             self.owed.append(Owed(kind, Payload(entry_id=entry_id)))
+
+    @property
+    def private(self) -> bool:
+        """Return whether the locked incident is private."""
+        return self.incident.private
+
+    def refuse_if_private(self, what: str) -> None:
+        """Refuse to make anything of a private incident public."""
+        if self.private:
+            raise private_refusal(self.ref, what)
+
+    async def invite(self, *user_ids: str) -> None:
+        """Owe inviting people to the channel; in a private incident they become members."""
+        if self.private:
+            await add_members(
+                session=self.session, incident_id=self.incident_id, user_ids=user_ids, now=self.now
+            )
+        self.owe(DeliveryKind.CHANNEL_INVITE, payload=Payload(users=user_ids))
 
     async def require_commander_or_responder(self, caller: Caller, what: str) -> None:
         """Refuse unless the caller is a responder or, checked under the lock, the commander."""
@@ -160,6 +187,15 @@ class Work:
         await enqueue_all(
             session=self.session, incident_id=self.incident.id, owed=owed, now=self.now
         )
+
+
+def private_refusal(ref: str, what: str) -> PrivateIncident:
+    """Return the error that says a private incident publishes nothing."""
+    return PrivateIncident(
+        f"{ref} is a private incident, so I can't {what}: nothing of a private incident goes "
+        "on the status pages, to subscribers or to the announcements channel.",
+        hint="Declare a separate public incident for what customers should see.",
+    )
 
 
 def not_allowed(what: str, group: str) -> NotAllowed:
@@ -225,9 +261,11 @@ async def incident_in(
     return incident
 
 
-async def incident_numbered(session: AsyncSession, number: int) -> Incident:
-    """Return INC-<number>, or say there is none."""
-    incident = await q.get_incident_by_number(session=session, number=number)
+async def incident_numbered(
+    session: AsyncSession, number: int, *, viewer: str | None = None
+) -> Incident:
+    """Return INC-<number>, or say there is none; with `viewer`, only one they may see."""
+    incident = await q.get_incident_by_number(session=session, number=number, viewer=viewer)
     if incident is None:
         raise IncidentNotFound(
             f"There is no INC-{number}.", hint="`/incident list` shows the open incidents."

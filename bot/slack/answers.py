@@ -43,9 +43,15 @@ def answer(reply: Reply) -> str:
                 f"another one. It's in {place}."
             )
         case Opened(incident=state):
+            private = (
+                " It is private: only the people you add see it, and nothing of it is announced "
+                "or published."
+                if state.private
+                else ""
+            )
             return (
                 f"Declaring *{state.ref}* ({state.severity.label}). "
-                "I'm opening its channel and will tell you here when it's ready."
+                f"I'm opening its channel and will tell you here when it's ready.{private}"
             )
         case Changed(incident=state, entry=entry):
             return _changed(state, entry)
@@ -89,6 +95,11 @@ def _changed(state: IncidentState, entry: e.Entry) -> str:
         case e.SeverityChanged(severity=severity):
             return f"{ref} is now {severity.label}."
         case e.StatusChanged(status=status):
+            if state.private:
+                return (
+                    f"{ref} is now *{status.value}*. It is a private incident: the message "
+                    "stays in its channel, and nothing is published or announced."
+                )
             return f"{ref} is now *{status.value}*."
         case e.Resolved():
             return f"{ref} is resolved. Thank you, everyone."

@@ -38,7 +38,7 @@ def entry(
     if ticket:
         text += f"\n:ticket: <{ticket}|{ticket_label(ticket)}>"
     places = []
-    if public_url and e.is_public(item):
+    if public_url and e.is_public(item) and not state.private:
         places.append(f"<{public_url}|the status page>")
     if mirrored:
         link = state.statuspage_url
@@ -136,11 +136,17 @@ def alert_line(item: e.Entry) -> str:
 
 def declared_notice(state: IncidentState) -> str:
     """Return the private note telling the declarer where the incident lives."""
-    return (
+    text = (
         f"{state.ref} is open in <#{state.channel_id}>. You're in the channel; press "
         f"*Take command* on its pinned summary, or assign a commander with "
         f"`{COMMAND} role commander @someone`."
     )
+    if state.private:
+        text += (
+            " :lock: It is a private channel: add people with Slack's `/invite`, or by giving "
+            "them a role."
+        )
+    return text
 
 
 def postmortem_message(state: IncidentState, milestones: Milestones, worst: str) -> str:

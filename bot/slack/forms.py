@@ -11,6 +11,9 @@ from bot.slack.ids import (
     DECLARE_MODAL_CALLBACK,
     DESCRIPTION_ACTION,
     DESCRIPTION_BLOCK,
+    PRIVATE_ACTION,
+    PRIVATE_BLOCK,
+    PRIVATE_OPTION,
     PUBLISH_MODAL_CALLBACK,
     SEVERITY_ACTION,
     SEVERITY_BLOCK,
@@ -34,6 +37,16 @@ def modal(
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": blocks,
     }
+
+
+_PRIVATE = {
+    "text": {"type": "plain_text", "text": "Private"},
+    "description": {
+        "type": "plain_text",
+        "text": "Only the people you add see it; never announced nor on status pages.",
+    },
+    "value": PRIVATE_OPTION,
+}
 
 
 def declare_modal(default: Severity, channel_id: str | None) -> dict[str, Any]:
@@ -74,6 +87,17 @@ def declare_modal(default: Severity, channel_id: str | None) -> dict[str, Any]:
                 "type": "plain_text_input",
                 "action_id": DESCRIPTION_ACTION,
                 "multiline": True,
+            },
+        },
+        {
+            "type": "input",
+            "block_id": PRIVATE_BLOCK,
+            "optional": True,
+            "label": {"type": "plain_text", "text": "Visibility"},
+            "element": {
+                "type": "checkboxes",
+                "action_id": PRIVATE_ACTION,
+                "options": [_PRIVATE],
             },
         },
     ]

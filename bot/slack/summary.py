@@ -17,7 +17,7 @@ def topic(state: IncidentState) -> str:
     """Return the channel topic: `SEV1 | investigating | Incident commander: <@U1>`."""
     commander = who(state.commander)
     text = f"{state.severity.label} | {state.status.value} | {Role.COMMANDER.label}: {commander}"
-    return text[:TOPIC_MAX]
+    return (f"Private | {text}" if state.private else text)[:TOPIC_MAX]
 
 
 def next_update(state: IncidentState) -> str:

@@ -171,12 +171,16 @@ def open_(ws: Workspace, p: Json) -> Json:
 
 
 def list_(ws: Workspace, p: Json) -> Json:
+    """List the channels of the `types` asked for (public_channel by default); a private
+    channel only when the bot is in it."""
     skip = truthy(p.get("exclude_archived"))
+    types = {t.strip() for t in str(p.get("types") or "public_channel").split(",")}
     chans = [
         channel_obj(ws, c)
         for c in ws.channels.values()
         if not c.is_im
         and not (skip and c.is_archived)
+        and ("private_channel" if c.is_private else "public_channel") in types
         and (not c.is_private or ws.bot_user_id in c.members)
     ]
     return {"channels": chans, "response_metadata": {"next_cursor": ""}}

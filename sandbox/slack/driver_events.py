@@ -86,6 +86,40 @@ class PeopleEvents(ABC):
         event = events.channel_archive(self.emulator.state, channel_id, user_id, False)
         return await self.event(event, **delivery)
 
+    async def member_joined(
+        self, channel_id: str, user_id: str, *, by: str | None = None, **delivery: Unpack[Delivery]
+    ) -> DriverReply | None:
+        """A person joins a channel (`by`: a member adds them; a private channel needs one).
+
+        As Slack, member_joined_channel reaches the bot only from a channel it is in: from a
+        private channel it is not in, nothing (the channel is invisible to it). Returns None
+        when no event was sent.
+        """
+        ch = self.emulator.state.channels[channel_id]
+        if ch.is_private and (by is None or by not in ch.members):
+            raise PermissionError(f"only a member of private {channel_id} can add people to it")
+        ch.members.add(user_id)
+        return await self._membership(channel_id, user_id, True, delivery)
+
+    async def member_left(
+        self, channel_id: str, user_id: str, **delivery: Unpack[Delivery]
+    ) -> DriverReply | None:
+        """A person leaves a channel; the bot hears of it only from a channel it is in."""
+        ch = self.emulator.state.channels[channel_id]
+        if user_id not in ch.members:
+            raise LookupError(f"{user_id} is not in {channel_id}")
+        ch.members.discard(user_id)
+        return await self._membership(channel_id, user_id, False, delivery)
+
+    async def _membership(
+        self, channel_id: str, user_id: str, joined: bool, delivery: Delivery
+    ) -> DriverReply | None:
+        ws = self.emulator.state
+        if ws.bot_user_id not in ws.channels[channel_id].members:
+            return None
+        event = events.member_channel(ws, channel_id, user_id, joined=joined)
+        return await self.event(event, **delivery)
+
     async def reaction_added(
         self,
         user_id: str,

@@ -19,6 +19,10 @@ BUTTON_STYLES = ("primary", "danger")  # API-RULES 1.4: `style` is primary or da
 MAX_INPUT_LENGTH = 3000  # API-RULES 1.4: plain_text_input min_length 0-3000, max_length 1-3000
 MAX_OPTIONS = 100  # API-RULES 1.4 (not verified): static_select 100 options; 100 per group
 MAX_OPTION_TEXT = 75  # API-RULES 1.4 (not verified): option text 75; option group label 75
+# Not verified (Slack's checkboxes element page): 1 to 10 options; an option's description is
+# plain_text of at most 75 characters.
+MAX_CHECKBOXES = 10
+MAX_OPTION_DESCRIPTION = 75
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,8 @@ def _too_long(s: Surface, ptr: str, el: dict[str, Any], key: str, limit: int) ->
 
 
 def check_element(s: Surface, ptr: str, el: Any) -> None:
-    """Refuse an interactive element (button, plain_text_input, static_select) Slack would."""
+    """Refuse an interactive element (button, plain_text_input, static_select, checkboxes)
+    Slack would."""
     if not isinstance(el, dict) or not isinstance(el.get("type"), str):
         s.refuse(ptr, "missing type")
     _too_long(s, ptr, el, "action_id", MAX_ACTION_ID)
@@ -73,6 +78,8 @@ def check_element(s: Surface, ptr: str, el: Any) -> None:
         _check_text_input(s, ptr, el)
     elif kind == "static_select":
         _check_select(s, ptr, el)
+    elif kind == "checkboxes":
+        _check_checkboxes(s, ptr, el)
 
 
 def _check_button(s: Surface, ptr: str, el: dict[str, Any]) -> None:
@@ -101,6 +108,22 @@ def _check_select(s: Surface, ptr: str, el: dict[str, Any]) -> None:
         check_option(s, f"{ptr}/options/{i}", option)
     if el.get("initial_option") is not None:
         check_option(s, ptr + "/initial_option", el["initial_option"])
+
+
+def _check_checkboxes(s: Surface, ptr: str, el: dict[str, Any]) -> None:
+    options = el.get("options")
+    if not isinstance(options, list) or not 1 <= len(options) <= MAX_CHECKBOXES:
+        s.refuse(ptr + "/options", f"must be an array of 1 to {MAX_CHECKBOXES} options")
+    for i, option in enumerate(options):
+        check_option(s, f"{ptr}/options/{i}", option)
+        if "description" in option:
+            where = f"{ptr}/options/{i}/description"
+            check_plain_text(s, where, option["description"], MAX_OPTION_DESCRIPTION, required=True)
+    values = {o.get("value") for o in options}
+    for i, chosen in enumerate(el.get("initial_options") or []):
+        check_option(s, f"{ptr}/initial_options/{i}", chosen)
+        if chosen.get("value") not in values:
+            s.refuse(f"{ptr}/initial_options/{i}", "must be one of the options")
 
 
 def check_option(s: Surface, ptr: str, option: Any) -> None:

@@ -87,6 +87,19 @@ def channel_archive(ws: Workspace, channel_id: str, user_id: str, archived: bool
     return {"type": kind, "channel": channel_id, "user": user_id, "event_ts": ws.next_ts()}
 
 
+def member_channel(ws: Workspace, channel_id: str, user_id: str, *, joined: bool) -> Json:
+    """Return member_joined_channel / member_left_channel (channel_type C public, G private)."""
+    ch = ws.channels.get(channel_id)
+    return {
+        "type": "member_joined_channel" if joined else "member_left_channel",
+        "user": user_id,
+        "channel": channel_id,
+        "channel_type": "G" if ch is not None and ch.is_private else "C",
+        "team": ws.team_id,
+        "event_ts": ws.next_ts(),
+    }
+
+
 def reaction_added(ws: Workspace, user_id: str, channel_id: str, ts: str, reaction: str) -> Json:
     """Return the `reaction_added` event for a person's reaction to the message at ts."""
     event: Json = {

@@ -80,11 +80,15 @@ def _initial(element: Json) -> Json:
     kind = element.get("type")
     if kind == "static_select":
         return {"type": kind, "selected_option": element.get("initial_option")}
+    if kind == "checkboxes":
+        return {"type": kind, "selected_options": list(element.get("initial_options") or [])}
     return {"type": kind, "value": element.get("initial_value")}
 
 
 def _entered(key: tuple[str, str], element: Json, value: str | None) -> Json:
     kind = element.get("type")
+    if kind == "checkboxes":  # the values ticked, comma-separated ("" or None: none)
+        return {"type": kind, "selected_options": _ticked(key, element, value)}
     if kind != "static_select":
         return {"type": kind, "value": value}
     options = element.get("options") or []
@@ -92,6 +96,15 @@ def _entered(key: tuple[str, str], element: Json, value: str | None) -> Json:
     if value is not None and chosen is None:
         raise NotSubmittable(f"{key}: {value!r} is not one of the options")
     return {"type": kind, "selected_option": chosen}
+
+
+def _ticked(key: tuple[str, str], element: Json, value: str | None) -> list[Json]:
+    options = {o.get("value"): o for o in element.get("options") or []}
+    wanted = [v.strip() for v in (value or "").split(",") if v.strip()]
+    unknown = [v for v in wanted if v not in options]
+    if unknown:
+        raise NotSubmittable(f"{key}: {unknown!r} are not among the checkboxes")
+    return [options[v] for v in wanted]
 
 
 def _resolve(inputs: Mapping[tuple[str, str], Any], key: FieldKey) -> tuple[str, str]:
@@ -127,6 +140,8 @@ def form_state(view: Json, fill: Mapping[FieldKey, str | None]) -> dict[str, dic
 def _check_filled(key: tuple[str, str], block: Json, element: Json, entry: Json) -> None:
     text = entry.get("value")
     empty = entry.get("selected_option") is None if "selected_option" in entry else not text
+    if "selected_options" in entry:
+        empty = not entry["selected_options"]
     if empty and not block.get("optional"):
         raise NotSubmittable(f"{key} is required")
     if isinstance(text, str) and len(text) > int(element.get("max_length") or 3000):

@@ -45,7 +45,7 @@ SCOPES: dict[str, str | ByType | None] = {
     "conversations.info": _READ,
     "conversations.invite": _MANAGE,
     "conversations.join": "channels:join",
-    "conversations.list": "channels:read",
+    "conversations.list": _READ,  # by `types`: private_channel needs groups:read
     "conversations.members": _READ,
     "conversations.open": "im:write",
     "conversations.replies": _HISTORY,
@@ -77,6 +77,9 @@ def required_scope(ws: Workspace, method: str, params: Json) -> str | None:
         return need
     if method == "conversations.create":
         return need.private if truthy(params.get("is_private")) else need.public
+    if method == "conversations.list":
+        types = str(params.get("types") or "public_channel").split(",")
+        return need.private if "private_channel" in types else need.public
     ch = ws.channels.get(str(params.get("channel") or ""))
     if ch is None:  # the call answers channel_not_found
         return need.public

@@ -60,6 +60,7 @@ BAD_ENVS: list[tuple[dict[str, str], str]] = [
     (env_with(REOPEN_WINDOW="LEAKME"), "REOPEN_WINDOW"),
     (env_with(REOPEN_WINDOW="7 days"), "REOPEN_WINDOW"),
     (env_with(REOPEN_WINDOW="400d"), "REOPEN_WINDOW"),
+    (env_with(PRIVATE_ANNOUNCE_CHANNEL="#incident-leads"), "PRIVATE_ANNOUNCE_CHANNEL"),
 ]
 
 
@@ -125,6 +126,7 @@ def test_load_settings_api_url_ends_with_slash(url: str, expected: str) -> None:
         ({"DEFAULT_SEVERITY": "SEV1"}, "default_severity", Severity.SEV1),
         ({"INCIDENT_CHANNEL_PREFIX": "ops-inc2"}, "channel_prefix", "ops-inc2"),
         ({"INCIDENT_ANNOUNCE_CHANNEL": "C0ANNOUNCE"}, "announce_channel", "C0ANNOUNCE"),
+        ({"PRIVATE_ANNOUNCE_CHANNEL": "C0LEADS"}, "private_announce_channel", "C0LEADS"),
         ({"LOG_LEVEL": "debug"}, "log_level", "DEBUG"),
         ({"HOST": "127.0.0.1"}, "host", "127.0.0.1"),
         ({"OUTBOX_DEAD_AFTER": "60"}, "outbox_dead_after", 60.0),

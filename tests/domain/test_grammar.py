@@ -76,6 +76,12 @@ VALID: list[tuple[str, Command]] = [
     ("declare A &amp; B &lt;down&gt;", Declare("A &amp; B &lt;down&gt;", None)),
     ("declare path%20with%20spaces", Declare("path%20with%20spaces", None)),
     ("declare sev1x is not a severity", Declare("sev1x is not a severity", None)),
+    # private incidents: the keyword comes first, before the severity
+    ("declare private sev1 Payroll leak", Declare("Payroll leak", Severity.SEV1, private=True)),
+    ("declare PRIVATE Payroll  leak", Declare("Payroll  leak", None, private=True)),
+    ("declare private\nsev2 HR matter", Declare("HR matter", Severity.SEV2, private=True)),
+    ("declare sev1 private network down", Declare("private network down", Severity.SEV1)),
+    ("declare privately down", Declare("privately down", None)),
     # update: text preserved exactly, inner newlines and spacing included
     ("update Rolled back deploy 4512", PostUpdate("Rolled back deploy 4512")),
     ("update   line one\n\n   line two  \n", PostUpdate("line one\n\n   line two")),
@@ -181,6 +187,8 @@ def test_parse_registered_example_parses_without_error(sub: Subcommand) -> None:
 INVALID: list[tuple[str, str, str]] = [
     # (typed text, what the message must say, subcommand whose usage the hint shows)
     ("declare sev1", "needs a title", "declare"),
+    ("declare private", "needs a title", "declare"),
+    ("declare private sev2", "needs a title", "declare"),
     ("declare SEV1   \n", "needs a title", "declare"),
     ("declare sev9 x", "`sev9` is not a severity. Use one of: sev1, sev2, sev3, sev4.", "declare"),
     ("declare sev0 Checkout", "`sev0` is not a severity", "declare"),

@@ -236,3 +236,16 @@ async def test_reopen_with_archived_channel_tells_how_to_unarchive(bot: Bot) -> 
     assert len([t for t in messages if "INC-1 reopened" in t]) == 1
     assert len([t for t in messages if "INC-1 resolved" in t]) == 1  # not posted again
     assert bot.slack.channels[channel].topic.startswith("SEV1 | investigating | ")
+
+
+async def test_cancel_private_incident_closes_at_once_its_status_message_was_never_public(
+    bot: Bot,
+) -> None:
+    channel = await bot.declare("declare private sev2 Suspicious login on an admin account")
+    await bot.command(ALICE, channel, "status identified Token revoked")  # stays in the channel
+    reply = await bot.command(ALICE, channel, "cancel It was the red team")
+    await bot.settle()
+    assert reply.text == "INC-1 is canceled as a false alarm."
+    assert not bot.slack.views  # nothing public: no closing message to ask for
+    reopened = await bot.command(ALICE, channel, "reopen Not the red team after all")
+    assert reopened.text == "INC-1 is reopened: investigating again."

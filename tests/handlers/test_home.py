@@ -167,3 +167,19 @@ async def test_home_shows_each_open_incidents_call_link(
         assert "meet.example.com/inc-1" not in home(running, BOB)
     finally:
         await running.stop()
+
+
+async def test_home_shows_a_private_incident_to_its_members_only(home_bot: Bot) -> None:
+    await home_bot.declare("declare sev2 Search slow")
+    private = await home_bot.declare("declare private sev1 Payroll data leak")
+    await home_bot.driver.open_home(ALICE)
+    await home_bot.driver.open_home(BOB)
+    await shows(home_bot, ALICE, "INC-2 · Payroll data leak", "INC-1 · Search slow")
+    await shows(home_bot, BOB, "INC-1 · Search slow")
+    assert "Payroll" not in home(home_bot, BOB)
+    assert "INC-2" not in home(home_bot, BOB)
+    # Alice adds Bob to the channel: his Home follows within seconds; when he leaves, it is gone.
+    await home_bot.driver.member_joined(private, BOB, by=ALICE)
+    await shows(home_bot, BOB, "INC-2 · Payroll data leak")
+    await home_bot.driver.member_left(private, BOB)
+    await wait_until(lambda: "Payroll" not in home(home_bot, BOB), what="Bob's Home forgets INC-2")

@@ -188,7 +188,7 @@ async def test_help_lists_every_subcommand_by_moment_on_one_screen(bot: Bot) -> 
     reply = await bot.command(ALICE, GENERAL, "help")
     text = bot.slack.render_text(reply.text)
     for usage in (
-        "declare [sev1|sev2|sev3|sev4] <title>",
+        "declare [private] [sev1|sev2|sev3|sev4] <title>",
         "update <text>",
         "role <commander|comms|scribe|lead> <@user|me>",
         "severity <sev1|sev2|sev3|sev4>",

@@ -304,7 +304,7 @@ async def test_help_fits_23_lines_grouped_by_moment(bot: Bot) -> None:
     ]
     assert lines[1:3] == [
         "*Declare*",
-        "• `/incident declare [sev1|sev2|sev3|sev4] <title>`: Declare an incident and open its "
-        "channel (no title: open a form).",
+        "• `/incident declare [private] [sev1|sev2|sev3|sev4] <title>`: Declare an incident and "
+        "open its channel (no title: open a form; `private`: only the people you add see it).",
     ]
     assert "e.g." not in reply.text

@@ -259,3 +259,12 @@ async def test_group_of_deactivated_accounts_and_bots_has_nobody_to_invite(
     assert not any(
         m == "conversations.invite" and GONE in str(p) for m, p in responders.slack.calls
     )
+
+
+async def test_private_sev1_invites_no_responder_group(responders: Bot) -> None:
+    channel = await responders.declare("declare private sev1 Leaked credentials")
+    await responders.command(ALICE, channel, "update Rotating the keys")
+    await responders.settle()  # everything owed was delivered
+    assert members(responders, channel) == {ALICE}
+    assert notes(responders, channel) == []
+    assert not [m for m, _ in responders.slack.calls if m == "usergroups.users.list"]

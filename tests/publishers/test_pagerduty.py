@@ -176,6 +176,22 @@ async def test_page_on_sev1_pages_on_declare_and_on_escalation(world: World) -> 
         await bot.stop()
 
 
+async def test_page_on_sev1_never_pages_for_a_private_incident(world: World) -> None:
+    bot = await world.start(page_on_sev1="core")
+    try:
+        channel = await bot.declare("declare private sev1 Payroll data leaked")
+        await bot.command(ALICE, channel, "severity sev2")
+        await bot.command(ALICE, channel, "severity sev1")
+        await bot.settle()
+        assert world.pd.events == []  # its people are the ones its members add
+        reply = await bot.command(ALICE, channel, "page core")  # asked for: paged
+        assert ":warning:" not in reply.text
+        await bot.settle()
+        assert len(world.pd.alerts) == 1
+    finally:
+        await bot.stop()
+
+
 async def test_page_link_waits_for_the_channel_but_not_for_long(world: World) -> None:
     bot = await world.start(page_on_sev1="payments")
     try:

@@ -47,7 +47,7 @@ def test_error_text_usage_error_from_grammar_reads_cleanly() -> None:
         parse("declare sev9 Checkout", "U0ALICE")
     text = error_text(caught.value.message, caught.value.hint)
     assert text.startswith(":warning: `sev9` is not a severity.")
-    assert "Usage: `/incident declare [sev1|sev2|sev3|sev4] &lt;title&gt;`" in text
+    assert "Usage: `/incident declare [private] [sev1|sev2|sev3|sev4] &lt;title&gt;`" in text
     assert "<title>" not in text
 
 
