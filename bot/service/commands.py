@@ -108,14 +108,10 @@ async def _during(call: Call, command: During) -> Reply:
             return await changes.resolve_incident(
                 ctx, channel_id=where, caller=caller, message=message
             )
-        case c.Cancel(reason=reason):
-            return await closing.cancel_incident(
-                ctx, channel_id=where, caller=caller, reason=reason
-            )
-        case c.Reopen(reason=reason):
-            return await closing.reopen_incident(
-                ctx, channel_id=where, caller=caller, reason=reason
-            )
+        case c.Cancel(reason=why):
+            return await closing.cancel_incident(ctx, channel_id=where, caller=caller, reason=why)
+        case c.Reopen(reason=why):
+            return await closing.reopen_incident(ctx, channel_id=where, caller=caller, reason=why)
         case c.SetCadence(cadence=cadence):
             return await changes.set_cadence(ctx, channel_id=where, user_id=who, cadence=cadence)
         case c.Page(service=service, message=message):
