@@ -71,6 +71,7 @@ def _context(
         components=catalog.names,
         responders_group=settings.responders_usergroup,
         cadences=settings.update_cadence,
+        reopen_window=settings.reopen_window,
         clock=clock,
         on_commit=on_commit,
         on_public=pages.changed,

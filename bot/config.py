@@ -49,7 +49,7 @@ from bot.config_values import (
     Secret as Secret,
 )
 from bot.domain.actions import parse_owners
-from bot.domain.cadence import DEFAULT_CADENCE, parse_cadences
+from bot.domain.cadence import DEFAULT_CADENCE, parse_cadences, parse_window
 from bot.domain.model import Severity
 from bot.domain.paging import EVENTS_URL, LEVEL_WORDS, AlertLevel, keys_of, routing_keys_ok
 from bot.domain.public import DEFAULT_IMPACT, Impact, parse_impact_map
@@ -162,6 +162,11 @@ class Settings(DatabaseSettings, SubscriptionSettings):
         default_factory=lambda: dict(DEFAULT_CADENCE),
         alias="UPDATE_CADENCE",
         description="pairs like sev1=30m,sev2=1h,sev3=4h,sev4=off (durations in s, m or h, or off)",
+    )
+    reopen_window: Annotated[timedelta, _if_str(parse_window)] = Field(
+        timedelta(days=7),
+        alias="REOPEN_WINDOW",
+        description="a duration like 7d, 36h or 90m (how long after closing a reopen is allowed)",
     )
     statuspage_api_key: Secret | None = Field(
         None, alias="STATUSPAGE_API_KEY", description="an Atlassian Statuspage API key"

@@ -15,6 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.domain import commands as c
 from bot.domain import grammar as g
 from bot.domain.errors import BotError
+from bot.domain.replies import ClosingAsked
 from bot.logs import current_incident
 from bot.service import queries
 from bot.service.commands import Call, execute
@@ -23,7 +24,7 @@ from bot.slack.answers import LATE, answer
 from bot.slack.format import error_text, escape
 from handlers.context import Deps
 from handlers.errors import Answer, Outcome, answered
-from handlers.modals import open_declare_modal, open_publish_modal
+from handlers.modals import open_cancel_form, open_declare_modal, open_publish_modal
 from handlers.payloads import SlashCommand
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,9 @@ def register(app: AsyncApp, deps: Deps) -> None:
             opened = _open(deps, client, respond, cmd, number, opener)
             deps.background.spawn(opened, name="views.open")
             return
-        work = deps.background.spawn(_answer(deps, cmd, number, parsed, started), name="command")
+        work = deps.background.spawn(
+            _answer(deps, cmd, number, parsed, started, client), name="command"
+        )
         done, _ = await asyncio.wait({work}, timeout=deps.ack_budget)
         if work in done:
             await ack(text=work.result().text)
@@ -83,9 +86,14 @@ def _log(cmd: SlashCommand, started: float, outcome: Outcome) -> None:
 
 
 async def _answer(
-    deps: Deps, cmd: SlashCommand, number: int | None, parsed: c.Command, started: float
+    deps: Deps,
+    cmd: SlashCommand,
+    number: int | None,
+    parsed: c.Command,
+    started: float,
+    client: AsyncWebClient,
 ) -> Answer:
-    result = await answered(_run(deps, cmd, number, parsed))
+    result = await answered(_run(deps, cmd, number, parsed, client))
     _log(cmd, started, result.outcome)
     return result
 
@@ -115,7 +123,9 @@ async def _open(
     await opener(deps, client, respond, cmd)
 
 
-async def _run(deps: Deps, cmd: SlashCommand, number: int | None, parsed: c.Command) -> str:
+async def _run(
+    deps: Deps, cmd: SlashCommand, number: int | None, parsed: c.Command, client: AsyncWebClient
+) -> str:
     cmd = await _at(deps, cmd, number)
     responder = None
     if deps.responders is not None and c.needs_responder(parsed, deps.ctx.default_severity):
@@ -127,4 +137,7 @@ async def _run(deps: Deps, cmd: SlashCommand, number: int | None, parsed: c.Comm
         channel_id=cmd.channel_id,
         response_url=cmd.response_url,
     )
-    return answer(await execute(call, parsed))
+    reply = await execute(call, parsed)
+    if isinstance(reply, ClosingAsked):  # a public incident: its closing message first
+        return await open_cancel_form(client, cmd.trigger_id, reply) or answer(reply)
+    return answer(reply)

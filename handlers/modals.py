@@ -10,9 +10,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.errors import BotError
 from bot.domain.grammar import COMMAND
+from bot.domain.model import Status
+from bot.domain.replies import ClosingAsked
 from bot.service import retro
 from bot.slack import forms
 from bot.slack.format import error_text
+from bot.slack.response_forms import cancel_form
 from handlers.context import Deps
 from handlers.errors import apology
 from handlers.payloads import SlashCommand
@@ -27,6 +30,9 @@ async def open_publish_modal(
     try:
         await retro.refuse_publish_if_private(deps.ctx, channel_id=cmd.channel_id)
         data = await retro.postmortem(deps.ctx, channel_id=cmd.channel_id)
+        if data.status is Status.CANCELED:
+            await respond(text=":warning: A false alarm (canceled) has no post-mortem to publish.")
+            return
         if data.milestones.resolved is None:
             await respond(
                 text=":warning: Publish the public summary once the incident is "
@@ -62,3 +68,17 @@ async def open_declare_modal(
         )
     except Exception as error:
         await respond(text=apology(error))
+
+
+async def open_cancel_form(
+    client: AsyncWebClient, trigger_id: str | None, asked: ClosingAsked
+) -> str | None:
+    """Open the form that confirms a public incident's closing message; return a failure."""
+    try:
+        await client.views_open(
+            trigger_id=trigger_id or "", view=cancel_form(asked.incident, asked.reason)
+        )
+    except SlackApiError as error:
+        log.warning("views.open failed: %s", error.response.get("error"))
+        return f":warning: I couldn't open the cancel form; run `{COMMAND} cancel` again."
+    return None

@@ -11,7 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.errors import AlreadyDone, BotError
 from bot.domain.model import SETTABLE_STATUSES
-from bot.service import changes
+from bot.service import changes, closing
 from bot.service.context import Caller
 from bot.slack import ids
 from handlers.context import Deps
@@ -28,6 +28,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         (ids.UPDATE_FORM_CALLBACK, _update),
         (ids.STATUS_FORM_CALLBACK, _status),
         (ids.RESOLVE_FORM_CALLBACK, _resolve),
+        (ids.CANCEL_FORM_CALLBACK, _cancel),
     ):
         app.view(callback)(_listener(deps, submit))
 
@@ -86,6 +87,32 @@ async def _resolve(deps: Deps, ack: AsyncAck, client: AsyncWebClient, form: Subm
             channel_id=form.channel_id,
             caller=Caller(form.user_id, responder),
             message=form.value(ids.MESSAGE_BLOCK, ids.MESSAGE_ACTION) or None,
+            once_key=form.once_key,
+        )
+
+    await _submit(deps, ack, client, form, ids.MESSAGE_BLOCK, work())
+
+
+async def _cancel(deps: Deps, ack: AsyncAck, client: AsyncWebClient, form: Submission) -> None:
+    message = form.value(ids.MESSAGE_BLOCK, ids.MESSAGE_ACTION)
+    reason = form.value(ids.REASON_BLOCK, ids.REASON_ACTION)
+    if not message:
+        await _errors(ack, ids.MESSAGE_BLOCK, "The public needs a closing message.")
+        return
+    if not reason:
+        await _errors(ack, ids.REASON_BLOCK, "Say why this is a false alarm.")
+        return
+
+    async def work() -> None:
+        responder = None
+        if deps.responders is not None:
+            responder = await deps.responders.includes(form.user_id)
+        await closing.cancel_incident(
+            deps.ctx,
+            channel_id=form.channel_id,
+            caller=Caller(form.user_id, responder),
+            reason=reason,
+            closing=message,
             once_key=form.once_key,
         )
 

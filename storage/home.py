@@ -13,11 +13,11 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.home import HomeData, HomeIncident, Limits
-from bot.domain.model import Role, Severity, Status
+from bot.domain.model import CLOSED, Role, Severity, Status
 from storage.models import Incident, RoleAssignment
 from storage.visibility import visible_to
 
-_RESOLVED = Status.RESOLVED.value
+_CLOSED = sorted(status.value for status in CLOSED)  # resolved, or canceled (a false alarm)
 
 
 async def home_data(
@@ -25,7 +25,7 @@ async def home_data(
 ) -> HomeData:
     """Return what `user_id`'s Home shows, at most `limits` rows per list, with the totals."""
     seen = visible_to(user_id)
-    is_open = Incident.status != _RESOLVED
+    is_open = col(Incident.status).not_in(_CLOSED)
     open_rows = (
         await session.exec(
             select(Incident)
@@ -38,7 +38,7 @@ async def home_data(
     resolved = (
         await session.exec(
             select(Incident)
-            .where(Incident.status == _RESOLVED, seen)
+            .where(col(Incident.status).in_(_CLOSED), seen)
             .order_by(col(Incident.resolved_at).desc(), col(Incident.number).desc())
             .limit(limits.resolved)
         )
@@ -65,7 +65,7 @@ async def _mine(
         .where(
             RoleAssignment.user_id == user_id,
             col(RoleAssignment.ended_at).is_(None),
-            Incident.status != _RESOLVED,
+            col(Incident.status).not_in(_CLOSED),
             visible_to(user_id),
         )
         .order_by(col(Incident.severity), col(Incident.number).desc())
@@ -83,7 +83,7 @@ async def _count_mine(session: AsyncSession, user_id: str) -> int:
         .where(
             RoleAssignment.user_id == user_id,
             col(RoleAssignment.ended_at).is_(None),
-            Incident.status != _RESOLVED,
+            col(Incident.status).not_in(_CLOSED),
             visible_to(user_id),
         )
     )

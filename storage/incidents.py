@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.milestones import Milestones
-from bot.domain.model import IncidentState, Severity, Status
+from bot.domain.model import CLOSED, IncidentState, Severity, Status
 from storage.connection import connection
 from storage.counters import INCIDENT_NUMBER, bump_counter
 from storage.models import Incident
@@ -24,6 +24,8 @@ from storage.visibility import visible_to
 
 _TABLE = Incident.__table__  # type: ignore[attr-defined]
 _COLUMNS = tuple(column.name for column in _TABLE.columns)
+
+_CLOSED = sorted(status.value for status in CLOSED)
 
 
 def new_uid() -> str:
@@ -154,7 +156,7 @@ async def list_open_incidents(*, session: AsyncSession, viewer: str) -> Sequence
     """Return the unresolved incidents `viewer` may see, newest first."""
     query = (
         select(Incident)
-        .where(Incident.status != Status.RESOLVED.value, visible_to(viewer))
+        .where(col(Incident.status).not_in(_CLOSED), visible_to(viewer))
         .order_by(col(Incident.number).desc())
     )
     return (await session.exec(query)).all()
@@ -253,6 +255,7 @@ async def incident_state(
         last_update_at=incident.last_update_at,
         public=public,
         statuspage_url=incident.statuspage_url,
+        channel_archived=incident.channel_archived,
         private=incident.private,
     )
 
@@ -285,7 +288,7 @@ async def take_due_reminders(
         select(Incident)
         .where(
             col(Incident.remind_at) <= now,
-            Incident.status != Status.RESOLVED.value,
+            col(Incident.status).not_in(_CLOSED),
             col(Incident.cadence_seconds).is_not(None),
         )
         .order_by(col(Incident.remind_at))

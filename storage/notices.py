@@ -130,7 +130,8 @@ async def update_record(*, session: AsyncSession, entry_id: int) -> IncidentReco
     entries = [to_entry(row) for row in (await session.exec(query)).all()]
     resolved = (
         incident.resolved_at
-        if incident.resolved_at and entry.kind == EntryKind.RESOLVED.value
+        if incident.resolved_at
+        and entry.kind in (EntryKind.RESOLVED.value, EntryKind.CANCELED.value)
         else None
     )
     return IncidentRecord(

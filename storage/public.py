@@ -14,6 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, or_, select
+from sqlmodel import col
+from sqlmodel import select as model_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain import entries as e
@@ -22,7 +24,7 @@ from bot.domain.model import Severity, Status
 from bot.domain.public import IncidentRecord, Mirrored
 from storage.connection import connection
 from storage.models import Incident, TimelineEntry
-from storage.timeline import decode
+from storage.timeline import decode, to_entry
 from storage.visibility import not_private
 
 # Entries the public page reads: those that may be public (status changes give context too),
@@ -38,6 +40,7 @@ _ENTRIES = select(
     _E.incident_id, _E.id, _E.at, _E.actor_id, _E.kind, _E.text, _E.data, _E.seq,
     _E.edited_ts, _E.deleted,
 )  # fmt: skip
+_MAYBE_PUBLIC = [kind.value for kind in MAYBE_PUBLIC]
 _SLICE = 100  # incidents per query: bounded parameters, and short turns on the event loop
 
 
@@ -123,3 +126,13 @@ async def load_mirrored(*, session: AsyncSession, incident_id: int) -> Mirrored 
         remote_id=incident.statuspage_id,
         postmortem=incident.postmortem_public,
     )
+
+
+async def has_published(*, session: AsyncSession, incident_id: int) -> bool:
+    """Return whether the incident has a public incident: any public entry, a resolve with a
+    message included (its status pages show it)."""
+    query = model_select(TimelineEntry).where(
+        TimelineEntry.incident_id == incident_id,
+        col(TimelineEntry.kind).in_(_MAYBE_PUBLIC),
+    )
+    return any(e.is_public(to_entry(row)) for row in (await session.exec(query)).all())

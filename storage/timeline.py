@@ -34,6 +34,10 @@ def encode(fact: e.Fact) -> dict[str, Any]:
             return {"status": status.value, "previous": previous.value}
         case e.Resolved(previous=previous, public=public):
             return {"status": Status.RESOLVED.value, "previous": previous.value, "public": public}
+        case e.Canceled(previous=previous, public=public, closing=closing):
+            return {"previous": previous.value, "public": public, "closing": closing}
+        case e.Reopened(previous=previous, public=public):
+            return {"previous": previous.value, "public": public}
         case e.Pinned(pinned_by=pinned_by, channel=channel, permalink=permalink):
             return {"pinned_by": pinned_by, "channel": channel, "permalink": permalink}
         case e.ImpactSet(components=components, status=status):
@@ -88,6 +92,11 @@ def decode(kind: e.EntryKind, data: dict[str, Any]) -> e.Fact:
             return e.StatusChanged(Status(data["status"]), Status(data["previous"]))
         case e.EntryKind.RESOLVED:
             return e.Resolved(Status(data["previous"]), bool(data.get("public")))
+        case e.EntryKind.CANCELED:
+            previous = Status(data["previous"])
+            return e.Canceled(previous, bool(data.get("public")), str(data.get("closing") or ""))
+        case e.EntryKind.REOPENED:
+            return e.Reopened(Status(data["previous"]), bool(data.get("public")))
         case e.EntryKind.PINNED:
             return e.Pinned(
                 str(data.get("pinned_by") or ""), data.get("channel"), data.get("permalink")
@@ -109,13 +118,8 @@ def decode(kind: e.EntryKind, data: dict[str, Any]) -> e.Fact:
         case e.EntryKind.CADENCE:
             seconds = data.get("seconds")
             return e.CadenceSet(timedelta(seconds=seconds) if seconds is not None else None)
-        case e.EntryKind.REVIEW if data.get("set") == "owner":
-            return e.ReviewOwnerSet(str(data["user"]))
-        case e.EntryKind.REVIEW if data.get("set") == "status":
-            return e.ReviewStatusSet(e.ReviewStatus(data["status"]))
         case e.EntryKind.REVIEW:
-            on = data.get("on")
-            return e.ReviewDateSet(date.fromisoformat(on) if on else None)
+            return _review(data)
         case e.EntryKind.PAGE:
             return e.Paged(str(data["service"]), bool(data.get("automatic")))
         case e.EntryKind.ALERT:
@@ -133,6 +137,16 @@ def decode(kind: e.EntryKind, data: dict[str, Any]) -> e.Fact:
             )
         case _:
             assert_never(kind)
+
+
+def _review(data: dict[str, Any]) -> e.Fact:
+    """Return the post-mortem review fact a stored row records: its owner, status or date."""
+    if data.get("set") == "owner":
+        return e.ReviewOwnerSet(str(data["user"]))
+    if data.get("set") == "status":
+        return e.ReviewStatusSet(e.ReviewStatus(data["status"]))
+    on = data.get("on")
+    return e.ReviewDateSet(date.fromisoformat(on) if on else None)
 
 
 def to_entry(row: TimelineEntry) -> e.Entry:

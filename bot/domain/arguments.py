@@ -10,6 +10,7 @@ from bot.domain.cadence import parse_duration
 from bot.domain.commands import (
     COMMAND,
     AssignRole,
+    Cancel,
     ChangeSeverity,
     ChangeStatus,
     Command,
@@ -18,6 +19,7 @@ from bot.domain.commands import (
     OpenPublishModal,
     Page,
     PostUpdate,
+    Reopen,
     RequestPostmortem,
     SetCadence,
     SetImpact,
@@ -138,6 +140,8 @@ def _parse_status(args: str, _caller: str) -> Command:
         raise UsageError(f"`{word}` is not a status. Use one of: {choices}.") from None
     if status is Status.RESOLVED:
         raise UsageError(f"To resolve the incident, use `{COMMAND} resolve [message]`.")
+    if status is Status.CANCELED:
+        raise UsageError(f"To close a false alarm, use `{COMMAND} cancel <reason>`.")
     if not message:
         raise UsageError(f"The `{status.value}` status needs a message for stakeholders.")
     return ChangeStatus(status=status, message=message)
@@ -210,3 +214,17 @@ def _no_args(command: Command, name: str) -> Callable[[str, str], Command]:
         return command
 
     return parse
+
+
+def _parse_cancel(args: str, _caller: str) -> Command:
+    if not args.strip():
+        raise UsageError("Say why this is a false alarm (it stays on the internal timeline).")
+    return Cancel(reason=args.strip())
+
+
+def _parse_reopen(args: str, _caller: str) -> Command:
+    if not args.strip():
+        raise UsageError(
+            "Say why the incident is reopened (a public incident shows it as its message)."
+        )
+    return Reopen(reason=args.strip())

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from bot.domain.components import ComponentStatus
-from bot.domain.entries import Entry, ImpactSet, MilestoneSet
+from bot.domain.entries import CLOSING, Entry, ImpactSet, MilestoneSet, Reopened
 from bot.domain.milestones import Milestone
 
 # Share of a window that counts as downtime in the availability figure (as Statuspage does).
@@ -46,7 +46,14 @@ def impact_windows(
     """
     windows: list[Window] = []
     open_: dict[str, tuple[ComponentStatus, datetime]] = {}
+    closed: datetime | None = None
     for entry in entries:
+        if isinstance(entry.fact, CLOSING):
+            closed = entry.at
+        if isinstance(entry.fact, Reopened) and closed is not None:
+            # Closed, then reopened: the close ended its impact; a reopen sets impact anew.
+            windows += [Window(c, s, t, closed, incident_id) for c, (s, t) in open_.items()]
+            open_, closed = {}, None
         if not isinstance(entry.fact, ImpactSet):
             continue
         status = entry.fact.status

@@ -50,6 +50,22 @@ def parse_cadences(text: str) -> dict[Severity, timedelta | None]:
     return cadences
 
 
+_WINDOW = re.compile(r"(\d{1,6})([dhms])")
+_WINDOW_UNITS = {"d": 86400, **_UNITS}
+
+
+def parse_window(text: str) -> timedelta:
+    """Parse a window like `7d`, `36h`, `1d12h` or `90m` (1 minute to 365 days); else ValueError."""
+    word = text.strip().lower()
+    parts = _WINDOW.findall(word)
+    if not parts or "".join(n + u for n, u in parts) != word:
+        raise ValueError("write a duration like 7d, 36h or 90m")
+    seconds = sum(int(n) * _WINDOW_UNITS[u] for n, u in parts)
+    if not 60 <= seconds <= 365 * 86400:
+        raise ValueError("must be between 1m and 365d")
+    return timedelta(seconds=seconds)
+
+
 def spoken(span: timedelta) -> str:
     """Return a cadence as people write it: `30m`, `1h`, `1h30m`, `45s`."""
     seconds = int(span.total_seconds())

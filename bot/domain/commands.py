@@ -59,6 +59,16 @@ class Resolve:
 
 
 @dataclass(frozen=True)
+class Cancel:  # close as a false alarm; the reason is internal
+    reason: str
+
+
+@dataclass(frozen=True)
+class Reopen:  # a resolved or canceled incident: investigating again
+    reason: str
+
+
+@dataclass(frozen=True)
 class Page:
     """Page a PagerDuty service (None: list the services that can be paged)."""
 
@@ -157,6 +167,8 @@ Command = (
     | ChangeSeverity
     | ChangeStatus
     | Resolve
+    | Cancel
+    | Reopen
     | SetCadence
     | Page
     | SetImpact
@@ -183,6 +195,6 @@ def needs_responder(command: Command, default: Severity) -> bool:
             return (severity or default) in (Severity.SEV1, Severity.SEV2)
         case AssignRole(role=role):
             return role is Role.COMMANDER
-        case Resolve() | ChangeSeverity():
+        case Resolve() | Cancel() | Reopen() | ChangeSeverity():
             return True
     return False

@@ -6,7 +6,7 @@ so a new kind that some renderer forgets is a mypy error, not a silent default.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -36,6 +36,8 @@ class EntryKind(StrEnum):
     REVIEW = "review"
     PAGE = "page"
     ALERT = "alert"
+    CANCELED = "canceled"
+    REOPENED = "reopened"
     RESPONDERS = "responders"
 
 
@@ -83,6 +85,27 @@ class Resolved:
     """The incident closed; `public` says whether it had published anything before."""
 
     kind: ClassVar[EntryKind] = EntryKind.RESOLVED
+    previous: Status
+    public: bool = False
+
+
+@dataclass(frozen=True)
+class Canceled:
+    """The incident closed as a false alarm; the text is why (internal). `public`: it had a
+    public incident, resolved with `closing`, the public closing message."""
+
+    kind: ClassVar[EntryKind] = EntryKind.CANCELED
+    previous: Status
+    public: bool = False
+    closing: str = ""
+
+
+@dataclass(frozen=True)
+class Reopened:
+    """A closed incident was reopened (investigating again); the text is why. `public`: it had
+    a public incident, which reopens with the text as its message."""
+
+    kind: ClassVar[EntryKind] = EntryKind.REOPENED
     previous: Status
     public: bool = False
 
@@ -237,6 +260,8 @@ Fact = (
     | SeverityChanged
     | StatusChanged
     | Resolved
+    | Canceled
+    | Reopened
     | Pinned
     | ImpactSet
     | PublicNameSet
@@ -286,12 +311,36 @@ def action_change(number: int, field: str, value: str, person: Callable[[str], s
 # message or ends a public incident). Storage filters with these; nobody else lists kinds.
 ALWAYS_PUBLIC = frozenset({EntryKind.STATUS, EntryKind.IMPACT})
 # What counts as "the last update" people read: an update, a status message, a resolve message.
-NEWS = frozenset({EntryKind.UPDATE, EntryKind.STATUS, EntryKind.RESOLVED})
-MAYBE_PUBLIC = ALWAYS_PUBLIC | {EntryKind.RESOLVED}
+NEWS = frozenset(
+    {
+        EntryKind.UPDATE,
+        EntryKind.STATUS,
+        EntryKind.RESOLVED,
+        EntryKind.CANCELED,
+        EntryKind.REOPENED,
+    }
+)
+# A cancel or reopen is public only when the incident had a public incident already.
+MAYBE_PUBLIC = ALWAYS_PUBLIC | {EntryKind.RESOLVED, EntryKind.CANCELED, EntryKind.REOPENED}
+# The entries that close or reopen an incident: where its open periods start and end.
+CLOSING = (Resolved, Canceled)
 
 
 def is_public(entry: Entry) -> bool:
     """Return whether an entry is a public message (internal updates never are)."""
     if isinstance(entry.fact, Resolved):
         return bool(entry.text) or entry.fact.public
+    if isinstance(entry.fact, Canceled | Reopened):
+        return entry.fact.public
     return entry.kind in ALWAYS_PUBLIC
+
+
+def ends_closed(entries: Iterable[Entry]) -> bool:
+    """Return whether these entries leave the incident closed (not reopened since)."""
+    closed = False
+    for entry in entries:
+        if isinstance(entry.fact, CLOSING):
+            closed = True
+        elif isinstance(entry.fact, Reopened):
+            closed = False
+    return closed

@@ -26,11 +26,21 @@ class Status(StrEnum):
     IDENTIFIED = "identified"
     MONITORING = "monitoring"
     RESOLVED = "resolved"
+    CANCELED = "canceled"  # closed as a false alarm: no duration, no metrics, no post-mortem
 
     @property
     def is_open(self) -> bool:
         """Return whether an incident in this status still accepts changes."""
-        return self is not Status.RESOLVED
+        return self not in CLOSED
+
+    @property
+    def counts(self) -> bool:
+        """Return whether the incident counts in durations, metrics and availability."""
+        return self is not Status.CANCELED
+
+
+# The statuses of a closed incident: it takes no more changes (until reopened).
+CLOSED = frozenset({Status.RESOLVED, Status.CANCELED})
 
 
 # The statuses people may set with `/incident status`; resolving has its own command.
@@ -98,6 +108,7 @@ class IncidentState:
     last_update_at: datetime | None = None
     public: bool = False  # it has published something (known when roles are loaded)
     statuspage_url: str | None = None  # its Atlassian Statuspage page, once created
+    channel_archived: bool = False  # a post found its channel archived (not unarchived since)
     call_url: str | None = None  # its call (INCIDENT_CALL_URL), filled in where it is shown
     private: bool = False  # a private channel; never announced nor on a public surface
 

@@ -202,6 +202,8 @@ def _resolution(md: Doc, name: Names, data: PostmortemData, zone: tzinfo) -> Non
                 pass
             case e.Resolved():
                 status = Status.RESOLVED
+            case e.Reopened():  # a premature resolve: the story goes on
+                status = Status.INVESTIGATING
             case _:
                 continue
         said += 1

@@ -86,6 +86,10 @@ def describe(entry: e.Entry, name: Names, md: Doc, zone: tzinfo) -> str:
             return f"set the status to **{status.value}**, telling customers: {text}"
         case e.Resolved():
             return f"resolved the incident{': ' + text if text else ''}"
+        case e.Canceled():
+            return f"canceled the incident as a false alarm: {text}"
+        case e.Reopened():
+            return f"reopened the incident: {text}"
         case e.Pinned():
             return _pinned(entry, fact, name, text)
         case e.ImpactSet(components=components, status=state):

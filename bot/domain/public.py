@@ -8,7 +8,15 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.domain.components import ComponentStatus, parse_component_status
-from bot.domain.entries import Entry, ImpactSet, Resolved, StatusChanged, is_public
+from bot.domain.entries import (
+    CLOSING,
+    Canceled,
+    Entry,
+    ImpactSet,
+    Reopened,
+    StatusChanged,
+    is_public,
+)
 from bot.domain.errors import UsageError
 from bot.domain.model import Severity, Status
 from bot.domain.text import public_text
@@ -122,11 +130,14 @@ class PublicIncident:
     components: tuple[str, ...]  # every component it affected, in the order it did
     states: Mapping[str, ComponentStatus]  # each one's state as the incident last set it
     postmortem: str | None = None
+    counts: bool = True  # False: a false alarm (canceled), shown without a duration
 
     @property
     def duration(self) -> timedelta | None:
-        """Return how long it lasted, once resolved."""
-        return self.resolved_at - self.created_at if self.resolved_at else None
+        """Return how long it lasted, once resolved (a false alarm has no duration)."""
+        if not self.counts or self.resolved_at is None:
+            return None
+        return self.resolved_at - self.created_at
 
 
 def public_updates(entries: Sequence[Entry]) -> list[PublicUpdate]:
@@ -141,15 +152,19 @@ def public_updates(entries: Sequence[Entry]) -> list[PublicUpdate]:
         fact = entry.fact
         if isinstance(fact, StatusChanged):
             status = fact.status
-        elif isinstance(fact, Resolved):
+        elif isinstance(fact, CLOSING):  # a false alarm is, to the public, resolved
             status = Status.RESOLVED
+        elif isinstance(fact, Reopened):
+            status = Status.INVESTIGATING
         if isinstance(fact, ImpactSet):
             pending.update(dict.fromkeys(fact.components, fact.status))
             continue
         if not is_public(entry):
             continue
-        body = public_text(entry.text) if entry.text else ""
-        body = body or (RESOLVED_BODY if isinstance(fact, Resolved) else "")
+        # A false alarm's text is its internal reason: the public reads its closing message.
+        said = fact.closing if isinstance(fact, Canceled) else entry.text
+        body = public_text(said) if said else ""
+        body = body or (RESOLVED_BODY if isinstance(fact, CLOSING) else "")
         updates.append(PublicUpdate(entry.id, entry.at, status, body, tuple(pending.items())))
         pending = {}
     return updates[::-1]
@@ -203,7 +218,9 @@ def public_incident(
         number=record.number,
         name=public_text(record.name),
         status=Status.RESOLVED if record.resolved_at else status,
-        impact=worst if states else impact_of[record.severity],
+        impact=(worst if states else impact_of[record.severity])
+        if record.status.counts
+        else Impact.NONE,
         created_at=published[0].at,
         updated_at=published[-1].at,
         resolved_at=record.resolved_at,
@@ -212,6 +229,7 @@ def public_incident(
         components=tuple(states),
         states=states,
         postmortem=public_text(record.postmortem) if record.postmortem else None,
+        counts=record.status.counts,
     )
 
 

@@ -100,7 +100,8 @@ def assemble_page(
         public = public_incident(record, impact_of)
         if public is None:
             continue
-        windows.extend(impact_windows(record.id, record.entries, record.resolved_at))
+        if record.status.counts:  # a false alarm takes nothing off the availability bars
+            windows.extend(impact_windows(record.id, record.entries, record.resolved_at))
         if public.resolved_at is None:
             active.append(public)
         elif public.resolved_at >= horizon:

@@ -20,6 +20,7 @@ _DONE = {
     Status.IDENTIFIED: "we identified the cause",
     Status.MONITORING: "we put a fix in place and monitored the results",
     Status.RESOLVED: "the incident was resolved",
+    Status.CANCELED: "the incident was resolved",
 }
 _LIMIT = 2900  # Slack's plain_text_input holds 3,000 characters
 

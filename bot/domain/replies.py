@@ -29,6 +29,14 @@ class Changed:
 
 
 @dataclass(frozen=True)
+class ClosingAsked:
+    """Canceling a public incident needs its public closing message first: nothing changed."""
+
+    incident: IncidentState
+    reason: str
+
+
+@dataclass(frozen=True)
 class MilestoneMoved:
     incident: IncidentState
     milestone: Milestone
@@ -73,6 +81,7 @@ class ServicesListed:
 Reply = (
     Opened
     | Changed
+    | ClosingAsked
     | MilestoneMoved
     | ActionsListed
     | PostmortemRequested

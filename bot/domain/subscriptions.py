@@ -25,6 +25,7 @@ STATUS_WORDS = {
     Status.IDENTIFIED: "Identified: we know the cause and are working on a fix",
     Status.MONITORING: "Monitoring: a fix is in place and we are watching it",
     Status.RESOLVED: "Resolved: this incident is over",
+    Status.CANCELED: "Resolved: this incident is over",  # the public never reads "canceled"
 }
 
 

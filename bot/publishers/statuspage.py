@@ -11,8 +11,8 @@ from typing import Any, assert_never
 from bot.domain.availability import component_states, impact_windows
 from bot.domain.clock import Clock
 from bot.domain.deliveries import Delivery, DeliveryKind, Destination, Owed, Payload
-from bot.domain.entries import Entry, ImpactSet, Resolved
-from bot.domain.model import Severity, Status
+from bot.domain.entries import Entry, ImpactSet, ends_closed
+from bot.domain.model import Severity
 from bot.domain.public import Impact, IncidentRecord, Mirrored, public_updates
 from bot.domain.text import public_text
 from bot.publishers.base import DeliveryError, not_mine
@@ -172,13 +172,13 @@ class StatuspagePublisher:
         self, mine: IncidentRecord, records: list[IncidentRecord], entries: Sequence[Entry]
     ) -> dict[str, str]:
         """Return {component ID: status} for the components this incident touched."""
-        now_resolved = any(isinstance(e.fact, Resolved) for e in entries)
+        now_resolved = ends_closed(entries)
         touched = [c for e in entries if isinstance(e.fact, ImpactSet) for c in e.fact.components]
         own = impact_windows(mine.id, entries, self.clock() if now_resolved else None)
         others = [
             w
             for r in records
-            if r.id != mine.id and r.status is not Status.RESOLVED
+            if r.id != mine.id and r.status.is_open
             for w in impact_windows(r.id, r.entries, r.resolved_at)
         ]
         states = component_states(list(dict.fromkeys(touched)), [*own, *others])
@@ -201,9 +201,10 @@ class StatuspagePublisher:
         self, remote: str, body: dict[str, Any], since: datetime
     ) -> dict[str, Any] | None:
         """Return the remote incident if this exact update already reached it (a retried PATCH,
-        or a create whose answer a crash lost)."""
+        or a create whose answer a crash lost). Only the newest update can be it: an older one
+        that reads the same (the resolve before a reopen) is no reason to skip this one."""
         current: dict[str, Any] = await self.client.call("GET", f"/incidents/{remote}")
-        for update in current.get("incident_updates") or []:
+        for update in (current.get("incident_updates") or [])[:1]:  # newest first
             if update.get("status") == body["status"] and update.get("body") == body["body"]:
                 at = datetime.fromisoformat(str(update.get("created_at")).replace("Z", "+00:00"))
                 if at >= since - timedelta(minutes=5):

@@ -10,7 +10,7 @@ from bot.domain import commands as c
 from bot.domain.entries import ReviewOwnerSet
 from bot.domain.milestones import parse_time
 from bot.domain.replies import MilestoneMoved, Reply
-from bot.service import actions, changes, declare, paging, public, queries, retro
+from bot.service import actions, changes, closing, declare, paging, public, queries, retro
 from bot.service.context import Caller, Context
 from bot.service.unit import not_allowed
 
@@ -32,6 +32,8 @@ During = (
     | c.ChangeSeverity
     | c.ChangeStatus
     | c.Resolve
+    | c.Cancel
+    | c.Reopen
     | c.SetCadence
     | c.Page
 )
@@ -106,6 +108,10 @@ async def _during(call: Call, command: During) -> Reply:
             return await changes.resolve_incident(
                 ctx, channel_id=where, caller=caller, message=message
             )
+        case c.Cancel(reason=why):
+            return await closing.cancel_incident(ctx, channel_id=where, caller=caller, reason=why)
+        case c.Reopen(reason=why):
+            return await closing.reopen_incident(ctx, channel_id=where, caller=caller, reason=why)
         case c.SetCadence(cadence=cadence):
             return await changes.set_cadence(ctx, channel_id=where, user_id=who, cadence=cadence)
         case c.Page(service=service, message=message):

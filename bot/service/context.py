@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from bot.domain.cadence import DEFAULT_CADENCE, Cadences
 from bot.domain.clock import Clock, utc_now
@@ -38,6 +39,7 @@ class Context:
     on_public: Callable[[], None] = field(default=lambda: None)  # public data just changed
     services: tuple[str, ...] = ()  # PagerDuty services that can be paged (none: paging off)
     page_on_sev1: str | None = None  # the service paged on its own when a SEV1 is declared
+    reopen_window: timedelta = timedelta(days=7)  # how long after closing a reopen is allowed
     # SEVERITY_RESPONDERS: the user groups invited when an incident is declared at or
     # escalated to a severity; INCIDENT_CALL_URL: the call's link template, bookmarked.
     responders: Responders = field(default_factory=dict)

@@ -8,11 +8,12 @@ from bot.domain.deliveries import DeliveryKind as K
 from bot.domain.entries import MilestoneSet, SummaryPublished
 from bot.domain.errors import IncidentNotFound, UsageError
 from bot.domain.milestones import Milestone
+from bot.domain.model import Status
 from bot.domain.postmortem import PostmortemData
 from bot.domain.replies import Changed, PostmortemRequested
 from bot.domain.review import ReviewFact
 from bot.service.context import Context
-from bot.service.unit import change, incident_in, private_refusal
+from bot.service.unit import Work, change, incident_in, private_refusal
 from storage import incidents as q
 from storage import postmortem as pm
 
@@ -46,6 +47,7 @@ async def set_review(ctx: Context, *, channel_id: str, user_id: str, fact: Revie
 async def request_postmortem(ctx: Context, *, channel_id: str) -> PostmortemRequested:
     """Owe the channel a freshly rendered post-mortem draft."""
     async with change(ctx, channel_id, closed_ok=True) as work:
+        _refuse_false_alarm(work)
         work.owe(K.POSTMORTEM_UPLOAD)
         state = await work.state()
     return PostmortemRequested(state)
@@ -56,6 +58,7 @@ async def publish_postmortem(ctx: Context, *, channel_id: str, user_id: str, tex
     async with change(ctx, channel_id, closed_ok=True) as work:
         work.refuse_if_private("publish a public summary")
         incident = work.incident
+        _refuse_false_alarm(work)
         if incident.resolved_at is None:
             raise UsageError("Publish the public summary once the incident is resolved.")
         incident.postmortem_public, incident.postmortem_published_at = text, work.now
@@ -87,3 +90,12 @@ async def postmortem(
                 raise IncidentNotFound(f"There is no INC-{number}.")
             incident = found
         return await pm.load_postmortem(session=session, incident=incident)
+
+
+def _refuse_false_alarm(work: Work) -> None:
+    """Refuse a post-mortem for a canceled incident: a false alarm has none."""
+    if work.incident.status == Status.CANCELED.value:
+        raise UsageError(
+            f"{work.ref} was canceled as a false alarm: it has no post-mortem.",
+            hint=f"If it was real, reopen it: `/incident {work.ref} reopen <reason>`.",
+        )

@@ -223,8 +223,9 @@ async def change(
         incident = await incident_in(session, channel_id, for_update=True)
         if not closed_ok and not Status(incident.status).is_open:
             raise IncidentClosed(
-                f"INC-{incident.number} is resolved and takes no more changes.",
-                hint="To follow up, declare a new incident: `/incident declare <title>`.",
+                f"INC-{incident.number} is {incident.status} and takes no more changes.",
+                hint="If it is not over, reopen it: `/incident reopen <reason>`; to follow up, "
+                "declare a new incident: `/incident declare <title>`.",
             )
         work = Work(ctx, session, incident, ctx.clock(), saved=q.detach(session, incident))
         yield work

@@ -11,6 +11,7 @@ from bot.domain.model import IncidentState
 from bot.domain.replies import (
     ActionsListed,
     Changed,
+    ClosingAsked,
     IncidentsListed,
     MilestoneMoved,
     Opened,
@@ -54,6 +55,11 @@ def answer(reply: Reply) -> str:
             )
         case Changed(incident=state, entry=entry):
             return _changed(state, entry)
+        case ClosingAsked(incident=state):
+            return (
+                f"{state.ref} is on the status pages: confirm its public closing message in the "
+                "form to cancel it. Nothing changes until you do."
+            )
         case MilestoneMoved(incident=state, milestone=milestone, at=at, zone_known=known):
             note = "" if known else " (read as UTC: I couldn't get your time zone from Slack)"
             twice = repeated_note(at)
@@ -97,6 +103,11 @@ def _changed(state: IncidentState, entry: e.Entry) -> str:
             return f"{ref} is now *{status.value}*."
         case e.Resolved():
             return f"{ref} is resolved. Thank you, everyone."
+        case e.Canceled(public=public):
+            closed = " Its public incident is resolved with your closing message." if public else ""
+            return f"{ref} is canceled as a false alarm.{closed}"
+        case e.Reopened(public=public):
+            return _reopened(state, public)
         case e.ImpactSet(components=components, status=status):
             return f"{', '.join(components)}: *{status.label}* on {ref}'s public status."
         case e.PublicNameSet():
@@ -132,3 +143,17 @@ def _changed(state: IncidentState, entry: e.Entry) -> str:
             return f"Recorded on {ref}."
         case _:
             assert_never(entry.fact)
+
+
+def _reopened(state: IncidentState, public: bool) -> str:
+    said = f"{state.ref} is reopened: investigating again."
+    if public:
+        said += " Its public incident shows it as investigating again, with your reason."
+    if state.channel_archived and state.channel_id:
+        said += (
+            f"\n:file_cabinet: Its channel <#{state.channel_id}> is archived, and Slack does not "
+            "let apps unarchive channels. Open the channel and click *Unarchive* (you may need "
+            "a workspace admin); I will post everything it missed there then. Meanwhile any "
+            f"command works from any channel: `/incident {state.ref} update <text>`."
+        )
+    return said

@@ -13,6 +13,7 @@ from bot.domain.model import IncidentState
 from bot.domain.review import review_change
 from bot.domain.text import neutralize
 from bot.domain.tickets import ticket_label
+from bot.slack.entry_lines import closing_line, pinned_line
 from bot.slack.format import STATUS_EMOJI, cadence_text, quote, when, who
 from bot.slack.ids import POST_UPDATE_BUTTON
 from bot.slack.responders import responders_note
@@ -73,6 +74,8 @@ def _entry(state: IncidentState, item: e.Entry) -> str:
         case e.Resolved():
             message = f"\n{quote(item.text)}" if item.text else ""
             return f":white_check_mark: *{state.ref} resolved* by {by}{message}"
+        case e.Canceled() | e.Reopened():
+            return closing_line(state, item, item.fact)
         case e.ImpactSet(components=components, status=shown):
             names = ", ".join(components)
             return f":bar_chart: {by} set {names} to *{shown.label}* on the public status"
@@ -95,13 +98,8 @@ def _entry(state: IncidentState, item: e.Entry) -> str:
             return f":memo: {by} {review_change(item.fact, who)}"
         case e.Paged() | e.AlertNoted() | e.RespondersInvited():
             return _automatic(state, item)
-        case e.Pinned(pinned_by=pinned_by, permalink=link):
-            message = f"<{link}|message>" if link else "message"
-            head = f":pushpin: Added to the timeline by {who(pinned_by)}: {by}'s {message}"
-            if item.deleted:
-                return f"{head} (deleted by its author)"
-            edited = " (edited)" if item.edited else ""
-            return f"{head} from {when(item.at)}{edited}\n{quote(item.text)}"
+        case e.Pinned():
+            return pinned_line(item, item.fact)
         case _:
             assert_never(item.fact)
 

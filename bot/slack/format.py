@@ -13,6 +13,7 @@ STATUS_EMOJI = {
     Status.IDENTIFIED: ":bulb:",
     Status.MONITORING: ":eyes:",
     Status.RESOLVED: ":white_check_mark:",
+    Status.CANCELED: ":no_entry_sign:",
 }
 
 

@@ -10,7 +10,6 @@ from typing import Any
 
 from bot.domain.grammar import COMMAND
 from bot.domain.home import HomeData, HomeIncident, open_for
-from bot.domain.model import Status
 from bot.domain.text import one_line, quiet_mentions
 from bot.slack.format import STATUS_EMOJI, when, who
 from bot.slack.ids import HOME_ACTIONS, HOME_DECLARE_BUTTON
@@ -103,6 +102,7 @@ def _links(incident: HomeIncident) -> list[str]:
 
 
 def _resolved_line(incident: HomeIncident) -> str:
-    resolved = f"resolved {when(incident.resolved_at)}" if incident.resolved_at else "resolved"
-    facts = [f"*{incident.severity.label}*", f"{STATUS_EMOJI[Status.RESOLVED]} {resolved}"]
+    word = "resolved" if incident.status.counts else "canceled (false alarm)"
+    resolved = f"{word} {when(incident.resolved_at)}" if incident.resolved_at else word
+    facts = [f"*{incident.severity.label}*", f"{STATUS_EMOJI[incident.status]} {resolved}"]
     return f"{_headline(incident)}\n" + " · ".join([*facts, *_links(incident)])

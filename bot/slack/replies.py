@@ -22,7 +22,8 @@ def summary_reply(state: IncidentState) -> str:
     text, _ = summary(state)
     roles = ", ".join(f"{r.label}: {who(state.held(r))}" for r in Role)
     last = quiet_mentions(one_line(state.last_update, 300)) if state.last_update else "none yet"
-    spans = f"\n{durations_text(state.milestones)}" if state.milestones else ""
+    counted = state.status.counts  # a false alarm has no durations
+    spans = f"\n{durations_text(state.milestones)}" if state.milestones and counted else ""
     return (
         f"*{text}*\nDeclared {when(state.created_at)} · updated {when(state.updated_at)}"
         f" · next update due: {next_update(state)}\n{roles}\nLast update: {last}{spans}"
@@ -57,6 +58,10 @@ def short_line(state: IncidentState, item: e.Entry) -> str:
             return f"set status {status.value}: {text}"
         case e.Resolved():
             return f"resolved the incident{': ' + text if text else ''}"
+        case e.Canceled():
+            return f"canceled the incident (false alarm): {text}"
+        case e.Reopened():
+            return f"reopened the incident: {text}"
         case e.Pinned():
             if item.deleted:
                 return "(pinned message, deleted by its author)"

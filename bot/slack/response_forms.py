@@ -12,8 +12,10 @@ View = dict[str, Any]
 MESSAGE_MAX = 3000  # a plain_text_input allows up to 3000 characters
 
 
-def _text_input(block_id: str, action_id: str, label: str, *, optional: bool = False) -> View:
-    return {
+def _text_input(
+    block_id: str, action_id: str, label: str, *, optional: bool = False, initial: str = ""
+) -> View:
+    field: View = {
         "type": "input",
         "block_id": block_id,
         "optional": optional,
@@ -25,6 +27,9 @@ def _text_input(block_id: str, action_id: str, label: str, *, optional: bool = F
             "max_length": MESSAGE_MAX,
         },
     }
+    if initial:
+        field["element"]["initial_value"] = initial[:MESSAGE_MAX]
+    return field
 
 
 def _where(state: IncidentState) -> str:
@@ -78,4 +83,33 @@ def resolve_form(state: IncidentState) -> View:
     blocks = [message, note]
     return modal(
         ids.RESOLVE_FORM_CALLBACK, f"Resolve {state.ref}", "Resolve", _where(state), blocks
+    )
+
+
+# What the public reads when a false alarm closes, unless the person writes otherwise.
+CLOSING_MESSAGE = (
+    "After investigating, we found no issue affecting our services: this was a false alarm. "
+    "We're sorry for any concern it caused."
+)
+
+
+def cancel_form(state: IncidentState, reason: str) -> View:
+    """Return the form that cancels a public incident: its closing message, then the reason."""
+    note = {
+        "type": "section",
+        "text": {
+            "type": "mrkdwn",
+            "text": f"{state.ref} is on the status pages. Canceling it as a false alarm "
+            "resolves it there with this message.",
+        },
+    }
+    message = _text_input(
+        ids.MESSAGE_BLOCK, ids.MESSAGE_ACTION, "Public closing message", initial=CLOSING_MESSAGE
+    )
+    why = _text_input(
+        ids.REASON_BLOCK, ids.REASON_ACTION, "Why it is a false alarm (internal)", initial=reason
+    )
+    title = f"Cancel {state.ref}"[:24]
+    return modal(
+        ids.CANCEL_FORM_CALLBACK, title, "Close as false alarm", _where(state), [note, message, why]
     )

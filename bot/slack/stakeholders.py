@@ -19,7 +19,9 @@ def headline(state: IncidentState, *, public_url: str | None) -> tuple[str, Bloc
     title = quiet_mentions(one_line(state.public_name or state.title, 200))
     status = f"{STATUS_EMOJI[state.status]} {state.status.value}"
     head = f"*{state.ref}* · {state.severity.label} · {status} · {title}"
-    if state.resolved_at is not None:
+    if state.resolved_at is not None and not state.status.counts:
+        span = f"Canceled as a false alarm {when(state.resolved_at)}"
+    elif state.resolved_at is not None:
         span = f"Lasted {human(state.resolved_at - state.created_at)}"
     else:
         span = f"Open since {when(state.created_at)}"
@@ -53,6 +55,10 @@ def thread_reply(state: IncidentState, item: e.Entry) -> tuple[str, bool]:
         case e.Resolved():
             said = f": {text}" if text else ""
             return f":white_check_mark: *{state.ref} is resolved*{said}", True
+        case e.Canceled():
+            return f":no_entry_sign: *{state.ref} was canceled* (false alarm): {text}", True
+        case e.Reopened():
+            return f":repeat: *{state.ref} is reopened*, investigating again: {text}", True
         case (
             e.Updated()
             | e.RoleAssigned()

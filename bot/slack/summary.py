@@ -23,7 +23,7 @@ def topic(state: IncidentState) -> str:
 def next_update(state: IncidentState) -> str:
     """Return when the next update is due, as a date token, or why none is."""
     if not state.status.is_open:
-        return "none (resolved)"
+        return f"none ({state.status.value})"
     if state.next_update_at is None:
         return f"reminders off (`{COMMAND} cadence 30m` turns them on)"
     return when(state.next_update_at)
@@ -60,7 +60,8 @@ def _fields(state: IncidentState) -> list[str]:
     if started != state.created_at:
         fields.append(f"*Impact since:* {when(started)}")
     if state.resolved_at is not None:
-        fields.append(f"*Resolved:* {when(state.resolved_at)}")
+        closed = "Resolved" if state.status.counts else "Canceled (false alarm)"
+        fields.append(f"*{closed}:* {when(state.resolved_at)}")
     else:
         fields.append(f"*Next update due:* {next_update(state)}")
         if state.call_url:

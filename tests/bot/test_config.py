@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from pydantic import ValidationError
 
@@ -55,6 +57,9 @@ BAD_ENVS: list[tuple[dict[str, str], str]] = [
     (env_with(STATUSPAGE_API_KEY="LEAKME"), "STATUSPAGE_PAGE_ID"),
     (env_with(STATUS_PAGE_ENABLED="LEAKME"), "STATUS_PAGE_ENABLED"),
     (env_with(DISPLAY_TIMEZONE="Mars/LEAKME"), "DISPLAY_TIMEZONE"),
+    (env_with(REOPEN_WINDOW="LEAKME"), "REOPEN_WINDOW"),
+    (env_with(REOPEN_WINDOW="7 days"), "REOPEN_WINDOW"),
+    (env_with(REOPEN_WINDOW="400d"), "REOPEN_WINDOW"),
     (env_with(PRIVATE_ANNOUNCE_CHANNEL="#incident-leads"), "PRIVATE_ANNOUNCE_CHANNEL"),
 ]
 
@@ -196,3 +201,14 @@ def test_settings_model_copy_overrides_one_value() -> None:
     faster = settings.model_copy(update={"ack_budget": 0.05})
     assert (faster.ack_budget, settings.ack_budget) == (0.05, 2.0)
     assert faster.slack_bot_token.reveal() == BOT_TOKEN
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("7d", timedelta(days=7)), ("36h", timedelta(hours=36)), ("1d12h", timedelta(hours=36))],
+)
+def test_load_settings_reopen_window_reads_days_hours_minutes(
+    text: str, expected: timedelta
+) -> None:
+    assert load_settings(env_with(REOPEN_WINDOW=text)).reopen_window == expected
+    assert load_settings(env_with()).reopen_window == timedelta(days=7)

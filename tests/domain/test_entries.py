@@ -17,6 +17,7 @@ from bot.domain.entries import (
     ActionCompleted,
     AlertNoted,
     CadenceSet,
+    Canceled,
     Declared,
     Entry,
     EntryKind,
@@ -26,6 +27,7 @@ from bot.domain.entries import (
     Paged,
     Pinned,
     PublicNameSet,
+    Reopened,
     Resolved,
     RespondersInvited,
     ReviewDateSet,
@@ -87,6 +89,11 @@ PUBLICITY: list[tuple[Fact, str, bool]] = [
     (ReviewDateSet(date(2026, 12, 3)), "", False),
     (Paged("payments"), "Checkout down, please join", False),
     (AlertNoted("alertmanager", "fp1", firing=False), "HighErrorRate", False),
+    # A cancel or reopen is public only for an incident that was public already.
+    (Canceled(Status.INVESTIGATING), "probe misfired", False),
+    (Canceled(Status.IDENTIFIED, public=True, closing="No problem found."), "misfired", True),
+    (Reopened(Status.RESOLVED), "Errors are back", False),
+    (Reopened(Status.CANCELED, public=True), "Errors are back", True),
     (RespondersInvited(Severity.SEV1, ("oncall",), ("U0BOB",)), "", False),
 ]
 
@@ -168,6 +175,10 @@ ROUND_TRIP: list[Fact] = [
     Paged("core", automatic=True),
     AlertNoted("pagerduty", "Q1ABC", firing=True, url="https://x.pagerduty.com/incidents/Q1ABC"),
     AlertNoted("alertmanager", "4f2a", firing=False),
+    Canceled(Status.MONITORING),
+    Canceled(Status.INVESTIGATING, public=True, closing="No impact <b>at all</b>"),
+    Reopened(Status.RESOLVED),
+    Reopened(Status.CANCELED, public=True),
     RespondersInvited(Severity.SEV1, ("oncall", "leads"), ("U0BOB", "U0DAVE"), already=("U0A",)),
     RespondersInvited(
         Severity.SEV2,

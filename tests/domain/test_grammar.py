@@ -10,6 +10,7 @@ from bot.domain.commands import (
     COMMAND,
     AddAction,
     AssignRole,
+    Cancel,
     ChangeSeverity,
     ChangeStatus,
     Command,
@@ -21,6 +22,7 @@ from bot.domain.commands import (
     OpenPublishModal,
     Page,
     PostUpdate,
+    Reopen,
     RequestPostmortem,
     Resolve,
     SetCadence,
@@ -98,6 +100,9 @@ VALID: list[tuple[str, Command]] = [
     ("role  commander \n me ", AssignRole(Role.COMMANDER, CALLER)),
     # severity
     ("severity sev2", ChangeSeverity(Severity.SEV2)),
+    # cancel, reopen
+    ("cancel probe misfired, no impact", Cancel("probe misfired, no impact")),
+    ("reopen  errors are back ", Reopen("errors are back")),
     ("severity SEV1", ChangeSeverity(Severity.SEV1)),
     # status
     (
@@ -295,6 +300,8 @@ HELP_MOMENTS = [
             "summary",
             "timeline",
             "resolve",
+            "cancel",
+            "reopen",
         ],
     ),
     ("Public", ["impact", "public-name"]),
@@ -316,9 +323,9 @@ def help_groups(text: str) -> list[tuple[str, list[str]]]:
     return groups
 
 
-def test_help_text_fits_23_lines_with_its_heading_and_closing_line() -> None:
+def test_help_text_fits_25_lines_with_its_heading_and_closing_line() -> None:
     lines = help_text().splitlines()
-    assert len(lines) == 23
+    assert len(lines) == 25
     assert lines[0] == f"*`{COMMAND}` commands* (‡ in an incident channel)"
     assert lines[-1] == (
         f"`{COMMAND} help` shows this. Users are @mentions or `me`. React with :pushpin: to "

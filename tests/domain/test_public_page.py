@@ -3,15 +3,18 @@ people's words, bars that count from when impact started, history by day."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.domain.availability import availability, impact_windows
 from bot.domain.components import ComponentStatus
 from bot.domain.entries import (
+    Canceled,
     Entry,
     Fact,
     ImpactSet,
     MilestoneSet,
+    Reopened,
     Resolved,
     StatusChanged,
     Updated,
@@ -135,6 +138,43 @@ def test_bars_count_the_outage_from_the_corrected_impact_start() -> None:
     assert window.start == started
     bars = availability("API", [window], NOW)
     assert bars.days[-2].downtime_minutes == 180.0  # 08:00 to 11:00, not 10:00 to 11:00
+
+
+def test_reopen_ends_the_impact_its_premature_resolve_left_and_counts_it_set_anew() -> None:
+    start = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
+    hours = [start + timedelta(hours=n) for n in range(6)]
+    entries = [
+        entry(hours[0], ImpactSet(("API",), MAJOR)),
+        entry(hours[1], Resolved(Status.IDENTIFIED, public=True), "Fixed"),
+        entry(hours[3], Reopened(Status.RESOLVED, public=True), "Errors are back"),
+        entry(hours[4], ImpactSet(("API",), PARTIAL)),
+    ]
+    windows = impact_windows(1, entries, hours[5])
+    assert [(w.status, w.start, w.end) for w in windows] == [
+        (MAJOR, hours[0], hours[1]),  # not through the two hours it was wrongly resolved
+        (PARTIAL, hours[4], hours[5]),
+    ]
+
+
+def test_canceled_incident_takes_nothing_off_the_bars_and_has_no_duration() -> None:
+    entries = [
+        entry(at(120), ImpactSet(("API",), MAJOR)),
+        status(at(119), Status.IDENTIFIED, "Looking into API errors"),
+        entry(at(60), Canceled(Status.IDENTIFIED, True, "No problem found."), "SECRET probe"),
+    ]
+    canceled = replace(record("false", entries, resolved_at=at(60)), status=Status.CANCELED)
+    page = page_of(canceled)
+    [shown] = page.history
+    assert shown.status is Status.RESOLVED  # the public never reads "canceled"
+    assert shown.duration is None
+    assert shown.impact is Impact.NONE
+    newest = shown.updates[0]
+    assert (newest.status, newest.text) == (Status.RESOLVED, "No problem found.")
+    assert all(bar.uptime == 100.0 for bar in page.availability)
+    assert page.components["API"] is ComponentStatus.OPERATIONAL
+    counted = page_of(record("real", entries[:2], resolved_at=at(60)))
+    uptime = {bar.component: bar.uptime for bar in counted.availability}
+    assert uptime["API"] < 100.0
 
 
 def test_day_with_any_outage_never_shows_full_uptime() -> None:

@@ -196,6 +196,8 @@ async def test_help_lists_every_subcommand_by_moment_on_one_screen(bot: Bot) -> 
         "cadence <30m|1h|off>",
         "page [<service> [message]]",
         "resolve [message]",
+        "cancel <reason>",
+        "reopen <reason>",
         "summary",
         "timeline",
         "list",
@@ -203,7 +205,7 @@ async def test_help_lists_every_subcommand_by_moment_on_one_screen(bot: Bot) -> 
     ):
         assert f"`/incident {usage}`" in text, usage
     lines = text.splitlines()
-    assert len(lines) == 23
+    assert len(lines) == 25
     assert sum(x.startswith("• `/incident ") for x in lines) == len(SUBCOMMANDS) - 1  # not help
     assert "e.g." not in text
 

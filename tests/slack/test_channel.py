@@ -16,6 +16,7 @@ from bot.domain.entries import (
     ActionCompleted,
     AlertNoted,
     CadenceSet,
+    Canceled,
     Declared,
     Entry,
     Fact,
@@ -24,6 +25,7 @@ from bot.domain.entries import (
     Paged,
     Pinned,
     PublicNameSet,
+    Reopened,
     Resolved,
     RespondersInvited,
     ReviewDateSet,
@@ -81,6 +83,16 @@ EXAMPLES: list[tuple[Entry, str]] = [
     (
         item(Resolved(previous=Status.MONITORING), "All green"),
         f":white_check_mark: *INC-7 resolved* by <@{BOB}>\n>All green",
+    ),
+    (
+        item(Canceled(Status.IDENTIFIED, True, "No problem found."), "probe misfired"),
+        f":no_entry_sign: *INC-7 canceled* (false alarm) by <@{BOB}>\n>probe misfired\n"
+        "Closing message on the status pages:\n>No problem found.",
+    ),
+    (
+        item(Reopened(Status.RESOLVED), "Errors are back"),
+        f":repeat: *INC-7 reopened* by <@{BOB}> (was resolved): investigating again\n"
+        ">Errors are back",
     ),
     (
         item(Pinned(pinned_by=DAVE), "p99 went to 9s"),

@@ -65,3 +65,11 @@ def test_open_for_is_minutes_then_hours_then_days() -> None:
     assert open_for(NOW - timedelta(hours=5, minutes=50), NOW) == "5h"
     assert open_for(NOW - timedelta(days=3, hours=2), NOW) == "3d 2h"
     assert open_for(NOW + timedelta(minutes=1), NOW) == "0m"  # a clock a little behind
+
+
+def test_home_lists_a_canceled_incident_with_the_closed_ones_as_a_false_alarm() -> None:
+    data = crowded()
+    data.resolved[0] = incident(1, status=Status.CANCELED, resolved_at=NOW)
+    text = "\n".join(block_lines(home_view(data)["blocks"]))
+    assert ":no_entry_sign: canceled (false alarm)" in text
+    assert text.count(":white_check_mark: resolved") == len(data.resolved) - 1
