@@ -11,7 +11,7 @@ from aiohttp import web
 from bot.keys import RELAY
 from bot.slack import ids
 from bot.slack.ids import SUMMARY_ACTION, SUMMARY_BLOCK
-from sandbox.demo_channels import print_channels
+from sandbox.demo_channels import Watch, print_channels
 from sandbox.demo_crowd import crowd
 from sandbox.demo_print import out, seen, show_public
 from sandbox.github_emulator import GithubEmulator
@@ -55,7 +55,8 @@ async def tell(stage: Stage, *, full: bool) -> None:
         channel = await demo.play()
         published = demo.published
         print_channels(slack, stage.statuspage, (channel, ANNOUNCE), full=full, published=published)
-        out(f"\n=== GitHub (emulated): INC-1's actions became issues {stage.github.numbers()}")
+        if full:  # else the story showed their links, under the actions
+            out(f"\n=== GitHub (emulated): INC-1's actions became issues {stage.github.numbers()}")
         await show_public(stage.url, "after resolution", published=published, full=full)
 
 
@@ -67,17 +68,31 @@ class Demo:
     ) -> None:
         self.driver, self.slack, self.app, self.url = driver, slack, app, url
         self.published: str | None = None  # the public summary, once bob has published it
+        self.channel: str | None = None  # the incident's channel, once declared
+        self.watch: Watch | None = None  # what it gets, printed under what caused it
 
-    async def say(self, user: str, channel: str, text: str) -> None:
-        """Type `/incident <text>` (as Slack sends it) as `user` and print the private answer."""
+    async def say(self, user: str, channel: str, text: str, *, opens: str = "") -> None:
+        """Type `/incident <text>` (as Slack sends it) as `user`; print it and the answer."""
         name = self.slack.users[user].name
         before = len(self.slack.responses)
-        out(f"  {name} in #{self.slack.channels[channel].name}: /incident {text}")
+        where = "" if channel == self.channel else f" in #{self.slack.channels[channel].name}"
         reply = await self.driver.command(user_id=user, channel_id=channel, text=text)
-        answer = self.slack.render_text(reply.text) if reply.text else "(nothing: a form opens)"
-        seen(f"only {name} sees ({reply.elapsed * 1000:.0f} ms): {answer}")
+        typed = f"  {name}{where}: /incident {text} → "
+        if reply.text:
+            answer = self.slack.render_text(reply.text)
+            seen(f"{typed}only {name} sees ({reply.elapsed * 1000:.0f} ms): {answer}", at="")
+        else:
+            out(f"{typed}{opens or 'a form opens'}")
         await self.settle()
         self.later(name, before, "then ")
+        self.news()
+
+    def news(self, *, echo: bool = True) -> list[str]:
+        """Print what the incident's channel got since the last look (see `Watch.news`)."""
+        lines = self.watch.news(echo=echo) if self.watch else []
+        for line in lines:
+            seen(line)
+        return lines
 
     def later(self, name: str, before: int, then: str = "") -> None:
         """Print the private messages that came to `name` since `before` (by response_url)."""
@@ -92,7 +107,11 @@ class Demo:
 
     async def play(self) -> str:
         """Run the incident; return the incident channel's ID."""
-        out("=== What people typed, and what only they saw ===")
+        out(
+            "=== What people typed or pressed (in the incident's channel unless another is "
+            "named), what only they saw, and what the channel got besides each change's own "
+            "message ==="
+        )
         channel = await self.declare()
         await self.respond(channel)
         await self.stumble(channel)
@@ -102,11 +121,13 @@ class Demo:
     async def declare(self) -> str:
         """Declare the incident, staff it, and pin a first clue; return its channel's ID."""
         await self.say(ALICE, GENERAL, "declare sev2 Checkout API failing: <!channel> 5xx on /pay")
-        channel = next(
+        channel = self.channel = next(
             c.id
             for c in self.slack.channels.values()
             if c.creator == self.slack.bot_user_id and c.name.startswith("inc-1")
         )
+        self.watch = Watch(self.slack, channel)
+        self.news()
         await self.press(ALICE, channel, ids.TAKE_COMMAND_BUTTON, "the pinned summary")
         await self.say(ALICE, channel, "role comms <@U0BOB|bob>")
         await self.say(
@@ -135,13 +156,8 @@ class Demo:
             "status identified We found the cause of checkout errors "
             "and are rolling back a configuration change",
         )
-        await self.press(CAROL, channel, ids.POST_UPDATE_BUTTON, "the pinned summary")
-        await self.submit(
-            CAROL,
-            ids.UPDATE_FORM_CALLBACK,
-            ids.UPDATE_BLOCK,
-            ids.UPDATE_ACTION,
-            "Rolled back config 4512 in eu-west",
+        await self.post_update(
+            CAROL, channel, "the pinned summary", "Rolled back config 4512 in eu-west"
         )
         await self.say(BOB, channel, "impact Checkout,API degraded")
         await self.say(
@@ -151,6 +167,7 @@ class Demo:
             "back to normal and we are watching closely",
         )
         await crowd(self.driver, self.slack, self.settle, channel, (ALICE, BOB, CAROL, DAVE))
+        self.news()
         await self.nudged(channel)
         await self.say(ALICE, channel, "milestone started -35m")
         await self.say(ALICE, channel, "milestone detected -20m")
@@ -160,16 +177,14 @@ class Demo:
     async def nudged(self, channel: str) -> None:
         """Let an update fall due (a 2-second cadence, for the demo), and answer the reminder."""
         await self.say(ALICE, channel, "cadence 2s")
-        out("  (nobody posts an update for 2 seconds)")
-        reminder = await self.reminder(channel)
-        seen(f"warroom posts in the channel: {self.slack.render_text(reminder)}")
-        await self.press(BOB, channel, ids.POST_UPDATE_BUTTON, "the reminder")
-        await self.submit(
-            BOB,
-            ids.UPDATE_FORM_CALLBACK,
-            ids.UPDATE_BLOCK,
-            ids.UPDATE_ACTION,
-            "Error rates normal for 10 minutes; still watching",
+        await self.reminder(channel)
+        assert self.watch
+        reminder, *more = self.watch.news(echo=False)
+        out(f"  (nobody posts an update for 2 seconds) → {reminder}")
+        for line in more:
+            seen(line)
+        await self.post_update(
+            BOB, channel, "the reminder", "Error rates normal for 10 minutes; still watching"
         )
         await self.say(ALICE, channel, "cadence 30m")
 
@@ -184,23 +199,37 @@ class Demo:
         raise RuntimeError("no reminder came")
 
     async def press(self, user: str, channel: str, action_id: str, where: str) -> None:
-        """Press a button as `user` and print what only they then see, if anything."""
+        """Press a button as `user` and print what only they then see."""
         name = self.slack.users[user].name
         before = len(self.slack.responses)
         await self.driver.block_action(user_id=user, channel_id=channel, action_id=action_id)
         label = _label(self.slack, channel, action_id)
-        out(f"  {name} presses [{label}] on {where}")
         await self.settle()
-        self.later(name, before)
+        answers = [self.slack.render_text(str(r["text"])) for r in self.slack.responses[before:]]
+        answer = f"only {name} sees: {answers[0]}" if answers else "nothing changes for them"
+        seen(f"  {name} presses [{label}] on {where} → {answer}", at="")
+        self.later(name, before + 1, "then ")
+        self.news()
 
-    async def submit(self, user: str, callback: str, block: str, action: str, text: str) -> None:
-        """Type `text` into the form the last button opened for `user`, and submit it."""
+    async def post_update(self, user: str, channel: str, where: str, text: str) -> None:
+        """Press [Post update] as `user`, type `text` into the form it opens, and submit it."""
         name = self.slack.users[user].name
-        seen(f"a form opens; {name} types “{text}” and submits it")
+        await self.driver.block_action(
+            user_id=user, channel_id=channel, action_id=ids.POST_UPDATE_BUTTON
+        )
+        label = _label(self.slack, channel, ids.POST_UPDATE_BUTTON)
+        await self.settle()  # the form opens after the button's answer
+        out(
+            f"  {name} presses [{label}] on {where} → a form opens; {name} types “{text}” and "
+            "submits it"
+        )
         await self.driver.view_submission(
-            user_id=user, callback_id=callback, fill={(block, action): text}
+            user_id=user,
+            callback_id=ids.UPDATE_FORM_CALLBACK,
+            fill={(ids.UPDATE_BLOCK, ids.UPDATE_ACTION): text},
         )
         await self.settle()
+        self.news()
 
     async def stumble(self, channel: str) -> None:
         """Type the mistakes people make, to show the answers they get."""
@@ -222,20 +251,26 @@ class Demo:
 
     async def publish_summary(self, channel: str) -> None:
         """Open the publish form as Bob and submit the prefilled public summary."""
-        await self.say(BOB, channel, "postmortem publish")
+        await self.say(
+            BOB,
+            channel,
+            "postmortem publish",
+            opens="a form opens, prefilled with the public summary; bob reviews it and presses "
+            "Publish:",
+        )
         for _ in range(100):
             if self.slack.views:
                 break
             await asyncio.sleep(0.02)
         view = self.slack.views[-1]["view"]
         text = view["blocks"][1]["element"]["initial_value"]
-        out("  bob reviews the prefilled public summary in the form and presses Publish:")
-        out("      " + text.replace("\n", "\n      "))
+        out("        " + text.replace("\n", "\n        "))
         self.published = text
         values = {SUMMARY_BLOCK: {SUMMARY_ACTION: {"type": "plain_text_input", "value": text}}}
         await self.driver.view_submission(user_id=BOB, view=view, values=values)
         await asyncio.sleep(0.2)
         await self.settle()
+        self.news()
 
     async def pin(self, channel: str, author: str, text: str, *, by: str) -> None:
         """Reply in a thread as `author`, have `by` pin it (delivered twice), then fix a typo."""
@@ -243,7 +278,8 @@ class Demo:
         note = self.slack.add_message(channel, author, text, parent.ts)
         who, pinner = self.slack.users[author].name, self.slack.users[by].name
         out(
-            f"  {who} replies in a thread; {pinner} reacts with :pushpin: (Slack delivers it twice)"
+            f"  {who} replies in a thread; {pinner} reacts with :pushpin: (Slack delivers it "
+            f"twice); {who} then edits the reply: the timeline follows"
         )
         for retry in (None, 1):
             await self.driver.reaction_added(
@@ -252,15 +288,14 @@ class Demo:
         await self.settle()
         before = self.slack.message_json(channel, note.ts)
         self.slack.edit_message(channel, note.ts, text + " (eu-west only)")
-        out(f"  {who} edits the pinned reply: the timeline follows")
         after = self.slack.message_json(channel, note.ts)
         await self.driver.message_changed(channel, before, after, event_id="Ev0DEMOEDIT")
         await self.settle()
+        self.news()
 
     async def keep_from_elsewhere(self, channel: str) -> None:
         """Add a message from #general with the message shortcut, picking the incident."""
         note = self.slack.add_message(GENERAL, DAVE, "Support: customers report failed payments")
-        out("  dave uses the message shortcut “Add to incident timeline” on a post in #general")
         await self.driver.message_shortcut(
             DAVE, GENERAL, note.ts, callback_id=ids.ADD_TO_TIMELINE_SHORTCUT
         )
@@ -272,13 +307,17 @@ class Demo:
             await asyncio.sleep(0.02)
         view = self.slack.opened_view(callback_id=ids.PICK_INCIDENT_CALLBACK, user_id=DAVE)
         number = str(view["blocks"][0]["element"]["options"][0]["value"])
-        seen(f"a form asks which open incident; dave picks INC-{number}")
+        out(
+            "  dave uses the message shortcut “Add to incident timeline” on a post in #general → "
+            f"a form asks which open incident; dave picks INC-{number}"
+        )
         await self.driver.view_submission(
             user_id=DAVE,
             view=view,
             fill={(ids.PICK_INCIDENT_BLOCK, ids.PICK_INCIDENT_ACTION): number},
         )
         await self.settle()
+        self.news()
 
 
 def _label(slack: SlackEmulator, channel: str, action_id: str) -> str:
