@@ -166,5 +166,5 @@ def _print_statuspage(statuspage: StatuspageEmulator, published: str | None, *, 
         if incident.get("postmortem_body"):
             body = incident["postmortem_body"]
             told = published_summary(body, published, full=full, indent="    ")
-            summary = f"; postmortem (published):{told}"
+            summary = ("\n  " if full else "; ") + f"postmortem (published):{told}"
         out(f"  components now: {states}{summary}")
