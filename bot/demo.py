@@ -18,8 +18,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--full",
         action="store_true",
-        help="print everything: every crowd note, the whole post-mortem draft (with the review "
-        "sections left to fill in), and the public summary wherever it appears",
+        help="print everything: every channel message as its members read it, every crowd note "
+        "and thread reply, the whole post-mortem draft (with the review sections left to fill "
+        "in), and the public summary wherever it appears",
     )
     parser.add_argument(
         "--database-url",

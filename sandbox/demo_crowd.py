@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from sandbox.demo_print import out, seen
+from sandbox.demo_print import out
 from sandbox.slack_driver import SlackDriver
 from sandbox.slack_emulator import SlackEmulator
 
@@ -22,7 +22,6 @@ async def crowd(
 ) -> None:
     """Send NOTES updates at once; print their answers and what reached the channel."""
     names = [slack.users[p].name for p in people]
-    out(f"  {', '.join(names)} type {NOTES} updates into #{slack.channels[channel].name} at once")
     texts = [
         f"update {CROWD_NOTE} {n + 1}: {names[n % len(names)]} checked a shard"
         for n in range(NOTES)
@@ -35,18 +34,20 @@ async def crowd(
     )
     answers = {slack.render_text(r.text) for r in replies}
     slowest = max(r.elapsed for r in replies) * 1000
-    seen(f"each sees ({slowest:.0f} ms at most): {' / '.join(sorted(answers))}")
     await settle()
     posted = [m.text for m in slack.history(channel) if CROWD_NOTE in m.text]
-    seen(f"{len(posted)} of {NOTES} are in the channel, each once")
+    out(
+        f"  {', '.join(names)} type {NOTES} updates at once → "
+        f"each sees ({slowest:.0f} ms at most): "
+        f"{' / '.join(sorted(answers))} {len(posted)} of {NOTES} are in the channel, each once."
+    )
 
 
 def fold_crowd(items: list[str], each: str) -> list[str]:
-    """Keep the first of the items that are crowd notes, and count the others in one line."""
+    """Count the items that are crowd notes in one line, where the first of them was."""
     notes = [i for i, item in enumerate(items) if CROWD_NOTE in item]
     if len(notes) < 2:
         return items
-    others = set(notes[1:])
-    kept = [item for i, item in enumerate(items) if i not in others]
-    kept.insert(notes[0] + 1, f"(… and {len(others)} more crowd notes, {each}; --full prints them)")
+    kept = [item for i, item in enumerate(items) if i not in notes[1:]]
+    kept[notes[0]] = f"(… {len(notes)} crowd notes, {each}; --full prints them)"
     return kept

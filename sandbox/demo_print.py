@@ -21,9 +21,9 @@ def out(text: str = "") -> None:
     sys.stdout.flush()
 
 
-def seen(text: str) -> None:
-    """Print what someone saw under what they did, its further lines indented under its first."""
-    out(SEEN + text.replace("\n", "\n" + SEEN + "  "))
+def seen(text: str, *, at: str = SEEN) -> None:
+    """Print what someone saw (from `at`: under what they did), further lines under its first."""
+    out(at + text.replace("\n", "\n" + SEEN + "  "))
 
 
 def published_summary(body: str, published: str | None, *, full: bool, indent: str) -> str:
@@ -44,26 +44,35 @@ async def show_public(
     """Print what the public status page at url says now (a summary `published` is mentioned)."""
     summary = await _get_json(f"{url}/api/v2/summary.json")
     out(f"\n=== The public status page {url}/status, {moment} ===")
-    out(f"  {summary['status']['description']}")
-    for component in summary["components"]:
-        out(f"  {component['name']:10} {component['status']}")
+    components = " · ".join(f"{c['name']} {c['status']}" for c in summary["components"])
+    out(f"  {summary['status']['description']} ({components})")
     for incident in summary["incidents"]:
-        out(f"  Incident: {incident['name']} ({incident['status']}, impact {incident['impact']})")
-        out(f"    its own page: {incident['shortlink']}")
+        out(
+            f"  Incident: {incident['name']} ({incident['status']}, impact {incident['impact']}), "
+            f"its own page: {incident['shortlink']}"
+        )
         for update in incident["incident_updates"]:
-            out(f"    {update['status']:13} {update['body']}")
-            for c in update["affected_components"] or []:
-                out(f"    {'':13} with {c['name']}: {c['new_status']}")
-    await _show_serving(f"{url}/status")
+            out(f"    {update['status']:13} {update['body']}{_affected(update)}")
+    if full or summary["incidents"]:  # after resolution, served as before
+        await _show_serving(f"{url}/status")
     history = (await _get_json(f"{url}/api/v2/incidents.json"))["incidents"]
     for incident in history:
         if incident["resolved_at"]:
-            out(f"  Past incident: {incident['name']} (resolved)")
+            told = ""
             if incident.get("postmortem_body"):
                 body = incident["postmortem_body"]
-                summary = published_summary(body, published, full=full, indent="      ")
-                out(f"    post-incident summary:{summary}")
+                told = published_summary(body, published, full=full, indent="      ")
+                told = f"; its post-incident summary:{told}"
+            out(f"  Past incident: {incident['name']} (resolved){told}")
     out()
+
+
+def _affected(update: dict[str, Any]) -> str:
+    """Say which components an update changed, grouped by their new status."""
+    by_status: dict[str, list[str]] = {}
+    for c in update["affected_components"] or []:
+        by_status.setdefault(c["new_status"], []).append(c["name"])
+    return "".join(f" ({', '.join(names)}: {status})" for status, names in by_status.items())
 
 
 async def _show_serving(url: str) -> None:

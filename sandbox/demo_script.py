@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import aiohttp
 from aiohttp import web
 
-from bot.keys import RELAY
 from bot.slack import ids
 from bot.slack.ids import SUMMARY_ACTION, SUMMARY_BLOCK
+from sandbox.demo_acts import Acts
 from sandbox.demo_channels import print_channels
 from sandbox.demo_crowd import crowd
 from sandbox.demo_print import out, seen, show_public
@@ -55,44 +55,21 @@ async def tell(stage: Stage, *, full: bool) -> None:
         channel = await demo.play()
         published = demo.published
         print_channels(slack, stage.statuspage, (channel, ANNOUNCE), full=full, published=published)
-        out(f"\n=== GitHub (emulated): INC-1's actions became issues {stage.github.numbers()}")
+        if full:  # else the story showed their links, under the actions
+            out(f"\n=== GitHub (emulated): INC-1's actions became issues {stage.github.numbers()}")
         await show_public(stage.url, "after resolution", published=published, full=full)
 
 
-class Demo:
+class Demo(Acts):
     """Plays the scripted incident, printing what each person typed and saw."""
-
-    def __init__(
-        self, driver: SlackDriver, slack: SlackEmulator, app: web.Application, url: str
-    ) -> None:
-        self.driver, self.slack, self.app, self.url = driver, slack, app, url
-        self.published: str | None = None  # the public summary, once bob has published it
-
-    async def say(self, user: str, channel: str, text: str) -> None:
-        """Type `/incident <text>` (as Slack sends it) as `user` and print the private answer."""
-        name = self.slack.users[user].name
-        before = len(self.slack.responses)
-        out(f"  {name} in #{self.slack.channels[channel].name}: /incident {text}")
-        reply = await self.driver.command(user_id=user, channel_id=channel, text=text)
-        answer = self.slack.render_text(reply.text) if reply.text else "(nothing: a form opens)"
-        seen(f"only {name} sees ({reply.elapsed * 1000:.0f} ms): {answer}")
-        await self.settle()
-        self.later(name, before, "then ")
-
-    def later(self, name: str, before: int, then: str = "") -> None:
-        """Print the private messages that came to `name` since `before` (by response_url)."""
-        for response in self.slack.responses[before:]:
-            seen(f"{then}only {name} sees: {self.slack.render_text(str(response.get('text')))}")
-
-    async def settle(self) -> None:
-        """Wait until every owed Slack and Statuspage call has been delivered."""
-        for _ in range(3):  # Statuspage deliveries owe Slack notices in turn
-            await self.app[RELAY].drain()
-            await asyncio.sleep(0.05)
 
     async def play(self) -> str:
         """Run the incident; return the incident channel's ID."""
-        out("=== What people typed, and what only they saw ===")
+        out(
+            "=== What people typed or pressed (in the incident's channel unless another is "
+            "named), what only they saw, and what the channel got besides each change's own "
+            "message ==="
+        )
         channel = await self.declare()
         await self.respond(channel)
         await self.stumble(channel)
@@ -107,6 +84,7 @@ class Demo:
             for c in self.slack.channels.values()
             if c.creator == self.slack.bot_user_id and c.name.startswith("inc-1")
         )
+        self.follow(channel)
         await self.press(ALICE, channel, ids.TAKE_COMMAND_BUTTON, "the pinned summary")
         await self.say(ALICE, channel, "role comms <@U0BOB|bob>")
         await self.say(
@@ -135,13 +113,8 @@ class Demo:
             "status identified We found the cause of checkout errors "
             "and are rolling back a configuration change",
         )
-        await self.press(CAROL, channel, ids.POST_UPDATE_BUTTON, "the pinned summary")
-        await self.submit(
-            CAROL,
-            ids.UPDATE_FORM_CALLBACK,
-            ids.UPDATE_BLOCK,
-            ids.UPDATE_ACTION,
-            "Rolled back config 4512 in eu-west",
+        await self.post_update(
+            CAROL, channel, "the pinned summary", "Rolled back config 4512 in eu-west"
         )
         await self.say(BOB, channel, "impact Checkout,API degraded")
         await self.say(
@@ -151,6 +124,7 @@ class Demo:
             "back to normal and we are watching closely",
         )
         await crowd(self.driver, self.slack, self.settle, channel, (ALICE, BOB, CAROL, DAVE))
+        self.news()
         await self.nudged(channel)
         await self.say(ALICE, channel, "milestone started -35m")
         await self.say(ALICE, channel, "milestone detected -20m")
@@ -160,47 +134,16 @@ class Demo:
     async def nudged(self, channel: str) -> None:
         """Let an update fall due (a 2-second cadence, for the demo), and answer the reminder."""
         await self.say(ALICE, channel, "cadence 2s")
-        out("  (nobody posts an update for 2 seconds)")
-        reminder = await self.reminder(channel)
-        seen(f"warroom posts in the channel: {self.slack.render_text(reminder)}")
-        await self.press(BOB, channel, ids.POST_UPDATE_BUTTON, "the reminder")
-        await self.submit(
-            BOB,
-            ids.UPDATE_FORM_CALLBACK,
-            ids.UPDATE_BLOCK,
-            ids.UPDATE_ACTION,
-            "Error rates normal for 10 minutes; still watching",
+        await self.reminder(channel)
+        assert self.watch
+        reminder, *more = self.watch.news(echo=False)
+        out(f"  (nobody posts an update for 2 seconds) → {reminder}")
+        for line in more:
+            seen(line)
+        await self.post_update(
+            BOB, channel, "the reminder", "Error rates normal for 10 minutes; still watching"
         )
         await self.say(ALICE, channel, "cadence 30m")
-
-    async def reminder(self, channel: str) -> str:
-        """Wait for the update reminder in the channel and return its text."""
-        for _ in range(500):
-            found = [m for m in self.slack.history(channel) if m.text.startswith(":alarm_clock:")]
-            if found:
-                await self.settle()
-                return found[0].text
-            await asyncio.sleep(0.02)
-        raise RuntimeError("no reminder came")
-
-    async def press(self, user: str, channel: str, action_id: str, where: str) -> None:
-        """Press a button as `user` and print what only they then see, if anything."""
-        name = self.slack.users[user].name
-        before = len(self.slack.responses)
-        await self.driver.block_action(user_id=user, channel_id=channel, action_id=action_id)
-        label = _label(self.slack, channel, action_id)
-        out(f"  {name} presses [{label}] on {where}")
-        await self.settle()
-        self.later(name, before)
-
-    async def submit(self, user: str, callback: str, block: str, action: str, text: str) -> None:
-        """Type `text` into the form the last button opened for `user`, and submit it."""
-        name = self.slack.users[user].name
-        seen(f"a form opens; {name} types “{text}” and submits it")
-        await self.driver.view_submission(
-            user_id=user, callback_id=callback, fill={(block, action): text}
-        )
-        await self.settle()
 
     async def stumble(self, channel: str) -> None:
         """Type the mistakes people make, to show the answers they get."""
@@ -222,20 +165,26 @@ class Demo:
 
     async def publish_summary(self, channel: str) -> None:
         """Open the publish form as Bob and submit the prefilled public summary."""
-        await self.say(BOB, channel, "postmortem publish")
+        await self.say(
+            BOB,
+            channel,
+            "postmortem publish",
+            opens="a form opens, prefilled with the public summary; bob reviews it and presses "
+            "Publish:",
+        )
         for _ in range(100):
             if self.slack.views:
                 break
             await asyncio.sleep(0.02)
         view = self.slack.views[-1]["view"]
         text = view["blocks"][1]["element"]["initial_value"]
-        out("  bob reviews the prefilled public summary in the form and presses Publish:")
-        out("      " + text.replace("\n", "\n      "))
+        out("        " + text.replace("\n", "\n        "))
         self.published = text
         values = {SUMMARY_BLOCK: {SUMMARY_ACTION: {"type": "plain_text_input", "value": text}}}
         await self.driver.view_submission(user_id=BOB, view=view, values=values)
         await asyncio.sleep(0.2)
         await self.settle()
+        self.news()
 
     async def pin(self, channel: str, author: str, text: str, *, by: str) -> None:
         """Reply in a thread as `author`, have `by` pin it (delivered twice), then fix a typo."""
@@ -243,7 +192,8 @@ class Demo:
         note = self.slack.add_message(channel, author, text, parent.ts)
         who, pinner = self.slack.users[author].name, self.slack.users[by].name
         out(
-            f"  {who} replies in a thread; {pinner} reacts with :pushpin: (Slack delivers it twice)"
+            f"  {who} replies in a thread; {pinner} reacts with :pushpin: (Slack delivers it "
+            f"twice); {who} then edits the reply: the timeline follows"
         )
         for retry in (None, 1):
             await self.driver.reaction_added(
@@ -252,15 +202,14 @@ class Demo:
         await self.settle()
         before = self.slack.message_json(channel, note.ts)
         self.slack.edit_message(channel, note.ts, text + " (eu-west only)")
-        out(f"  {who} edits the pinned reply: the timeline follows")
         after = self.slack.message_json(channel, note.ts)
         await self.driver.message_changed(channel, before, after, event_id="Ev0DEMOEDIT")
         await self.settle()
+        self.news()
 
     async def keep_from_elsewhere(self, channel: str) -> None:
         """Add a message from #general with the message shortcut, picking the incident."""
         note = self.slack.add_message(GENERAL, DAVE, "Support: customers report failed payments")
-        out("  dave uses the message shortcut “Add to incident timeline” on a post in #general")
         await self.driver.message_shortcut(
             DAVE, GENERAL, note.ts, callback_id=ids.ADD_TO_TIMELINE_SHORTCUT
         )
@@ -272,20 +221,14 @@ class Demo:
             await asyncio.sleep(0.02)
         view = self.slack.opened_view(callback_id=ids.PICK_INCIDENT_CALLBACK, user_id=DAVE)
         number = str(view["blocks"][0]["element"]["options"][0]["value"])
-        seen(f"a form asks which open incident; dave picks INC-{number}")
+        out(
+            "  dave uses the message shortcut “Add to incident timeline” on a post in #general → "
+            f"a form asks which open incident; dave picks INC-{number}"
+        )
         await self.driver.view_submission(
             user_id=DAVE,
             view=view,
             fill={(ids.PICK_INCIDENT_BLOCK, ids.PICK_INCIDENT_ACTION): number},
         )
         await self.settle()
-
-
-def _label(slack: SlackEmulator, channel: str, action_id: str) -> str:
-    """Return the text of the newest button `action_id` in the channel."""
-    for message in reversed(slack.history(channel)):
-        for block in message.blocks or []:
-            for element in block.get("elements") or []:
-                if element.get("action_id") == action_id:
-                    return str(element["text"]["text"])
-    return action_id
+        self.news()

@@ -179,6 +179,10 @@ class SlackEmulator(LocalServer):
         """Render a channel as a person would read it."""
         return render.transcript(self.state, channel_id)
 
+    def render_message(self, message: EmMessage) -> str:
+        """Render one message as a person would read it, as `transcript` does."""
+        return render.message(self.state, message)
+
     def render_text(self, text: str) -> str:
         """Return Slack markup as a person reads it."""
         return render.render_text(self.state, text)

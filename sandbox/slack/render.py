@@ -37,6 +37,11 @@ def transcript(ws: Workspace, channel_id: str) -> str:
     return "\n\n".join(_line(ws, m, m.ts in pinned) for m in ws.history(channel_id))
 
 
+def message(ws: Workspace, m: EmMessage) -> str:
+    """Render one message as a person would read it (its further lines after its first)."""
+    return _line(ws, m, m.ts in ws.pins.get(m.channel, []))
+
+
 def _line(ws: Workspace, m: EmMessage, pinned: bool) -> str:
     body = "\n".join(block_lines(m.blocks)) if m.blocks else ""
     body = render_text(ws, body or m.text)

@@ -152,8 +152,10 @@ def test_cli_migrate_never_prints_secrets(tmp_path: Path) -> None:
 
 
 NOTICE = ":globe_with_meridians: Published on "
-LONGEST_DEFAULT = 242  # 240, and the SEV1's page: in the channel and in the post-mortem
+LONGEST_DEFAULT = 150  # about 128 now; room for a few short stages more
 REVIEW_SECTIONS = ("## Summary", "## Root cause", "## What went well", "## Where we got lucky")
+CHANNEL = "#inc-1-checkout-api-failing-5xx-on-pay"
+IN_CHANNEL = "      in the channel: "
 
 
 @pytest.fixture(scope="module")
@@ -180,95 +182,134 @@ def test_cli_demo_once_plays_incident_to_the_end(
         lines[1],
     ), lines[1]
     # People press buttons and fill forms, not only type commands.
-    assert "  alice presses [Take command] on the pinned summary" in lines
-    assert "      only alice sees: @alice is now the Incident commander of INC-1." in lines
-    assert "  carol presses [Post update] on the pinned summary" in lines
+    assert (
+        "  alice presses [Take command] on the pinned summary → only alice sees: @alice is now "
+        "the Incident commander of INC-1."
+    ) in lines
+    assert (
+        "  carol presses [Post update] on the pinned summary → a form opens; carol types “Rolled "
+        "back config 4512 in eu-west” and submits it"
+    ) in lines
     # The public page: the banner from the components, a page per incident, served from memory.
     public = section(out, "=== The public status page http://127.0.0.1:")
-    assert public[1] == "  Degraded performance: Checkout, API"
+    assert public[1] == (
+        "  Degraded performance: Checkout, API (Checkout degraded_performance · "
+        "API degraded_performance · Dashboard operational)"
+    )
     assert re.fullmatch(
-        r"    its own page: http://127\.0\.0\.1:\d+/incidents/[a-z0-9]{12}", public[6]
+        r"  Incident: Checkout errors for some customers \(monitoring, impact major\), its own "
+        r"page: http://127\.0\.0\.1:\d+/incidents/[a-z0-9]{12}",
+        public[2],
+    ), public[2]
+    assert public[4] == (
+        "    identified    We found the cause of checkout errors and are rolling back a "
+        "configuration change (Checkout, API: partial_outage)"
     )
-    assert "                  with Checkout: partial_outage" in public
     served = r"  \(served from memory: [\d,]+ bytes, [\d,]+ gzipped; a reload: 304\)"
-    assert any(re.fullmatch(served, line) for line in public)
-    assert (
-        "      a form opens; carol types “Rolled back config 4512 in eu-west” and submits it"
-        in lines
-    )
+    assert re.fullmatch(served, public[5]), public[5]
     # A reminder comes when no update did, and its button opens the form.
     assert re.search(
-        r"warroom posts in the channel: :alarm_clock: @bob it has been \d+s since the last "
-        r"update on INC-1; stakeholders expect one every 2s\.",
+        r"\n  \(nobody posts an update for 2 seconds\) → in the channel: warroom: :alarm_clock: "
+        r"@bob it has been \d+s since the last update on INC-1; stakeholders expect one every "
+        r"2s\. \[Post update\]\n",
         out,
     )
-    assert "  bob presses [Post update] on the reminder" in lines
+    assert (
+        "  bob presses [Post update] on the reminder → a form opens; bob types “Error rates "
+        "normal for 10 minutes; still watching” and submits it"
+    ) in lines
     assert "`sev9` is not a severity" in out
     # A crowd types at once: every update answered as recorded, and each posted once.
-    crowd = lines.index(
-        "  alice, bob, carol, dave type 8 updates into #inc-1-checkout-api-failing-5xx-on-pay"
-        " at once"
-    )
-    assert lines[crowd + 1].endswith("): Update recorded on INC-1.")
-    assert lines[crowd + 2] == "      8 of 8 are in the channel, each once"
-    # The incident channel: the role by its label, posts without a repeated time, and where a
-    # public update went folded into its own message (a message's further lines indented).
-    channel = section(out, "=== #inc-1-")
-    assert channel[0].endswith("(topic: SEV1 | resolved | Incident commander: @alice)")
     assert any(
-        x.endswith(
-            "warroom: :bust_in_silhouette: @alice is now *Incident commander*, assigned by @alice"
+        re.fullmatch(
+            r"  alice, bob, carol, dave type 8 updates at once → each sees \(\d+ ms at most\): "
+            r"Update recorded on INC-1\. 8 of 8 are in the channel, each once\.",
+            line,
         )
-        for x in channel
+        for line in lines
     )
-    assert any(
-        x.endswith("warroom: :stopwatch: @alice set the update cadence to *2s*") for x in channel
-    )
-    published = [x.strip() for x in channel if x.strip().startswith(NOTICE)]
-    # Two statuses and the resolution went to both pages; the two impacts to the built-in page
-    # at once, and to Statuspage with the next message; then the summary.
-    assert ["the status page" in x for x in published] == [True, True, True, True, True, False]
-    statuspage = ["Atlassian Statuspage" in x for x in published]
-    assert statuspage == [False, True, False, True, True, True]
-    # Each page's link is printed once, with the first notice that names the page.
+
+
+def test_cli_demo_default_output_folds_channel_under_its_causes(
+    demo_once: subprocess.CompletedProcess[str],
+) -> None:
+    out = demo_once.stdout
+    lines = out.splitlines()
+
+    def under(command: str) -> list[str]:
+        """Return what the incident channel got, printed under the command."""
+        at = next(i for i, x in enumerate(lines) if x.startswith(f"  {command}"))
+        after = lines[at + 1 :]
+        below = after[: _run(after, "      ")]  # its further lines, indented under it
+        return [x.removeprefix(IN_CHANNEL) for x in below if x.startswith(IN_CHANNEL)]
+
+    assert under("alice in #general: /incident declare sev2") == [
+        "📌 warroom: INC-1: Checkout API failing: @channel 5xx on /pay (its pinned live summary: "
+        "11 more lines, kept up to date)"
+    ]
+    assert under("alice: /incident severity sev1") == [
+        "warroom: :pager: Paged *payments* on PagerDuty: INC-1 is a SEV1 (PAGE_ON_SEV1)"
+    ]
+    # The first notice that names a page gives its link; the same notice again is not printed.
+    [partial] = under("bob: /incident impact Checkout,API partial")
     assert re.fullmatch(
-        re.escape(NOTICE) + r"the status page \(http://127\.0\.0\.1:\d+/status\)\.", published[0]
+        re.escape(NOTICE) + r"the status page \(http://127\.0\.0\.1:\d+/status\)\.", partial
     )
+    [identified] = under("bob: /incident status identified")
     assert re.fullmatch(
         re.escape(NOTICE) + r"the status page and Atlassian Statuspage \(http://stspg\.io/\w+\)\. "
         r"\(edited\)",
-        published[1],
+        identified,
     )
-    assert [x.count("(http") for x in published] == [1, 1, 0, 0, 0, 0]
-    assert published[-1] == NOTICE + "Atlassian Statuspage. (edited)"
+    assert under("bob: /incident impact Checkout,API degraded") == []
+    assert under("bob: /incident status monitoring") == []
+    assert under("bob: /incident action Canary config") == [
+        ":ticket: GitHub #2 (https://github.com/acme/backlog/issues/2) (edited)"
+    ]
+    [draft] = under("alice: /incident resolve")
+    assert draft.startswith("warroom: :memo: *Post-mortem draft for INC-1* (SEV1): impact 35m")
+    assert draft.endswith("[file: INC-1 post-mortem draft]")
+    assert (
+        under("bob: /incident postmortem publish")[-1] == NOTICE + "Atlassian Statuspage. (edited)"
+    )
+    notices = [x for x in lines if x.startswith(IN_CHANNEL + NOTICE)]
+    assert len(notices) == 3
+    assert [x.count("(http") for x in notices] == [1, 1, 0]
     assert "Public update published" not in out
+    # The incident channel: one line with its topic; --full prints its messages.
+    assert any(
+        re.fullmatch(
+            rf"=== {CHANNEL} \(topic: SEV1 \| resolved \| Incident commander: @alice\): \d+ "
+            r"messages, each change above as everyone saw it \(what it added under its "
+            r"command\); --full prints them",
+            line,
+        )
+        for line in lines
+    )
     # The stakeholders' channel (no topic, so none printed): one headline, edited, with the
-    # announced changes in its thread.
+    # announced changes in its thread: the first, and a count of the others.
     assert "=== #incidents" in lines
     assert "(topic: )" not in out
     stakeholders = section(out, "=== #incidents")
-    top = [i for i, x in enumerate(stakeholders) if x.startswith("[")]
-    assert len(top) == 1
-    head, context = stakeholders[top[0]], stakeholders[top[0] + 1].removeprefix("    ")
+    head, context, reply, told = stakeholders[1:]
     assert head.endswith(
         "warroom: *INC-1* · SEV1 · :white_check_mark: resolved · Checkout errors for some customers"
     )
     assert re.fullmatch(
-        r"Incident commander: @alice · Lasted \d+[sm] · #inc-1-checkout-api-failing-5xx-on-pay · "
+        rf"    Incident commander: @alice · Lasted \d+[sm] · {CHANNEL} · "
         r"status page \(http://127\.0\.0\.1:\d+/status\) \(edited\)",
         context,
     ), context
-    replies = [x.split("warroom: ", 1)[1] for x in stakeholders if x.startswith("↳ ")]
-    assert replies == [
-        ":rotating_light: Declared by @alice: Checkout API failing: @\u2060channel 5xx on /pay",
-        ":rotating_light: Severity is now *SEV1* (was SEV2)",
-        ":bulb: *Identified*: We found the cause of checkout errors and are rolling back a "
-        "configuration change",
-        ":eyes: *Monitoring*: A fix is in place; error rates are back to normal and we are "
-        "watching closely",
-        ":white_check_mark: *INC-1 is resolved*: Checkout has been healthy for 30 minutes "
-        "(also sent to the channel)",
-    ]
+    assert reply.endswith(
+        "warroom: :rotating_light: Declared by @alice: Checkout API failing: @\u2060channel "
+        "5xx on /pay"
+    )
+    assert told == "(… and 4 more replies in its thread, a change each; --full prints them)"
+
+
+def _run(lines: list[str], prefix: str) -> int:
+    """Return how many of the lines, from the first, start with `prefix`."""
+    return next((i for i, x in enumerate(lines) if not x.startswith(prefix)), len(lines))
 
 
 def test_cli_demo_default_output_is_the_story_with_postmortem_header_and_timeline(
@@ -280,13 +321,16 @@ def test_cli_demo_default_output_is_the_story_with_postmortem_header_and_timelin
     story = section(out, "=== What people typed")
     # A private reply of several lines: its further lines indented under its first.
     sev9 = next(i for i, x in enumerate(story) if "`sev9` is not a severity" in x)
+    assert story[sev9].startswith("  dave: /incident severity sev9 → only dave sees (")
     assert story[sev9 + 1 : sev9 + 3] == [
         "        Usage: `/incident severity <sev1|sev2|sev3|sev4>`",
         "        Example: `/incident severity sev2`",
     ]
     assert all(x.startswith("  ") for x in story[1:]), [x for x in story if x[:2] != "  "]
     # What the declarer is told privately when the channel is ready, in the story.
-    assert any("only alice sees: INC-1 is open in #inc-1-checkout-api" in x for x in story)
+    assert any(
+        x.startswith(f"      then only alice sees: INC-1 is open in {CHANNEL}.") for x in story
+    )
     # The post-mortem: its header and its timeline, not the sections left to fill in.
     draft = section(out, "=== INC-1-postmortem.md, the post-mortem draft")
     assert draft[1] == "# INC-1: Checkout API failing: @channel 5xx on /pay"
@@ -307,13 +351,24 @@ def test_cli_demo_default_output_is_the_story_with_postmortem_header_and_timelin
     assert draft[-1].startswith("(--full prints its other sections too: Impact, Summary, ")
     for heading in (*REVIEW_SECTIONS, "## Roles", "## Record changes"):
         assert heading not in lines
-    # The crowd's notes: the first, and a count of the others (the story said all 8 came).
-    assert sum("crowd note" in x for x in lines) == 4  # typed, the first in channel and draft
-    assert "(… and 7 more crowd notes, each its own message; --full prints them)" in lines
+    # The crowd's notes: counted in one line (the story said all 8 came, each once).
+    assert [x for x in lines if "crowd note" in x] == [
+        "(… 8 crowd notes, one entry each; --full prints them)"
+    ]
     # The public summary in full once; where it appears again, a mention of it.
     assert out.count("Preventive measures:") == 1
-    assert "  postmortem (published): the one published above, word for word" in lines
-    assert "    post-incident summary: the one published above, word for word" in lines
+    assert any(
+        x.endswith("; postmortem (published): the one published above, word for word")
+        for x in lines
+    )
+    assert (
+        "  Past incident: Checkout errors for some customers (resolved); its post-incident "
+        "summary: the one published above, word for word"
+    ) in lines
+    assert (
+        "  its updates: identified, monitoring, resolved, each in the words of its command above"
+        in lines
+    )
 
 
 def test_cli_demo_full_prints_everything(tmp_path: Path) -> None:
@@ -331,7 +386,42 @@ def test_cli_demo_full_prints_everything(tmp_path: Path) -> None:
         assert sum(f"crowd note {n}:" in x for x in draft) == 1
     assert out.count("Preventive measures:") == 3  # in the form, on Statuspage, on the page
     assert "more crowd notes" not in out
+    assert "more replies in its thread" not in out
     assert len(lines) > LONGEST_DEFAULT
+    # The incident channel as its members read it: the role by its label, posts without a
+    # repeated time, and where a public update went folded into its own message.
+    assert channel[0].endswith("(topic: SEV1 | resolved | Incident commander: @alice)")
+    assert any(
+        x.endswith(
+            "warroom: :bust_in_silhouette: @alice is now *Incident commander*, assigned by @alice"
+        )
+        for x in channel
+    )
+    assert any(
+        x.endswith("warroom: :stopwatch: @alice set the update cadence to *2s*") for x in channel
+    )
+    published = [x.strip() for x in channel if x.strip().startswith(NOTICE)]
+    # Two statuses and the resolution went to both pages; the two impacts to the built-in page
+    # at once, and to Statuspage with the next message; then the summary.
+    assert ["the status page" in x for x in published] == [True, True, True, True, True, False]
+    statuspage = ["Atlassian Statuspage" in x for x in published]
+    assert statuspage == [False, True, False, True, True, True]
+    # Each page's link is printed once, with the first notice that names the page.
+    assert [x.count("(http") for x in published] == [1, 1, 0, 0, 0, 0]
+    assert published[-1] == NOTICE + "Atlassian Statuspage. (edited)"
+    stakeholders = section(out, "=== #incidents")
+    replies = [x.split("warroom: ", 1)[1] for x in stakeholders if x.startswith("↳ ")]
+    assert replies == [
+        ":rotating_light: Declared by @alice: Checkout API failing: @\u2060channel 5xx on /pay",
+        ":rotating_light: Severity is now *SEV1* (was SEV2)",
+        ":bulb: *Identified*: We found the cause of checkout errors and are rolling back a "
+        "configuration change",
+        ":eyes: *Monitoring*: A fix is in place; error rates are back to normal and we are "
+        "watching closely",
+        ":white_check_mark: *INC-1 is resolved*: Checkout has been healthy for 30 minutes "
+        "(also sent to the channel)",
+    ]
+    assert re.search(r"\n=== GitHub \(emulated\): INC-1's actions became issues #1, #2\n", out)
 
 
 @pytest.mark.parametrize(
@@ -339,7 +429,7 @@ def test_cli_demo_full_prints_everything(tmp_path: Path) -> None:
     [
         (signal.SIGINT, "The server keeps running: "),
         (signal.SIGTERM, "The server keeps running: "),
-        (signal.SIGTERM, "      only alice sees "),
+        (signal.SIGTERM, "      then only alice sees:"),
     ],
     ids=["SIGINT-serving", "SIGTERM-serving", "SIGTERM-mid-story"],
 )
@@ -435,8 +525,11 @@ def test_cli_demo_database_url_postgres_plays_then_refuses_used(
     assert lines[1] == (
         f"warroom demo: database {shown} (--database-url); the demo's incident stays in it"
     )
-    assert "      8 of 8 are in the channel, each once" in lines
-    assert "      only alice sees: @alice is now the Incident commander of INC-1." in lines
+    assert any(x.endswith(" 8 of 8 are in the channel, each once.") for x in lines)
+    assert (
+        "  alice presses [Take command] on the pinned summary → only alice sees: @alice is now "
+        "the Incident commander of INC-1."
+    ) in lines
     # Its incident is INC-1 there now: a second run would not be the story, so it says so.
     again = run_cli(args, tmp_path, timeout=90)
     assert again.returncode == 1
