@@ -11,7 +11,6 @@ busy port, a database it cannot use) is a `DemoError`: one line, exit status 1.
 from __future__ import annotations
 
 import asyncio
-import errno
 import secrets
 import signal
 import socket
@@ -23,10 +22,22 @@ from aiohttp import web
 
 from bot.app import create_app
 from bot.config import Secret, Settings
+from bot.domain.model import Severity
 from bot.keys import DATABASE
 from sandbox.demo_database import DemoDatabase, demo_database, opened, refuse_used
+from sandbox.demo_port import listen
 from sandbox.demo_print import DemoError, out
-from sandbox.demo_script import ANNOUNCE, COMPONENTS, DEMO_RATE_SCALE, GENERAL, PEOPLE, Stage, tell
+from sandbox.demo_script import (
+    ANNOUNCE,
+    COMPONENTS,
+    DAVE,
+    DEMO_RATE_SCALE,
+    GENERAL,
+    ONCALL,
+    PEOPLE,
+    Stage,
+    tell,
+)
 from sandbox.github_emulator import GithubEmulator
 from sandbox.pagerduty_emulator import PagerDutyEmulator
 from sandbox.slack_emulator import SlackEmulator
@@ -53,7 +64,7 @@ async def run_demo(options: DemoOptions) -> None:
     with _stopped_by(stop, signal.SIGINT, signal.SIGTERM):
         async with AsyncExitStack() as stack:
             # Listen first: a busy port is then one line, with nothing started to undo.
-            listener = _listen(options.port)
+            listener = listen(HOST, options.port)
             stack.callback(listener.close)
             stage = await _stage(stack, listener, demo_database(stack, options.database_url))
             story = asyncio.create_task(tell(stage, full=options.full), name="demo story")
@@ -93,34 +104,6 @@ async def _finished(story: asyncio.Task[None], stop: asyncio.Event) -> bool:
     return not story.cancelled()
 
 
-def _listen(port: int) -> socket.socket:
-    """Bind the server's socket (0: any free port), or say in one line which port to try."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        listener.bind((HOST, port))
-    except OSError as error:
-        listener.close()
-        other = _free_port_after(port)
-        hint = f"try --port {other}" if other else "try --port 0 (any free port)"
-        if error.errno == errno.EADDRINUSE:
-            raise DemoError(f"port {port} is in use; {hint}") from None
-        raise DemoError(f"cannot listen on {HOST}:{port} ({error.strerror}); {hint}") from None
-    return listener
-
-
-def _free_port_after(port: int) -> int:
-    """Return the first port above `port` that nothing listens on (0 if none of 100 is)."""
-    for candidate in range(port + 1, min(port + 101, 65536)):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-            try:
-                probe.bind((HOST, candidate))
-            except OSError:
-                continue
-            return candidate
-    return 0
-
-
 async def _stage(stack: AsyncExitStack, listener: socket.socket, database: DemoDatabase) -> Stage:
     """Start the emulators and the bot's server; `stack` closes and removes them all."""
     slack = SlackEmulator(
@@ -128,6 +111,8 @@ async def _stage(stack: AsyncExitStack, listener: socket.socket, database: DemoD
         channels=[(GENERAL, "general"), (ANNOUNCE, "incidents")],
         rate_scale=DEMO_RATE_SCALE,
     )
+    slack.usergroups[ONCALL] = {DAVE}  # SEV1 responders: invited when INC-1 becomes a SEV1
+    slack.usergroup_handles[ONCALL] = "oncall"
     statuspage = StatuspageEmulator(components=COMPONENTS, page_name="Example Status")
     stack.push_async_callback(slack.stop)
     await slack.start()
@@ -148,6 +133,8 @@ async def _stage(stack: AsyncExitStack, listener: socket.socket, database: DemoD
             "pagerduty_routing_keys": Secret("payments=" + "0" * 32),
             "pagerduty_events_url": pagerduty.events_url,
             "page_on_sev1": "payments",
+            "severity_responders": {Severity.SEV1: (ONCALL,)},
+            "incident_call_url": "https://meet.example.com/inc-{number}",
         }
     )
     app = create_app(settings)

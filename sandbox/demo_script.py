@@ -21,6 +21,7 @@ from sandbox.statuspage_emulator import StatuspageEmulator
 
 GENERAL, ANNOUNCE = "C0GENERAL", "C0ANNOUNCE"
 ALICE, BOB, CAROL, DAVE = "U0ALICE", "U0BOB", "U0CAROL", "U0DAVE"
+ONCALL = "S0ONCALL"  # the Slack user group of SEV1 responders
 PEOPLE = [
     EmUser(ALICE, "alice", "Alice Ng", tz="America/New_York", tz_offset=-18000),
     EmUser(BOB, "bob", "Bob Okafor", tz="Europe/London"),
@@ -73,6 +74,7 @@ class Demo(Acts):
         channel = await self.declare()
         await self.respond(channel)
         await self.stumble(channel)
+        await self.beside()
         await self.close(channel)
         return channel
 
@@ -152,6 +154,36 @@ class Demo(Acts):
         await self.say(DAVE, channel, "impact Billing major")
         await self.say(DAVE, GENERAL, "update typed in the wrong channel")
         await self.say(DAVE, GENERAL, "INC-1 update Support macros updated for failed payments")
+
+    async def beside(self) -> None:
+        """A private incident beside the public one: who sees it (list, the Home tab), and
+        how it ends as a false alarm."""
+        await self.say(DAVE, GENERAL, "declare private sev2 Suspicious logins to the admin console")
+        private = next(c.id for c in self.slack.channels.values() if c.name.startswith("inc-2"))
+        await self.say(CAROL, GENERAL, "list")
+        await self.say(DAVE, GENERAL, "list")
+        await self.home(BOB)
+        await self.home(DAVE, only="INC-2")
+        await self.say(DAVE, private, "cancel The logins were our own red-team exercise")
+
+    async def home(self, user: str, *, only: str = "") -> None:
+        """Open `user`'s Home tab in Slack; print what it shows (or only the lines naming
+        `only`)."""
+        name = self.slack.users[user].name
+        await self.driver.open_home(user)
+        for _ in range(250):
+            if only in self.slack.home_text(user) and self.slack.home_text(user):
+                break
+            await asyncio.sleep(0.02)
+        home = self.slack.home_text(user).replace("*", "")  # read as people see it: no bold marks
+        shown = [line for line in home.splitlines() if line.strip()]
+        if only:
+            at = next(i for i, line in enumerate(shown) if only in line)
+            out(f"  {name} opens warroom's Home tab → among its open incidents: " + shown[at])
+            return
+        out(f"  {name} opens warroom's Home tab in Slack → it shows:")
+        for line in shown:
+            out("        " + line)
 
     async def close(self, channel: str) -> None:
         """Summarise, resolve, follow up, publish the public summary, and list incidents."""

@@ -152,7 +152,7 @@ def test_cli_migrate_never_prints_secrets(tmp_path: Path) -> None:
 
 
 NOTICE = ":globe_with_meridians: Published on "
-LONGEST_DEFAULT = 150  # about 128 now; room for a few short stages more
+LONGEST_DEFAULT = 155  # "about 150 lines" (issue #14), with the private incident and the Home tab
 REVIEW_SECTIONS = ("## Summary", "## Root cause", "## What went well", "## Where we got lucky")
 CHANNEL = "#inc-1-checkout-api-failing-5xx-on-pay"
 IN_CHANNEL = "      in the channel: "
@@ -245,10 +245,11 @@ def test_cli_demo_default_output_folds_channel_under_its_causes(
 
     assert under("alice in #general: /incident declare sev2") == [
         "📌 warroom: INC-1: Checkout API failing: @channel 5xx on /pay (its pinned live summary: "
-        "11 more lines, kept up to date)"
+        "12 more lines, kept up to date)"
     ]
     assert under("alice: /incident severity sev1") == [
-        "warroom: :pager: Paged *payments* on PagerDuty: INC-1 is a SEV1 (PAGE_ON_SEV1)"
+        "warroom: :pager: Paged *payments* on PagerDuty: INC-1 is a SEV1 (PAGE_ON_SEV1)",
+        "warroom: :busts_in_silhouette: Invited @dave (SEV1 responders: @oncall)",
     ]
     # The first notice that names a page gives its link; the same notice again is not printed.
     [partial] = under("bob: /incident impact Checkout,API partial")
@@ -310,6 +311,38 @@ def test_cli_demo_default_output_folds_channel_under_its_causes(
 def _run(lines: list[str], prefix: str) -> int:
     """Return how many of the lines, from the first, start with `prefix`."""
     return next((i for i, x in enumerate(lines) if not x.startswith(prefix)), len(lines))
+
+
+def test_cli_demo_shows_a_private_incident_beside_the_public_one_and_the_home_tab(
+    demo_once: subprocess.CompletedProcess[str],
+) -> None:
+    story = section(demo_once.stdout, "=== What people typed")
+    [declared] = [x for x in story if "/incident declare private" in x]
+    assert "It is private: only the people you add see it" in declared
+    # Who sees it: its declarer (list, Home), not the others; the public page never does.
+    carol = next(
+        i for i, x in enumerate(story) if x.startswith("  carol in #general: /incident list")
+    )
+    assert story[carol].endswith("Open incidents (1)*")
+    assert "INC-2" not in story[carol + 1]
+    dave = next(
+        i for i, x in enumerate(story) if x.startswith("  dave in #general: /incident list")
+    )
+    assert story[dave].endswith("Open incidents (2)*")
+    assert "INC-2* SEV2 · investigating · Suspicious logins" in story[dave + 1]
+    bob = story.index("  bob opens warroom's Home tab in Slack → it shows:")
+    home = story[bob + 1 : bob + 1 + _run(story[bob + 1 :], "        ")]
+    assert "        Open incidents (1)" in home
+    assert any(x.endswith("Join the call (https://meet.example.com/inc-1)") for x in home)
+    assert not any("INC-2" in x for x in home)
+    assert any(
+        x.startswith("  dave opens warroom's Home tab → among its open incidents: INC-2 ·")
+        for x in story
+    )
+    assert any(x.endswith("INC-2 is canceled as a false alarm.") for x in story)
+    outside = demo_once.stdout[demo_once.stdout.index("=== The public status page") :]
+    assert "Suspicious" not in outside
+    assert "INC-2" not in outside
 
 
 def test_cli_demo_default_output_is_the_story_with_postmortem_header_and_timeline(
