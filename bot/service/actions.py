@@ -119,6 +119,9 @@ async def _action(work: Work, number: int) -> FollowUp:
 
 
 def _sync(work: Work, number: int) -> None:
-    """Owe each configured backlog a sync of the action (rendered whole from its state)."""
+    """Owe each configured backlog a sync of the action (rendered whole from its state); not
+    a private incident's: a ticket in a shared backlog would tell outsiders of it."""
+    if work.incident.private:
+        return
     for kind in work.ctx.trackers:
         work.owe(kind, payload=Payload(number=number))

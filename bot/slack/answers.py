@@ -54,7 +54,8 @@ def answer(reply: Reply) -> str:
                 f"I'm opening its channel and will tell you here when it's ready.{private}"
             )
         case Changed(incident=state, entry=entry):
-            return _changed(state, entry)
+            note = _PRIVATE_NOTES.get(type(entry.fact)) if state.private else None
+            return f"{_changed(state, entry)} {note}" if note else _changed(state, entry)
         case ClosingAsked(incident=state):
             return (
                 f"{state.ref} is on the status pages: confirm its public closing message in the "
@@ -85,6 +86,14 @@ def answer(reply: Reply) -> str:
             assert_never(reply)
 
 
+# What a private incident's change does not do, said with it.
+_PRIVATE_NOTES: dict[type, str] = {
+    e.StatusChanged: "It is a private incident: the message stays in its channel, and nothing "
+    "is published or announced.",
+    e.ActionAdded: "It stays here: a private incident's actions never become tickets.",
+}
+
+
 def _changed(state: IncidentState, entry: e.Entry) -> str:
     ref = state.ref
     match entry.fact:
@@ -95,11 +104,6 @@ def _changed(state: IncidentState, entry: e.Entry) -> str:
         case e.SeverityChanged(severity=severity):
             return f"{ref} is now {severity.label}."
         case e.StatusChanged(status=status):
-            if state.private:
-                return (
-                    f"{ref} is now *{status.value}*. It is a private incident: the message "
-                    "stays in its channel, and nothing is published or announced."
-                )
             return f"{ref} is now *{status.value}*."
         case e.Resolved():
             return f"{ref} is resolved. Thank you, everyone."

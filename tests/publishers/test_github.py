@@ -191,3 +191,23 @@ async def test_edit_keeps_labels_people_added_and_does_not_reopen(world: World) 
         assert "Priority: P2" in issue["body"]
     finally:
         await bot.stop()
+
+
+async def test_private_incidents_actions_never_become_issues(world: World) -> None:
+    bot = await world.start()
+    try:
+        public = await bot.declare()
+        private = await bot.declare("declare private sev2 Leaked signing key")
+        reply = await bot.command(ALICE, private, "action Rotate the signing key <@U0BOB>")
+        assert reply.text == (
+            "Follow-up action 1 added to INC-2. It stays here: a private incident's actions "
+            "never become tickets."
+        )
+        await bot.command(ALICE, private, "action done 1")
+        await bot.command(BOB, public, "action Add a canary for config pushes")
+        await bot.settle()
+        # The public incident's action is the only issue: nothing of INC-2 reached GitHub.
+        assert only_issue(world.gh)["title"] == "Add a canary for config pushes"
+        assert all("INC-2" not in str(call) for call in world.gh.requests)
+    finally:
+        await bot.stop()
