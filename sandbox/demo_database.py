@@ -30,7 +30,7 @@ class DemoDatabase:
     def told(self) -> str:
         """Say which database the demo uses, and what becomes of it."""
         if self.given:
-            return f"{self.shown} (--database-url); the demo's incident stays in it"
+            return f"{self.shown} (--database-url); the demo's incidents stay in it"
         return (
             f"{self.shown}, a fresh SQLite file removed on exit (the demo does not read "
             "DATABASE_URL; --database-url picks another)"

@@ -556,18 +556,19 @@ def test_cli_demo_database_url_postgres_plays_then_refuses_used(
     lines = first.stdout.splitlines()
     shown = make_url(fresh_postgres).render_as_string(hide_password=True)
     assert lines[1] == (
-        f"warroom demo: database {shown} (--database-url); the demo's incident stays in it"
+        f"warroom demo: database {shown} (--database-url); the demo's incidents stay in it"
     )
     assert any(x.endswith(" 8 of 8 are in the channel, each once.") for x in lines)
     assert (
         "  alice presses [Take command] on the pinned summary → only alice sees: @alice is now "
         "the Incident commander of INC-1."
     ) in lines
-    # Its incident is INC-1 there now: a second run would not be the story, so it says so.
+    # Its incidents (INC-1, and INC-2 beside it) are there now: a second run would not be the
+    # story, so it says so.
     again = run_cli(args, tmp_path, timeout=90)
     assert again.returncode == 1
     assert again.stderr.splitlines() == [
-        f"warroom demo: {shown} already holds incidents (up to INC-1); the demo numbers its "
+        f"warroom demo: {shown} already holds incidents (up to INC-2); the demo numbers its "
         "incident INC-1, so give it a database with none, e.g. a new one"
     ]
     assert again.stdout == ""

@@ -292,10 +292,10 @@ async def test_statuspage_confirmation_edits_the_status_message_and_posts_no_not
 # --- help -------------------------------------------------------------------------------------
 
 
-async def test_help_fits_23_lines_grouped_by_moment(bot: Bot) -> None:
+async def test_help_fits_25_lines_grouped_by_moment(bot: Bot) -> None:
     reply = await bot.command(ALICE, GENERAL, "help")
     lines = bot.slack.render_text(reply.text).splitlines()
-    assert len(lines) == 23
+    assert len(lines) == 25
     assert [x for x in lines if not x.startswith("• ")][1:-1] == [
         "*Declare*",
         "*During*",
