@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -62,12 +63,7 @@ async def _mine(
     query = (
         select(Incident, RoleAssignment.role)
         .join(RoleAssignment, col(RoleAssignment.incident_id) == col(Incident.id))
-        .where(
-            RoleAssignment.user_id == user_id,
-            col(RoleAssignment.ended_at).is_(None),
-            col(Incident.status).not_in(_CLOSED),
-            visible_to(user_id),
-        )
+        .where(*_holding(user_id))
         .order_by(col(Incident.severity), col(Incident.number).desc())
     )
     grouped: dict[int, tuple[Incident, list[Role]]] = {}
@@ -80,14 +76,20 @@ async def _count_mine(session: AsyncSession, user_id: str) -> int:
     query = (
         select(func.count(func.distinct(col(Incident.id))))
         .join(RoleAssignment, col(RoleAssignment.incident_id) == col(Incident.id))
-        .where(
-            RoleAssignment.user_id == user_id,
-            col(RoleAssignment.ended_at).is_(None),
-            col(Incident.status).not_in(_CLOSED),
-            visible_to(user_id),
-        )
+        .where(*_holding(user_id))
     )
     return int((await session.exec(query)).one())
+
+
+def _holding(user_id: str) -> tuple[Any, ...]:
+    """Return the where-clause of the open incidents, visible to them, where `user_id` holds
+    a role now (over Incident joined with RoleAssignment)."""
+    return (
+        RoleAssignment.user_id == user_id,
+        col(RoleAssignment.ended_at).is_(None),
+        col(Incident.status).not_in(_CLOSED),
+        visible_to(user_id),
+    )
 
 
 async def _count(session: AsyncSession, *where: object) -> int:

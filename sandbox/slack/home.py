@@ -9,13 +9,11 @@ Slack page: the error for an unknown user (`user_not_found`, as users.info answe
 
 from __future__ import annotations
 
-import secrets
-import time
-
 from sandbox.slack.args import Json, SlackError, arg, decoded, new_id
 from sandbox.slack.blocks import check_view
 from sandbox.slack.render import block_lines, render_text
-from sandbox.slack.workspace import APP_ID, BOT_ID, Method, Workspace
+from sandbox.slack.views import stored_view
+from sandbox.slack.workspace import Method, Workspace
 
 
 def views_publish(ws: Workspace, p: Json) -> Json:
@@ -29,19 +27,7 @@ def views_publish(ws: Workspace, p: Json) -> Json:
     current = ws.homes.get(user.id)
     if p.get("hash") and (current is None or p["hash"] != current["hash"]):
         raise SlackError("hash_conflict")
-    stored: Json = {
-        "team_id": ws.team_id,
-        "callback_id": "",
-        "private_metadata": "",
-        "external_id": "",
-        "state": {"values": {}},
-        "app_id": APP_ID,
-        "bot_id": BOT_ID,
-        **view,
-        "id": current["id"] if current else new_id("V"),
-        "hash": f"{time.time():.6f}.{secrets.token_hex(4)}",
-    }
-    stored["root_view_id"] = stored["id"]
+    stored = stored_view(ws, view, current["id"] if current else new_id("V"))
     ws.homes[user.id] = stored
     return {"view": stored}
 

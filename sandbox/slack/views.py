@@ -49,8 +49,14 @@ def views_update(ws: Workspace, p: Json) -> Json:
 
 
 def _store(ws: Workspace, view: Json, view_id: str | None) -> Json:
-    view_id = view_id or new_id("V")
-    stored: Json = {
+    stored = stored_view(ws, view, view_id or new_id("V"))
+    ws.open_views[stored["id"]] = stored
+    return stored
+
+
+def stored_view(ws: Workspace, view: Json, view_id: str) -> Json:
+    """Return the view as Slack keeps and returns it: its fields' defaults, its ID, a new hash."""
+    return {
         "team_id": ws.team_id,
         "callback_id": "",
         "private_metadata": "",
@@ -63,8 +69,6 @@ def _store(ws: Workspace, view: Json, view_id: str | None) -> Json:
         "id": view_id,
         "hash": f"{time.time():.6f}.{secrets.token_hex(4)}",
     }
-    ws.open_views[view_id] = stored
-    return stored
 
 
 METHODS: dict[str, Method] = {
