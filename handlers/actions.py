@@ -12,7 +12,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.domain.errors import BotError, Stale
 from bot.domain.model import IncidentState, Role
 from bot.service import changes, queries
-from bot.service.context import Caller
 from bot.slack import ids
 from bot.slack import response_forms as forms
 from bot.slack.answers import answer
@@ -70,13 +69,10 @@ async def _current(deps: Deps, click: ButtonClick) -> IncidentState:
 async def _take_command(deps: Deps, click: ButtonClick, respond: AsyncRespond) -> None:
     async def work() -> str:
         await _current(deps, click)
-        responder = None
-        if deps.responders is not None:
-            responder = await deps.responders.includes(click.user_id)
         reply = await changes.assign_role(
             deps.ctx,
             channel_id=click.channel_id,
-            caller=Caller(click.user_id, responder),
+            caller=await deps.caller(click.user_id),
             role=Role.COMMANDER,
             assignee_id=click.user_id,
             only_if_vacant=True,

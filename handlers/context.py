@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.errors import TryAgain, UnknownUser
-from bot.service.context import Context
+from bot.service.context import Caller, Context
 from bot.tasks import Background
 
 
@@ -94,3 +94,9 @@ class Deps:
     directory: Directory
     ack_budget: float  # seconds a command may work before the 'still working' reply
     responders: Responders | None = None
+
+    async def caller(self, user_id: str) -> Caller:
+        """Return who asks, and whether they are a responder (asked of Slack when
+        RESPONDERS_USERGROUP is set; None otherwise)."""
+        group = self.responders
+        return Caller(user_id, await group.includes(user_id) if group is not None else None)

@@ -12,7 +12,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.domain.errors import AlreadyDone, BotError
 from bot.domain.model import SETTABLE_STATUSES
 from bot.service import changes, closing
-from bot.service.context import Caller
 from bot.slack import ids
 from handlers.context import Deps
 from handlers.errors import apology, reply_text
@@ -79,13 +78,10 @@ async def _status(deps: Deps, ack: AsyncAck, client: AsyncWebClient, form: Submi
 
 async def _resolve(deps: Deps, ack: AsyncAck, client: AsyncWebClient, form: Submission) -> None:
     async def work() -> None:  # asking Slack who the responders are counts in the ack budget
-        responder = None
-        if deps.responders is not None:
-            responder = await deps.responders.includes(form.user_id)
         await changes.resolve_incident(
             deps.ctx,
             channel_id=form.channel_id,
-            caller=Caller(form.user_id, responder),
+            caller=await deps.caller(form.user_id),
             message=form.value(ids.MESSAGE_BLOCK, ids.MESSAGE_ACTION) or None,
             once_key=form.once_key,
         )
@@ -104,13 +100,10 @@ async def _cancel(deps: Deps, ack: AsyncAck, client: AsyncWebClient, form: Submi
         return
 
     async def work() -> None:
-        responder = None
-        if deps.responders is not None:
-            responder = await deps.responders.includes(form.user_id)
         await closing.cancel_incident(
             deps.ctx,
             channel_id=form.channel_id,
-            caller=Caller(form.user_id, responder),
+            caller=await deps.caller(form.user_id),
             reason=reason,
             closing=message,
             once_key=form.once_key,
