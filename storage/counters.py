@@ -2,29 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import bindparam
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.connection import connection
+from storage.driver import Statement, driver
 from storage.models import Counter
 
 PUBLIC_VERSION = "public"
 INCIDENT_NUMBER = "incident"
 
 
-async def bump_counter(*, session: AsyncSession, name: str) -> int:
-    """Add one to a named counter and return it; the row lock serialises concurrent callers."""
-    conn = await connection(session)
-    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    statement = (
+def _bump(insert: Callable[[type[Counter]], Any]) -> Statement:
+    return Statement(
         insert(Counter)
-        .values(name=name, value=1)
+        .values(name=bindparam("name"), value=1)
         .on_conflict_do_update(index_elements=["name"], set_={"value": Counter.value + 1})
         .returning(col(Counter.value))
     )
-    return int((await conn.execute(statement)).scalar_one())
+
+
+_BUMP = {"postgresql": _bump(pg_insert), "sqlite": _bump(sqlite_insert)}
+
+
+async def bump_counter(*, session: AsyncSession, name: str) -> int:
+    """Add one to a named counter and return it; the row lock serialises concurrent callers."""
+    found = await driver(session)
+    return int(await found.scalar(_BUMP[found.dialect.name], {"name": name}))
 
 
 async def read_counter(*, session: AsyncSession, name: str) -> int:

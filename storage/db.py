@@ -79,7 +79,7 @@ class Database:
 
     @asynccontextmanager
     async def write(
-        self, *, background: bool = False, batch: str | None = None
+        self, *, background: bool = False, batch: str | None = None, plain: bool = False
     ) -> AsyncIterator[AsyncSession]:
         """Open one transaction that commits at the end of the block, or rolls back.
 
@@ -88,10 +88,12 @@ class Database:
         With `batch` (a key, such as an incident's channel), blocks that run at the same time
         for the same key share one transaction, each rolled back alone if it fails (group
         commit, storage/group_commit.py): the block still returns only once it is committed.
+        A `plain` block writes only through storage.driver's statements (its savepoint is
+        cheaper, see group_commit._Savepoint).
         """
         if batch is not None:
             with _unavailable_means_try_again():
-                async with self._group.member(batch) as session:
+                async with self._group.member(batch, plain=plain) as session:
                     yield session
             return
         if background:

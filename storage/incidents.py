@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Update, bindparam, text, update
+from sqlalchemy import bindparam, text, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -17,6 +17,7 @@ from bot.domain.milestones import Milestones
 from bot.domain.model import CLOSED, IncidentState, Severity, Status
 from storage.connection import connection
 from storage.counters import INCIDENT_NUMBER, bump_counter
+from storage.driver import Statement, driver
 from storage.models import Incident
 from storage.roles import current_roles
 from storage.timeline import has_public_entry, last_text
@@ -131,15 +132,15 @@ async def save_changes(
     if changed:
         params = {f"new_{name}": value for name, value in changed.items()}
         statement = _update_of(frozenset(changed))
-        await (await connection(session)).execute(statement, {"row_id": incident.id, **params})
+        await (await driver(session)).execute(statement, {"row_id": incident.id, **params})
     return now
 
 
 @functools.cache
-def _update_of(names: frozenset[str]) -> Update:
-    """Return the UPDATE of these columns, built once (its cache key with it)."""
+def _update_of(names: frozenset[str]) -> Statement:
+    """Return the UPDATE of these columns, built once (and compiled once per dialect)."""
     values: dict[str, Any] = {name: bindparam(f"new_{name}") for name in sorted(names)}
-    return update(_TABLE).where(_TABLE.c.id == bindparam("row_id")).values(values)
+    return Statement(update(_TABLE).where(_TABLE.c.id == bindparam("row_id")).values(values))
 
 
 async def get_incident_by_number(

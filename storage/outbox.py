@@ -15,11 +15,13 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.deliveries import Delivery, DeliveryKind, Owed, Payload
-from storage.connection import connection
+from storage.driver import Statement, driver
 from storage.models import Incident, OutboxRow
 
 PENDING, DONE, DEAD = "pending", "done", "dead"
-_INSERT = insert(OutboxRow.__table__)  # type: ignore[attr-defined]
+_OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
+_ENQUEUED = "incident_id destination kind payload status attempts created_at next_attempt_at"
+_INSERT = Statement(insert(_OUTBOX), _ENQUEUED.split())
 
 
 def enqueue(
@@ -57,8 +59,8 @@ async def enqueue_all(
         }
         for each in owed
     ]
-    # executemany: one statement, built once, sent as one multi-row INSERT (insertmanyvalues)
-    await (await connection(session)).execute(_INSERT, rows)
+    # executemany: one statement, compiled once, sent as one batch
+    await (await driver(session)).execute_many(_INSERT, rows)
 
 
 def to_delivery(row: OutboxRow) -> Delivery:

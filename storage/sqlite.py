@@ -44,6 +44,11 @@ class InlineConnection(aiosqlite.Connection):
             return await super()._execute(fn, *args, **kwargs)  # type: ignore[no-untyped-call]
         return fn(*args, **kwargs)
 
+    @property
+    def sqlite3_connection(self) -> sqlite3.Connection:
+        """Return the sqlite3 connection underneath, for statements sent straight to it."""
+        return self._conn
+
 
 def engine(url: str, *, begin: str, pool_size: int) -> AsyncEngine:
     """Return an engine of inline connections in WAL mode; `begin` starts its transactions."""

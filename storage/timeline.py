@@ -15,7 +15,7 @@ from bot.domain import entries as e
 from bot.domain.components import ComponentStatus
 from bot.domain.milestones import Milestone
 from bot.domain.model import Role, Severity, Status
-from storage.connection import connection
+from storage.driver import Statement, driver
 from storage.models import TimelineEntry
 
 
@@ -166,7 +166,8 @@ def to_entry(row: TimelineEntry) -> e.Entry:
 
 
 _ENTRIES = TimelineEntry.__table__  # type: ignore[attr-defined]
-_INSERT_ENTRY = insert(_ENTRIES).returning(_ENTRIES.c.id)  # built once, with its cache key
+_ENTRY_COLUMNS = [column.name for column in _ENTRIES.columns if column.name != "id"]
+_INSERT_ENTRY = Statement(insert(_ENTRIES).returning(_ENTRIES.c.id), _ENTRY_COLUMNS)
 
 
 async def add_entry(
@@ -181,7 +182,7 @@ async def add_entry(
     source: tuple[str, str] | None = None,
 ) -> e.Entry:
     """Append an entry at place `seq` of the incident's order; `source` is (channel, ts)."""
-    row = {
+    row: dict[str, object] = {
         "incident_id": incident_id,
         "seq": seq,
         "at": at,
@@ -196,10 +197,9 @@ async def add_entry(
         "slack_ts": None,
         "mirrored": False,
     }
-    # Core, not the unit of work: one INSERT ... RETURNING on the hot path of every change.
-    conn = await connection(session)
-    new_id = (await conn.execute(_INSERT_ENTRY, row)).scalar()
-    assert new_id is not None
+    # Straight to the driver: one INSERT ... RETURNING on the hot path of every change.
+    new_id = await (await driver(session)).scalar(_INSERT_ENTRY, row)
+    assert isinstance(new_id, int)
     return e.Entry(id=new_id, at=at, actor_id=actor_id, text=text, fact=fact, seq=seq)
 
 

@@ -29,7 +29,7 @@ async def post_update(
     ctx: Context, *, channel_id: str, user_id: str, text: str, once_key: str | None = None
 ) -> Changed:
     """Record an internal update."""
-    async with change(ctx, channel_id, once_key=once_key) as work:
+    async with change(ctx, channel_id, once_key=once_key, plain=True) as work:
         entry = await work.record(user_id, Updated(), text)
         work.updated()
         work.post(entry, K.SUMMARY_REFRESH)

@@ -208,14 +208,21 @@ def not_allowed(what: str, group: str) -> NotAllowed:
 
 @asynccontextmanager
 async def change(
-    ctx: Context, channel_id: str, *, closed_ok: bool = False, once_key: str | None = None
+    ctx: Context,
+    channel_id: str,
+    *,
+    closed_ok: bool = False,
+    once_key: str | None = None,
+    plain: bool = False,
 ) -> AsyncIterator[Work]:
     """Lock the channel's incident and yield the work; commit it all, then wake the relay.
 
     With `once_key` (a form submission), a second delivery of the same key changes nothing.
+    `plain`: the change writes only through the Work's own methods that send their
+    statements straight to the driver (record, owe, post, updated), as updates do.
     """
     # Changes to one incident that arrive together share a transaction (group commit).
-    async with ctx.db.write(batch=channel_id) as session:
+    async with ctx.db.write(batch=channel_id, plain=plain) as session:
         if once_key is not None and not await claim_once(
             session=session, key=once_key, now=ctx.clock()
         ):

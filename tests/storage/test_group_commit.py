@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+import pytest
 from sqlmodel import select
 
 from storage.db import Database
@@ -42,13 +43,14 @@ async def test_group_commit_writes_at_the_same_time_share_one_transaction(db: Da
     assert await stored_keys(db) == [f"k{n:02d}" for n in range(8)]
 
 
+@pytest.mark.parametrize("plain", [False, True], ids=["savepoint", "plain savepoint"])
 async def test_group_commit_refused_member_rolled_back_alone_and_told_after_the_commit(
-    db: Database,
+    db: Database, plain: bool
 ) -> None:
     seen_at_refusal: list[list[str]] = []
 
     async def write(key: str, *, refuse: bool = False) -> None:
-        async with db.write(batch="C0INC") as session:
+        async with db.write(batch="C0INC", plain=plain) as session:
             await claim_once(session=session, key=key, now=T0)
             if refuse:
                 raise Refused(key)
@@ -118,3 +120,40 @@ async def test_group_commit_same_once_key_in_one_batch_takes_effect_once(db: Dat
 
     assert sorted(claimed) == [False, False, True]  # once, whoever came first
     assert await stored_keys(db) == ["same"]
+
+
+async def test_group_commit_member_whose_write_fails_rolled_back_alone(db: Database) -> None:
+    async with db.write() as session:
+        await claim_once(session=session, key="taken", now=T0)
+
+    async def write(key: str, *, clash: bool = False) -> None:
+        async with db.write(batch="C0INC") as session:
+            await claim_once(session=session, key=key, now=T0)
+            await asyncio.sleep(0)  # the others join meanwhile
+            if clash:  # the unit of work's INSERT fails: that key is stored already
+                session.add(ProcessedEvent(event_id="taken", received_at=T0))
+
+    results = await asyncio.gather(
+        write("a"), write("b", clash=True), write("c"), return_exceptions=True
+    )
+
+    assert [type(r).__name__ for r in results] == ["NoneType", "IntegrityError", "NoneType"]
+    assert await stored_keys(db) == ["a", "c", "taken"]
+
+
+async def test_group_commit_plain_member_writing_through_the_unit_of_work_is_refused(
+    db: Database,
+) -> None:
+    async def write(key: str, *, orm: bool = False) -> None:
+        async with db.write(batch="C0INC", plain=True) as session:
+            await claim_once(session=session, key=key, now=T0)
+            await asyncio.sleep(0)  # the others join meanwhile
+            if orm:  # not plain: its savepoint would not confine a failed flush
+                session.add(ProcessedEvent(event_id=key + "-orm", received_at=T0))
+
+    results = await asyncio.gather(
+        write("a"), write("b", orm=True), write("c"), return_exceptions=True
+    )
+
+    assert [type(r).__name__ for r in results] == ["NoneType", "RuntimeError", "NoneType"]
+    assert await stored_keys(db) == ["a", "c"]
