@@ -41,9 +41,10 @@ class _Form:
 
     def values(self, row: Row) -> tuple[Any, ...]:
         given = {**self.fixed, **row} if self.fixed else row
+        found = [given[name] for name in self.names]
         return tuple(
-            given[name] if each is None else each(given[name])
-            for name, each in zip(self.names, self.convert, strict=True)
+            value if each is None or value is None else each(value)
+            for value, each in zip(found, self.convert, strict=True)
         )
 
 

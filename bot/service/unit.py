@@ -183,10 +183,33 @@ class Work:
             self.saved = await q.save_changes(
                 session=self.session, incident=self.incident, before=self.saved
             )
-        owed, self.owed = self.owed, []
+        owed, self.owed = _not_owed_yet(self.session, self.owed), []
         await enqueue_all(
             session=self.session, incident_id=self.incident.id, owed=owed, now=self.now
         )
+
+
+def _not_owed_yet(session: AsyncSession, owed: list[Owed]) -> list[Owed]:
+    """Drop the re-renders (supersedable kinds) already owed in this transaction.
+
+    A crowd's updates to one incident share a transaction (group commit), and each owes the
+    pinned summary's refresh. Rows written in one transaction appear to the relay together,
+    and a re-render shows the incident as it stands when it is delivered, so the first one
+    owed shows every change of the transaction: the rest would be superseded unread. What is
+    owed is remembered with what the members learned under the lock, forgotten with it when
+    a member is rolled back (its rows may be the ones remembered).
+    """
+    learned: dict[object, object] = session.info.setdefault(LEARNED, {})
+    seen = learned.setdefault("owed re-renders", set())
+    assert isinstance(seen, set)
+    kept = []
+    for each in owed:
+        if each.kind.spec.supersedable:
+            if each in seen:
+                continue
+            seen.add(each)
+        kept.append(each)
+    return kept
 
 
 def private_refusal(ref: str, what: str) -> PrivateIncident:
