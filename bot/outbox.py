@@ -141,7 +141,7 @@ class Relay:
                 skip_locked=not self.db.is_sqlite,
                 run=self.run_length,
             )
-            claimed = [(row.destination, q.to_delivery(row)) for row in rows]
+            claimed = [(row.queue, row.delivery) for row in rows]
         # Grouped as claimed: by the row's queue (a destination, or one subscriber's queue
         # such as `mail.17`) and incident, so each queue's run goes on its own.
         groups: dict[tuple[str, int | None], list[Delivery]] = {}

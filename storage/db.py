@@ -9,9 +9,9 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -56,11 +56,11 @@ class Database:
             self.write_engine = create_async_engine(
                 self.url,
                 async_creator=connect,
-                pool_pre_ping=True,
                 pool_size=10,
                 max_overflow=10,
                 pool_timeout=10,
             )
+            event.listen(self.write_engine.sync_engine, "checkout", _closed_means_gone)
             self.read_engine = self.write_engine
         _plain_savepoints(self.write_engine)
         self._group = GroupCommit(self.write)
@@ -157,6 +157,19 @@ class Database:
         await self.write_engine.dispose()
         if self.read_engine is not self.write_engine:
             await self.read_engine.dispose()
+
+
+def _closed_means_gone(_dbapi: Any, record: Any, _proxy: Any) -> None:
+    """Hand out no pooled connection the server has closed (a restart, an idle timeout).
+
+    SQLAlchemy's pre-ping asks the server instead, and on asyncpg that is three round trips
+    (BEGIN, a query, ROLLBACK) before every transaction: more than a change's own statements.
+    asyncpg learns of a closed socket as soon as the event loop reads its end, so asking it
+    costs nothing; the pool then opens a new connection (DisconnectionError is its signal).
+    """
+    driver = record.driver_connection
+    if driver is None or driver.is_closed():
+        raise DisconnectionError("the database closed this connection")
 
 
 def _plain_savepoints(engine: AsyncEngine) -> None:

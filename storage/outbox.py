@@ -9,8 +9,9 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, insert, update
+from sqlalchemy import Row, func, insert, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -63,17 +64,19 @@ async def enqueue_all(
     await (await driver(session)).execute_many(_INSERT, rows)
 
 
-def to_delivery(row: OutboxRow) -> Delivery:
-    """Return a claimed row as a typed delivery."""
+def to_delivery(row: OutboxRow | Row[Any], *, attempts: int | None = None) -> Delivery:
+    """Return a stored row (a model or a Core row) as a typed delivery; `attempts`: the
+    count as it stands now, when the row was just leased."""
     assert row.id is not None
+    tries = row.attempts if attempts is None else attempts
     return Delivery(
         id=row.id,
         incident_id=row.incident_id,
         kind=DeliveryKind(row.kind),
         payload=Payload.from_json(json.loads(row.payload)),
-        attempts=row.attempts,
+        attempts=tries,
         created_at=row.created_at,
-        retrying=row.attempts > 0,
+        retrying=tries > 0,
     )
 
 

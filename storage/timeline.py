@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, assert_never
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -167,6 +167,9 @@ def to_entry(row: TimelineEntry) -> e.Entry:
 
 _ENTRIES = TimelineEntry.__table__  # type: ignore[attr-defined]
 _ENTRY_COLUMNS = [column.name for column in _ENTRIES.columns if column.name != "id"]
+_SET_POSTED = Statement(
+    update(_ENTRIES).where(_ENTRIES.c.id == bindparam("e_id")).values(slack_ts=bindparam("e_ts"))
+)
 _INSERT_ENTRY = Statement(insert(_ENTRIES).returning(_ENTRIES.c.id), _ENTRY_COLUMNS)
 
 
@@ -257,11 +260,8 @@ async def set_mirrored(*, session: AsyncSession, entry_id: int) -> None:
 
 
 async def set_posted(*, session: AsyncSession, entry_id: int, ts: str) -> None:
-    """Remember where the entry was posted in Slack."""
-    row = await session.get(TimelineEntry, entry_id)
-    assert row is not None
-    row.slack_ts = ts
-    session.add(row)
+    """Remember where the entry was posted in Slack (once per update: straight to the driver)."""
+    await (await driver(session)).execute(_SET_POSTED, {"e_id": entry_id, "e_ts": ts})
 
 
 async def last_text(*, session: AsyncSession, incident_id: int) -> str | None:
