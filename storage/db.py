@@ -6,17 +6,15 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from typing import Any
 
-import asyncpg  # type: ignore[import-untyped]
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.errors import TryAgain
-from storage import sqlite, urls
+from storage import postgres, sqlite, urls
 from storage.group_commit import GroupCommit
 
 _TRY_AGAIN = (
@@ -42,28 +40,15 @@ class Database:
         target = urls.parse(url)
         self.url = target.url
         self.is_sqlite = target.dsn is None
-        if self.is_sqlite:
+        if target.dsn is None:
             # One writer connection is the one writer path: no "database is locked" between
             # our own writers, and BEGIN IMMEDIATE takes the lock up front.
             self.write_engine = sqlite.engine(self.url, begin="BEGIN IMMEDIATE", pool_size=1)
             self.read_engine = sqlite.engine(self.url, begin="BEGIN", pool_size=4)
         else:
-            dsn, timeout = target.dsn, target.timeout
-
-            async def connect() -> Any:  # an asyncpg Connection
-                return await asyncpg.connect(dsn, timeout=timeout)
-
-            self.write_engine = create_async_engine(
-                self.url,
-                async_creator=connect,
-                pool_size=10,
-                max_overflow=10,
-                pool_timeout=10,
+            self.write_engine, self.read_engine = postgres.engines(
+                self.url, dsn=target.dsn, timeout=target.timeout
             )
-            event.listen(self.write_engine.sync_engine, "checkout", _closed_means_gone)
-            # Reads run without BEGIN and ROLLBACK, two round trips fewer each: under READ
-            # COMMITTED every statement takes its own snapshot anyway, in a transaction or not.
-            self.read_engine = self.write_engine.execution_options(isolation_level="AUTOCOMMIT")
         _plain_savepoints(self.write_engine)
         self._group = GroupCommit(self.write)
         self._checkpoints = sqlite.Checkpoints(self.url) if self.is_sqlite else None
@@ -159,19 +144,6 @@ class Database:
         await self.write_engine.dispose()
         if self.is_sqlite:  # PostgreSQL's reads share the writers' pool
             await self.read_engine.dispose()
-
-
-def _closed_means_gone(_dbapi: Any, record: Any, _proxy: Any) -> None:
-    """Hand out no pooled connection the server has closed (a restart, an idle timeout).
-
-    SQLAlchemy's pre-ping asks the server instead, and on asyncpg that is three round trips
-    (BEGIN, a query, ROLLBACK) before every transaction: more than a change's own statements.
-    asyncpg learns of a closed socket as soon as the event loop reads its end, so asking it
-    costs nothing; the pool then opens a new connection (DisconnectionError is its signal).
-    """
-    driver = record.driver_connection
-    if driver is None or driver.is_closed():
-        raise DisconnectionError("the database closed this connection")
 
 
 def _plain_savepoints(engine: AsyncEngine) -> None:
