@@ -123,8 +123,16 @@ class Driver:
             base = sqlite3.Error if self._sqlite is not None else self._adapted.dbapi.Error
             if not isinstance(original, base) and not isinstance(original, OSError):
                 raise
+            # A connection the server ended (a restart) is "not there right now" (TryAgain),
+            # whatever state asyncpg was caught in when it learned of it.
+            gone = self._sqlite is None and self._pg.is_closed()
             raise exc.DBAPIError.instance(
-                form.sql, dict(row), original, base, dialect=self.dialect
+                form.sql,
+                dict(row),
+                original,
+                base,
+                connection_invalidated=gone,
+                dialect=self.dialect,
             ) from error
 
 
