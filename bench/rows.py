@@ -24,7 +24,7 @@ class Results:
 
     def __init__(self, sizes: Sizes) -> None:
         self.sizes = sizes
-        self.floors: dict[bool, Acks] = {}  # by transport: Socket Mode or not
+        self.floors: dict[Combo, Acks] = {}  # measured just before each combination
         self.combos: dict[Combo, Updates] = {}
         self.postmortem: tuple[list[float], int] = ([], 0)
         self.history_seconds = 0.0
@@ -40,9 +40,12 @@ class Results:
         return [*rows, self._postmortem_row(), *pages, *self._rss_rows()]
 
     def _combo_rows(self, combo: Combo, u: Updates) -> list[r.Row]:
-        floor = self.floors[combo.socket]
+        floor = self.floors[combo]
         f1, f32, w1, w32 = floor.c1, floor.c32, u.acks.c1, u.acks.c32
-        n = f"n={self.sizes.n} after {self.sizes.warmup} warm-ups; floor: bare Bolt, same transport"
+        n = (
+            f"n={self.sizes.n} after {self.sizes.warmup} warm-ups; floor: bare Bolt, same "
+            "transport, measured just before"
+        )
         at32 = (
             f"p50 {r.num(w32.p50)} vs {r.num(f32.p50)}; max {r.num(w32.max)} vs "
             f"{r.num(f32.max)}; {r.num(w32.throughput, 0)} vs {r.num(f32.throughput, 0)} acks/s"

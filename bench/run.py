@@ -82,6 +82,8 @@ METHOD = [
     "having read the whole response (or the ack frame); percentiles are nearest-rank; "
     "throughput is requests / wall time of the run",
     "an error is a non-200, or (warroom) an ack other than `Update recorded on INC-<n>.`",
+    "the floor (a bare Bolt app that only acks, on the same transport) is measured just before "
+    "each combination, so the two runs of a ratio share the machine's state of the moment",
     "CPU per ack is the server process's user + system time over the run at 32, divided by its "
     "acks: warroom's includes whatever its outbox relay did meanwhile",
     "updates are posted by warroom's outbox relay after the ack; the bench counts their unique "
@@ -155,10 +157,11 @@ async def measure(sizes: Sizes, workdir: Path) -> Results:
         sampler = asyncio.create_task(children.sample_forever(), name="rss sampler")
         try:
             await servers.start_emulators()
-            for socket in (False, True):
-                acks, child = await bench.floor(socket=socket)
-                results.floors[socket], results.children[child.label] = acks, child
             for index, combo in enumerate(COMBOS):
+                # The floor right before each combination: a shared machine's speed drifts
+                # over a run, and a ratio should compare two runs made under the same drift.
+                acks, child = await bench.floor(socket=combo.socket)
+                results.floors[combo], results.children[child.label] = acks, child
                 await _measure_combo(results, bench, servers, combo, workdir / f"bench-{index}.db")
             history = SqliteStore(history_db)
             pages, url = await servers.start_warroom("warroom-pages", history)
