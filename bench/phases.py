@@ -210,12 +210,17 @@ class Bench:
     async def declare_bench_incident(
         self, url: str, store: Store, *, socket: bool
     ) -> tuple[str, str, str]:
-        """Declare INC-<n> Bench; return its reference, channel ID and channel name."""
-        reply = await self.declare(url, "declare sev1 Bench", socket=socket)
+        """Declare INC-<n> Bench <token>; return its reference, channel ID and channel name.
+
+        The token keeps each combination's channel its own: every one starts a fresh database
+        (so an INC-1), and all share one Slack emulator, where `#inc-1-bench` would be taken.
+        """
+        title = f"Bench {secrets.token_hex(3)}"
+        reply = await self.declare(url, f"declare sev1 {title}", socket=socket)
         found = re.search(r"\*(INC-(\d+))\*", reply)
         if found is None:
             raise BenchError(f"declare failed: {reply[:300]!r}")
-        name = channel_name("inc", int(found.group(2)), "Bench")
+        name = channel_name("inc", int(found.group(2)), title)
         channel = await self.servers.channel_id(name)
         await wait_outbox_empty(store)
         return found.group(1), channel, name
