@@ -21,8 +21,10 @@ from bot.domain.clock import Clock, utc_now
 from bot.keys import RELAY
 from sandbox.slack_driver import DriverReply, SlackDriver
 from sandbox.slack_emulator import EmUser, SlackEmulator
+from sandbox.statuspage_emulator import StatuspageEmulator
 from storage.db import Database
 from storage.migrate import migrate
+from tests.status_page.mailbox import Mailbox
 from tests.support import (
     BACKENDS,
     PG_URL,
@@ -89,6 +91,24 @@ async def emulator() -> AsyncIterator[SlackEmulator]:
     await slack.start()
     yield slack
     await slack.stop()
+
+
+@pytest.fixture
+async def statuspage() -> AsyncIterator[StatuspageEmulator]:
+    """A running Atlassian Statuspage emulator with two components."""
+    sp = StatuspageEmulator(components=("API", "Checkout"))
+    await sp.start()
+    yield sp
+    await sp.stop()
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    """A running SMTP server (aiosmtpd) that keeps what it receives."""
+    box = Mailbox()
+    box.start()
+    yield box
+    box.stop()
 
 
 @dataclass

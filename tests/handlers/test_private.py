@@ -4,7 +4,7 @@ subscribers' mail and webhooks, public summaries), its post-mortem only behind t
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
@@ -41,22 +41,6 @@ async def slack() -> AsyncIterator[SlackEmulator]:
     await emulator.start()
     yield emulator
     await emulator.stop()
-
-
-@pytest.fixture
-async def statuspage() -> AsyncIterator[StatuspageEmulator]:
-    sp = StatuspageEmulator(components=("API", "Checkout"))
-    await sp.start()
-    yield sp
-    await sp.stop()
-
-
-@pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
-    box = Mailbox()
-    box.start()
-    yield box
-    box.stop()
 
 
 @pytest.fixture

@@ -234,15 +234,6 @@ async def test_summary_shows_impact_since_only_once_the_start_is_moved(bot: Bot)
 
 
 @pytest.fixture
-async def statuspage() -> AsyncIterator[StatuspageEmulator]:
-    """A running Atlassian Statuspage emulator."""
-    sp = StatuspageEmulator(components=("API", "Checkout"))
-    await sp.start()
-    yield sp
-    await sp.stop()
-
-
-@pytest.fixture
 async def mirrored(
     emulator: SlackEmulator,
     database_url: str,

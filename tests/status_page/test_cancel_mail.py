@@ -3,7 +3,7 @@ and the internal reason never does."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
@@ -18,14 +18,6 @@ from tests.support import wait_until
 
 READER = "reader@example.com"
 CLOSING = "No problem found: this was a false alarm."
-
-
-@pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
-    box = Mailbox()
-    box.start()
-    yield box
-    box.stop()
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ answers on the page, and a malformed address gets its field error."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -18,14 +18,6 @@ from tests.status_page.test_browser import CHROMIUM, CHROMIUM_ARGS, REPORT_CSP_V
 from tests.support import wait_until
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs /usr/bin/chromium")
-
-
-@pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
-    box = Mailbox()
-    box.start()
-    yield box
-    box.stop()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import html
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -24,14 +24,6 @@ from tests.support import wait_until
 
 CHECK_INBOX = "Check your inbox"
 NAME = "Elevated checkout errors"
-
-
-@pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
-    box = Mailbox()
-    box.start()
-    yield box
-    box.stop()
 
 
 class LaterClock:
