@@ -11,6 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.deferred import refuse_if_plain
 from storage.driver import Statement, driver
 from storage.models import Counter
 
@@ -32,6 +33,7 @@ _BUMP = {"postgresql": _bump(pg_insert), "sqlite": _bump(sqlite_insert)}
 
 async def bump_counter(*, session: AsyncSession, name: str) -> int:
     """Add one to a named counter and return it; the row lock serialises concurrent callers."""
+    refuse_if_plain(session, "bump a counter")
     found = await driver(session)
     return int(await found.scalar(_BUMP[found.dialect.name], {"name": name}))
 

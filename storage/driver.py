@@ -87,6 +87,14 @@ class Driver:
                 return None if found is None else found[0]
             return await self._pg.fetchval(form.sql, *form.values(row))
 
+    async def column(self, statement: Statement, row: Row) -> list[Any]:
+        """Run a statement and return the first column of every row."""
+        form = statement.form(self.dialect)
+        with self._errors(form, row):
+            if self._sqlite is not None:
+                return [found[0] for found in self._sqlite.execute(form.sql, form.values(row))]
+            return [found[0] for found in await self._pg.fetch(form.sql, *form.values(row))]
+
     async def execute(self, statement: Statement, row: Row) -> None:
         """Run a statement for its effect."""
         form = statement.form(self.dialect)

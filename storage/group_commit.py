@@ -9,7 +9,8 @@ the first needs none (if it fails, the transaction holds only its work and start
 the last member is done, the transaction commits, and only then does each member return: an
 ack still goes out only after its change is committed, and a refusal, which may rest on what
 the members before it did, is said after that commit too. A failed COMMIT fails every member
-(none of them happened).
+(none of them happened). On PostgreSQL, plain members (updates) take no savepoint: their
+writes are kept and made for the whole batch at once (storage/deferred.py).
 
 Only one key per transaction, so two replicas never lock two incidents in opposite orders.
 """
@@ -25,6 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSessionTransaction
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.deferred import Deferred, deferred_of
 from storage.driver import Driver, Statement, driver
 
 # A batch's members may keep what they read under its locks here (session.info[LEARNED]), for
@@ -48,6 +50,8 @@ class _Batch:
         self.holds_work = False  # a member's work is in the transaction, to be committed
         self.all_finished = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
+        # Members whose deferred writes failed when written (storage/deferred.py), with why.
+        self.refused: dict[object, Exception] = {}
 
     def finish(self) -> None:
         self.finished += 1
@@ -59,28 +63,40 @@ class _Batch:
 class GroupCommit:
     """Hands out places in shared transactions, one open batch per key."""
 
-    def __init__(self, open_transaction: Opener) -> None:
+    def __init__(self, open_transaction: Opener, *, defer: bool = False) -> None:
         self._open = open_transaction
+        self._defer = defer  # plain members' writes are deferred (PostgreSQL)
         self._batches: dict[str, _Batch] = {}
 
     @asynccontextmanager
     async def member(self, key: str, *, plain: bool = False) -> AsyncIterator[AsyncSession]:
         """Join (or open) the batch for `key`; yield its session, inside a savepoint of ours
         when earlier members' work is in the transaction. `plain`: the block writes only
-        through storage.driver's statements, so its savepoint can be too (see _Savepoint).
+        through storage.driver's statements, so its savepoint can be too (see _Savepoint);
+        where writes are deferred (PostgreSQL), a plain block writes only through
+        storage.deferred, and takes no savepoint: it writes nothing until the batch does.
 
         Returns once the batch has committed; then raises what our block raised (rolled back
         to our savepoint), if it did. Raises what the transaction's opening or COMMIT raised.
         """
         batch = self._join(key)
         refused: Exception | None = None
+        me = object()
         async with batch.turn:
             try:
                 session = await asyncio.shield(batch.session)
+                deferred = deferred_of(session)
+                deferring = plain and self._defer
+                if not deferring:  # it may read what the deferring members before it wrote
+                    batch.refused.update(await deferred.write(session))
                 # The first to write in the transaction needs no savepoint (two round trips
                 # fewer when alone): if it fails, the whole transaction, only its own work,
                 # is rolled back, and the next member starts a new one.
-                savepoint = await _savepoint(session, plain=plain) if batch.holds_work else None
+                savepoint = None
+                if batch.holds_work and not deferring:
+                    savepoint = await _savepoint(session, plain=plain)
+                deferred.current, deferred.defers = (me if plain else None), self._defer
+                deferred.waiting = batch.members - batch.finished
                 try:
                     yield session
                     await _flushed(session, plain=plain)  # inside its savepoint: its failure
@@ -88,8 +104,9 @@ class GroupCommit:
                     # What members learned under the lock (session.info[LEARNED]) may have
                     # been learned under this savepoint: forget it with its locks.
                     session.info.pop(LEARNED, None)
+                    deferred.drop(me)
                     with contextlib.suppress(Exception):  # the transaction may be gone too
-                        await (savepoint or session).rollback()
+                        await _undo(session, savepoint, deferred, batch)
                     if not isinstance(error, Exception):  # cancelled: no waiting
                         raise
                     refused = error
@@ -97,11 +114,14 @@ class GroupCommit:
                     if isinstance(savepoint, AsyncSessionTransaction):
                         await savepoint.commit()
                     batch.holds_work = True
+                finally:
+                    deferred.current = None
             finally:
                 batch.finish()
         # A refusal may rest on what the members before it did ("already the commander"):
         # it is said once that is committed too, and a failed COMMIT is said instead.
         await asyncio.shield(batch.committed)
+        refused = refused or batch.refused.get(me)
         if refused is not None:
             raise refused
 
@@ -121,6 +141,7 @@ class GroupCommit:
             async with self._open() as session:
                 batch.session.set_result(session)
                 await batch.all_finished.wait()
+                batch.refused.update(await deferred_of(session).write(session))
         except BaseException as error:
             for future in (batch.session, batch.committed):
                 if not future.done():
@@ -170,6 +191,23 @@ class _Savepoint:
     async def rollback(self) -> None:
         self.session.expunge_all()
         await self.statements.execute(_ROLLBACK, {})
+
+
+async def _undo(
+    session: AsyncSession,
+    savepoint: AsyncSessionTransaction | _Savepoint | None,
+    deferred: Deferred,
+    batch: _Batch,
+) -> None:
+    """Roll a failed member back: to its savepoint, or the whole transaction if it was the
+    first. The members before it may have deferred writes: they are made now, for the next
+    member reads the incident afresh."""
+    if savepoint is not None or not batch.holds_work:
+        await (savepoint or session).rollback()
+    else:  # a deferring member: it wrote nothing, and what it left in the session goes
+        session.expunge_all()
+    if batch.holds_work:
+        batch.refused.update(await deferred.write(session))
 
 
 async def _flushed(session: AsyncSession, *, plain: bool) -> None:

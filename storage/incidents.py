@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import secrets
 import string
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,7 +17,8 @@ from bot.domain.milestones import Milestones
 from bot.domain.model import CLOSED, IncidentState, Severity, Status
 from storage.connection import connection
 from storage.counters import INCIDENT_NUMBER, bump_counter
-from storage.driver import Statement, driver
+from storage.deferred import kept
+from storage.driver import Row, Statement, driver
 from storage.models import Incident
 from storage.roles import current_roles
 from storage.timeline import has_public_entry, last_text
@@ -130,10 +131,19 @@ async def save_changes(
     now = columns_of(incident)
     changed = dict(now.items() - before.items())  # every column value is hashable
     if changed:
-        params = {f"new_{name}": value for name, value in changed.items()}
-        statement = _update_of(frozenset(changed))
-        await (await driver(session)).execute(statement, {"row_id": incident.id, **params})
+        how = functools.partial(_update, incident.id)
+        later = kept(session)
+        if later is not None:  # written with the batch's other writes (storage/deferred.py)
+            later.update(("incident", incident.id), changed, how)
+        else:
+            await (await driver(session)).execute(*how(changed))
     return now
+
+
+def _update(row_id: int | None, changed: Mapping[str, object]) -> tuple[Statement, Row]:
+    """Return the UPDATE of the incident's columns `changed`, and its values."""
+    params = {f"new_{name}": value for name, value in changed.items()}
+    return _update_of(frozenset(changed)), {"row_id": row_id, **params}
 
 
 @functools.cache

@@ -11,11 +11,13 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.connection import connection
+from storage.deferred import refuse_if_plain
 from storage.models import ProcessedEvent
 
 
 async def claim_once(*, session: AsyncSession, key: str, now: datetime) -> bool:
     """Record that `key` (an event ID, a form submission) took effect; False if it had."""
+    refuse_if_plain(session, "claim a once-key")
     conn = await connection(session)
     insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
     statement = (

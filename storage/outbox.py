@@ -16,7 +16,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.deliveries import Delivery, DeliveryKind, Owed, Payload
-from storage.driver import Statement, driver
+from storage.deferred import write_later
+from storage.driver import Statement
 from storage.models import Incident, OutboxRow
 
 PENDING, DONE, DEAD = "pending", "done", "dead"
@@ -60,8 +61,9 @@ async def enqueue_all(
         }
         for each in owed
     ]
-    # executemany: one statement, compiled once, sent as one batch
-    await (await driver(session)).execute_many(_INSERT, rows)
+    # executemany: one statement, compiled once, sent as one batch (or with the batch's
+    # other writes, storage/deferred.py)
+    await write_later(session, _INSERT, rows)
 
 
 def to_delivery(row: OutboxRow | Row[Any], *, attempts: int | None = None) -> Delivery:

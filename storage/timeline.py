@@ -15,6 +15,7 @@ from bot.domain import entries as e
 from bot.domain.components import ComponentStatus
 from bot.domain.milestones import Milestone
 from bot.domain.model import Role, Severity, Status
+from storage.deferred import kept
 from storage.driver import Statement, driver
 from storage.models import TimelineEntry
 
@@ -171,6 +172,7 @@ _SET_POSTED = Statement(
     update(_ENTRIES).where(_ENTRIES.c.id == bindparam("e_id")).values(slack_ts=bindparam("e_ts"))
 )
 _INSERT_ENTRY = Statement(insert(_ENTRIES).returning(_ENTRIES.c.id), _ENTRY_COLUMNS)
+_INSERT_NUMBERED = Statement(insert(_ENTRIES), ["id", *_ENTRY_COLUMNS])  # its ID taken ahead
 
 
 async def add_entry(
@@ -200,8 +202,14 @@ async def add_entry(
         "slack_ts": None,
         "mirrored": False,
     }
-    # Straight to the driver: one INSERT ... RETURNING on the hot path of every change.
-    new_id = await (await driver(session)).scalar(_INSERT_ENTRY, row)
+    # Straight to the driver: one INSERT ... RETURNING on the hot path of every change, or
+    # (PostgreSQL, in a batch) an ID taken ahead and the INSERT made with the batch's others.
+    statements, later = await driver(session), kept(session)
+    if later is None:
+        new_id = await statements.scalar(_INSERT_ENTRY, row)
+    else:
+        new_id = await later.take_id(statements, _ENTRIES.name)
+        later.insert(_INSERT_NUMBERED, [{"id": new_id, **row}])
     assert isinstance(new_id, int)
     return e.Entry(id=new_id, at=at, actor_id=actor_id, text=text, fact=fact, seq=seq)
 

@@ -241,10 +241,12 @@ async def change(
     """Lock the channel's incident and yield the work; commit it all, then wake the relay.
 
     With `once_key` (a form submission), a second delivery of the same key changes nothing.
-    `plain`: the change writes only through the Work's own methods that send their
-    statements straight to the driver (record, owe, post, updated), as updates do.
+    `plain`: the change writes only through the Work's own methods whose writes can wait
+    for the batch's (record, owe, post, updated; storage/deferred.py), as updates do.
     """
-    # Changes to one incident that arrive together share a transaction (group commit).
+    # Changes to one incident that arrive together share a transaction (group commit). A
+    # once-key is claimed at once (a second submission is refused at once): not plain.
+    plain = plain and once_key is None
     async with ctx.db.write(batch=channel_id, plain=plain) as session:
         if once_key is not None and not await claim_once(
             session=session, key=once_key, now=ctx.clock()

@@ -6,13 +6,26 @@ import asyncio
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import insert
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import Database
+from storage.deferred import write_later
+from storage.driver import Statement
 from storage.models import ProcessedEvent
 from storage.once import claim_once
 
 T0 = datetime(2030, 3, 1, 12, 0, tzinfo=UTC)
+_INSERT_KEY = Statement(insert(ProcessedEvent.__table__), ["event_id", "received_at"])  # type: ignore[attr-defined]
+
+
+async def store_key(session: AsyncSession, key: str, *, plain: bool) -> None:
+    """Store a key: a plain member writes through storage.deferred (deferred on PostgreSQL)."""
+    if plain:
+        await write_later(session, _INSERT_KEY, [{"event_id": key, "received_at": T0}])
+    else:
+        await claim_once(session=session, key=key, now=T0)
 
 
 class Refused(Exception):
@@ -51,7 +64,7 @@ async def test_group_commit_refused_member_rolled_back_alone_and_told_after_the_
 
     async def write(key: str, *, refuse: bool = False) -> None:
         async with db.write(batch="C0INC", plain=plain) as session:
-            await claim_once(session=session, key=key, now=T0)
+            await store_key(session, key, plain=plain)
             if refuse:
                 raise Refused(key)
 
@@ -146,7 +159,7 @@ async def test_group_commit_plain_member_writing_through_the_unit_of_work_is_ref
 ) -> None:
     async def write(key: str, *, orm: bool = False) -> None:
         async with db.write(batch="C0INC", plain=True) as session:
-            await claim_once(session=session, key=key, now=T0)
+            await store_key(session, key, plain=True)
             await asyncio.sleep(0)  # the others join meanwhile
             if orm:  # not plain: its savepoint would not confine a failed flush
                 session.add(ProcessedEvent(event_id=key + "-orm", received_at=T0))
@@ -156,4 +169,23 @@ async def test_group_commit_plain_member_writing_through_the_unit_of_work_is_ref
     )
 
     assert [type(r).__name__ for r in results] == ["NoneType", "RuntimeError", "NoneType"]
+    assert await stored_keys(db) == ["a", "c"]
+
+
+async def test_group_commit_plain_member_claiming_a_once_key_is_refused(db: Database) -> None:
+    # A once-key must be claimed at once (a second submission is refused at once): where a
+    # plain member's writes are deferred, it could not be, so a plain member may not.
+    async def write(key: str, *, claim: bool = False) -> None:
+        async with db.write(batch="C0INC", plain=True) as session:
+            await store_key(session, key, plain=True)
+            await asyncio.sleep(0)  # the others join meanwhile
+            if claim:
+                await claim_once(session=session, key=key + "-claimed", now=T0)
+
+    results = await asyncio.gather(
+        write("a"), write("b", claim=True), write("c"), return_exceptions=True
+    )
+
+    assert [type(r).__name__ for r in results] == ["NoneType", "RuntimeError", "NoneType"]
+    assert "cannot claim a once-key" in str(results[1])
     assert await stored_keys(db) == ["a", "c"]

@@ -1,0 +1,170 @@
+"""Deferred writes: on PostgreSQL, a batch's plain members write together, once, at the end.
+
+The members of a group commit take turns on its one connection, and on PostgreSQL every
+statement is a round trip: 32 updates to one incident made four each (a savepoint, the entry,
+the incident, the outbox), one after another, so a crowd's batch took about 1 ms per member
+while the event loop mostly waited. A plain member (one that writes only through this module,
+as updates do) instead leaves its writes here, and the batch writes them all at once: one
+`executemany` per statement (asyncpg sends each as one pipelined batch), and one UPDATE per
+row however many members changed it, with its columns as the last of them left them. A new
+entry's ID is taken from its sequence beforehand, for as many members as are waiting at once.
+
+What is kept here is written before anything could read it: before a member that is not plain
+takes its turn, after a member fails (the next one reads the incident afresh), and before the
+COMMIT. If writing it all at once fails, that is rolled back and each member's writes are made
+again on their own, under a savepoint each: the member whose writes fail is refused, alone.
+A member that failed before it was done leaves nothing here (its writes are dropped), and has
+written nothing else: a deferring member writes nothing at once.
+
+On SQLite nothing is kept: each statement is made at once, inline, for microseconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import exc, text
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.driver import Driver, Row, Statement, driver
+
+# The UPDATE of one row, from the columns changed (by one member, or merged over several).
+Update = Callable[[Row], tuple[Statement, Row]]
+
+_KEPT = "deferred writes"
+
+
+@dataclass
+class _Writes:
+    """One member's writes: rows to insert, and row updates (by key, in order)."""
+
+    inserts: list[tuple[Statement, Row]] = field(default_factory=list)
+    updates: dict[Hashable, tuple[Update, dict[str, object]]] = field(default_factory=dict)
+
+
+class Deferred:
+    """The writes the batch's members left, in the order they were made, and IDs taken ahead."""
+
+    def __init__(self) -> None:
+        self.members: dict[object, _Writes] = {}
+        self.current: object | None = None  # the plain member whose turn it is
+        self.defers = False  # PostgreSQL: a plain member's writes are kept (else made at once)
+        self.waiting = 1  # members of the batch not done yet: how many IDs to take at once
+        self._ids: dict[str, list[int]] = {}
+
+    def insert(self, statement: Statement, rows: Sequence[Row]) -> None:
+        """Keep rows to insert, for the member whose turn it is."""
+        self._mine().inserts.extend((statement, row) for row in rows)
+
+    def update(self, key: Hashable, changed: Row, how: Update) -> None:
+        """Keep the columns `changed` of the row `key`, written by `how`."""
+        mine = self._mine()
+        _, columns = mine.updates.get(key, (how, {}))
+        mine.updates[key] = (how, {**columns, **changed})
+
+    async def take_id(self, statements: Driver, table: str) -> int:
+        """Return the next ID of the table's block, taking a block from its sequence for the
+        waiting members when it is empty (an ID not used leaves a gap: IDs are unique, not
+        dense)."""
+        block = self._ids.setdefault(table, [])
+        if not block:
+            row = {"table": table, "n": max(1, self.waiting)}
+            block.extend(await statements.column(_IDS, row))
+            block.reverse()
+        return block.pop()
+
+    def drop(self, member: object) -> None:
+        """Forget a failed member's writes."""
+        self.members.pop(member, None)
+
+    async def write(self, session: AsyncSession) -> dict[object, Exception]:
+        """Write what is kept; return the members whose own writes failed, with why."""
+        members, self.members = self.members, {}
+        if not members:
+            return {}
+        statements = await driver(session)
+        await statements.execute(_ALL, {})
+        try:
+            await _write_all(statements, list(members.values()))
+            return {}
+        except exc.DBAPIError as error:
+            if error.connection_invalidated:
+                raise  # the connection is gone: the batch fails as one
+        await statements.execute(_UNDO_ALL, {})
+        refused: dict[object, Exception] = {}
+        for member, writes in members.items():
+            await statements.execute(_ONE, {})
+            try:
+                await _write_all(statements, [writes])
+            except exc.DBAPIError as error:
+                if error.connection_invalidated:
+                    raise
+                await statements.execute(_UNDO_ONE, {})
+                refused[member] = error
+        return refused
+
+    def _mine(self) -> _Writes:
+        assert self.current is not None, "only a deferring member keeps writes"
+        return self.members.setdefault(self.current, _Writes())
+
+
+async def _write_all(statements: Driver, members: list[_Writes]) -> None:
+    """Make the members' writes: each statement's rows as one batch, then each row's UPDATE
+    once, with its columns merged in the members' order."""
+    inserts: dict[Statement, list[Row]] = {}
+    updates: dict[Hashable, tuple[Update, dict[str, object]]] = {}
+    for writes in members:
+        for statement, row in writes.inserts:
+            inserts.setdefault(statement, []).append(row)
+        for key, (how, changed) in writes.updates.items():
+            _, columns = updates.get(key, (how, {}))
+            updates[key] = (how, {**columns, **changed})
+    for statement, rows in inserts.items():
+        await statements.execute_many(statement, rows)
+    for how, changed in updates.values():
+        await statements.execute(*how(changed))
+
+
+def kept(session: AsyncSession) -> Deferred | None:
+    """Return where the member whose turn it is keeps its writes; None: it writes at once."""
+    found = session.info.get(_KEPT)
+    if isinstance(found, Deferred) and found.current is not None and found.defers:
+        return found
+    return None
+
+
+def refuse_if_plain(session: AsyncSession, what: str) -> None:
+    """Refuse a write that must be made at once (it returns what it found) in a plain member,
+    whose writes are kept for later where they are deferred."""
+    found = session.info.get(_KEPT)
+    if isinstance(found, Deferred) and found.current is not None:
+        raise RuntimeError(f"a plain change cannot {what}: it writes only through storage.deferred")
+
+
+def deferred_of(session: AsyncSession) -> Deferred:
+    """Return the batch's deferred writes (the batch's session keeps them)."""
+    found = session.info.get(_KEPT)
+    if not isinstance(found, Deferred):
+        found = session.info[_KEPT] = Deferred()
+    return found
+
+
+async def write_later(session: AsyncSession, statement: Statement, rows: Sequence[Row]) -> None:
+    """Insert rows now, or with the batch's other writes when the member defers its writes."""
+    found = kept(session)
+    if found is not None:
+        found.insert(statement, rows)
+    elif len(rows) == 1:
+        await (await driver(session)).execute(statement, rows[0])
+    elif rows:
+        await (await driver(session)).execute_many(statement, rows)
+
+
+_IDS = Statement(
+    text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)")
+)
+_ALL = Statement(text("SAVEPOINT deferred_writes"))
+_UNDO_ALL = Statement(text("ROLLBACK TO SAVEPOINT deferred_writes"))
+_ONE = Statement(text("SAVEPOINT deferred_member"))
+_UNDO_ONE = Statement(text("ROLLBACK TO SAVEPOINT deferred_member"))
