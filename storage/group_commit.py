@@ -86,7 +86,8 @@ class GroupCommit:
             try:
                 session = await asyncio.shield(batch.session)
                 deferred = deferred_of(session)
-                deferring = plain and self._defer
+                # Alone so far, a member writes at once: deferring would cost round trips.
+                deferring = plain and self._defer and batch.members > 1
                 if not deferring:  # it may read what the deferring members before it wrote
                     batch.refused.update(await deferred.write(session))
                 # The first to write in the transaction needs no savepoint (two round trips
@@ -95,7 +96,7 @@ class GroupCommit:
                 savepoint = None
                 if batch.holds_work and not deferring:
                     savepoint = await _savepoint(session, plain=plain)
-                deferred.current, deferred.defers = (me if plain else None), self._defer
+                deferred.current, deferred.defers = (me if plain else None), deferring
                 deferred.waiting = batch.members - batch.finished
                 try:
                     yield session
