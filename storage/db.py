@@ -50,7 +50,7 @@ class Database:
                 self.url, dsn=target.dsn, timeout=target.timeout
             )
         _plain_savepoints(self.write_engine)
-        self._group = GroupCommit(self.write, defer=not self.is_sqlite)
+        self._group = GroupCommit(self.write)
         self._checkpoints = sqlite.Checkpoints(self.url) if self.is_sqlite else None
         # People's changes in progress (on SQLite: waiting for or holding the writer).
         self._urgent = 0
@@ -75,8 +75,8 @@ class Database:
         With `batch` (a key, such as an incident's channel), blocks that run at the same time
         for the same key share one transaction, each rolled back alone if it fails (group
         commit, storage/group_commit.py): the block still returns only once it is committed.
-        A `plain` block writes only through storage.deferred: at once in a cheaper savepoint
-        on SQLite (group_commit._Savepoint), with the batch's other writes on PostgreSQL.
+        A `plain` block writes only through storage.deferred: its writes are made with the
+        batch's others, at once for the whole batch.
         """
         if batch is not None:
             with _unavailable_means_try_again():

@@ -1,4 +1,4 @@
-"""Deferred writes: on PostgreSQL, a batch's plain members write together, once, at the end.
+"""Deferred writes: a batch's plain members write together, once, at the end.
 
 The members of a group commit take turns on its one connection, and on PostgreSQL every
 statement is a round trip: 32 updates to one incident made four each (a savepoint, the entry,
@@ -7,7 +7,9 @@ while the event loop mostly waited. A plain member (one that writes only through
 as updates do) instead leaves its writes here, and the batch writes them all at once: one
 `executemany` per statement (asyncpg sends each as one pipelined batch), and one UPDATE per
 row however many members changed it, with its columns as the last of them left them. A new
-entry's ID is taken from its sequence beforehand, for as many members as are waiting at once.
+entry's ID is taken beforehand: on PostgreSQL from its sequence, for as many members as are
+waiting at once; on SQLite, whose one write lock the transaction holds, it is the next after
+the greatest stored (and after those taken since).
 
 What is kept here is written before anything could read it: before a member that is not plain
 takes its turn, after a member fails (the next one reads the incident afresh), and before the
@@ -15,12 +17,11 @@ COMMIT. If writing it all at once fails, that is rolled back and each member's w
 again on their own, under a savepoint each: the member whose writes fail is refused, alone.
 A member that failed before it was done leaves nothing here (its writes are dropped), and has
 written nothing else: a deferring member writes nothing at once.
-
-On SQLite nothing is kept: each statement is made at once, inline, for microseconds.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 
@@ -49,9 +50,10 @@ class Deferred:
     def __init__(self) -> None:
         self.members: dict[object, _Writes] = {}
         self.current: object | None = None  # the plain member whose turn it is
-        self.defers = False  # PostgreSQL: a plain member's writes are kept (else made at once)
+        self.defers = False  # its writes are kept (else, alone in the batch, made at once)
         self.waiting = 1  # members of the batch not done yet: how many IDs to take at once
-        self._ids: dict[str, list[int]] = {}
+        self._ids: dict[str, list[int]] = {}  # PostgreSQL: taken from the sequence, unused
+        self._next: dict[str, int] = {}  # SQLite: the next free ID, found after each write
 
     def insert(self, statement: Statement, rows: Sequence[Row]) -> None:
         """Keep rows to insert, for the member whose turn it is."""
@@ -67,6 +69,12 @@ class Deferred:
         """Return the next ID of the table's block, taking a block from its sequence for the
         waiting members when it is empty (an ID not used leaves a gap: IDs are unique, not
         dense)."""
+        if statements.dialect.name == "sqlite":
+            if table not in self._next:
+                greatest = await statements.scalar(_greatest(table), {})
+                self._next[table] = int(greatest or 0) + 1
+            self._next[table] += 1
+            return self._next[table] - 1
         block = self._ids.setdefault(table, [])
         if not block:
             row = {"table": table, "n": max(1, self.waiting)}
@@ -78,11 +86,17 @@ class Deferred:
         """Forget a failed member's writes."""
         self.members.pop(member, None)
 
+    def forget_ids(self) -> None:
+        """Forget the free IDs found on SQLite (after a write, or when the transaction, and
+        its lock, is over: others may have written since)."""
+        self._next.clear()
+
     async def write(self, session: AsyncSession) -> dict[object, Exception]:
         """Write what is kept; return the members whose own writes failed, with why."""
         members, self.members = self.members, {}
         if not members:
             return {}
+        self.forget_ids()
         statements = await driver(session)
         await statements.execute(_ALL, {})
         try:
@@ -159,6 +173,12 @@ async def write_later(session: AsyncSession, statement: Statement, rows: Sequenc
         await (await driver(session)).execute(statement, rows[0])
     elif rows:
         await (await driver(session)).execute_many(statement, rows)
+
+
+@functools.cache
+def _greatest(table: str) -> Statement:
+    """Return the statement reading the greatest ID stored in `table` (one of ours)."""
+    return Statement(text(f"SELECT max(id) FROM {table}"))  # a table name of ours, not input
 
 
 _IDS = Statement(

@@ -22,12 +22,10 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSessionTransaction
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.deferred import Deferred, deferred_of
-from storage.driver import Driver, Statement, driver
 
 # A batch's members may keep what they read under its locks here (session.info[LEARNED]), for
 # the members after them; it is dropped when a member's savepoint rolls back.
@@ -63,18 +61,16 @@ class _Batch:
 class GroupCommit:
     """Hands out places in shared transactions, one open batch per key."""
 
-    def __init__(self, open_transaction: Opener, *, defer: bool = False) -> None:
+    def __init__(self, open_transaction: Opener) -> None:
         self._open = open_transaction
-        self._defer = defer  # plain members' writes are deferred (PostgreSQL)
         self._batches: dict[str, _Batch] = {}
 
     @asynccontextmanager
     async def member(self, key: str, *, plain: bool = False) -> AsyncIterator[AsyncSession]:
         """Join (or open) the batch for `key`; yield its session, inside a savepoint of ours
         when earlier members' work is in the transaction. `plain`: the block writes only
-        through storage.driver's statements, so its savepoint can be too (see _Savepoint);
-        where writes are deferred (PostgreSQL), a plain block writes only through
-        storage.deferred, and takes no savepoint: it writes nothing until the batch does.
+        through storage.deferred, and takes no savepoint: unless it is alone in the batch so
+        far, it writes nothing until the batch does.
 
         Returns once the batch has committed; then raises what our block raised (rolled back
         to our savepoint), if it did. Raises what the transaction's opening or COMMIT raised.
@@ -87,15 +83,16 @@ class GroupCommit:
                 session = await asyncio.shield(batch.session)
                 deferred = deferred_of(session)
                 # Alone so far, a member writes at once: deferring would cost round trips.
-                deferring = plain and self._defer and batch.members > 1
+                deferring = plain and batch.members > 1
                 if not deferring:  # it may read what the deferring members before it wrote
                     batch.refused.update(await deferred.write(session))
                 # The first to write in the transaction needs no savepoint (two round trips
                 # fewer when alone): if it fails, the whole transaction, only its own work,
-                # is rolled back, and the next member starts a new one.
+                # is rolled back, and the next member starts a new one. A plain member that
+                # does not defer is the first.
                 savepoint = None
                 if batch.holds_work and not deferring:
-                    savepoint = await _savepoint(session, plain=plain)
+                    savepoint = await session.begin_nested()
                 deferred.current, deferred.defers = (me if plain else None), deferring
                 deferred.waiting = batch.members - batch.finished
                 try:
@@ -112,7 +109,7 @@ class GroupCommit:
                         raise
                     refused = error
                 else:
-                    if isinstance(savepoint, AsyncSessionTransaction):
+                    if savepoint is not None:
                         await savepoint.commit()
                     batch.holds_work = True
                 finally:
@@ -159,44 +156,9 @@ class GroupCommit:
                     future.exception()  # retrieved: a batch nobody awaited logs nothing
 
 
-_SAVEPOINT = "group_member"
-
-
-async def _savepoint(session: AsyncSession, *, plain: bool) -> AsyncSessionTransaction | _Savepoint:
-    """Begin a member's savepoint: the session's own, or a plain one."""
-    return await _Savepoint.begin(session) if plain else await session.begin_nested()
-
-
-class _Savepoint:
-    """A plain member's savepoint, sent straight to the driver (storage/driver.py).
-
-    SQLAlchemy's own (`session.begin_nested()`) costs a fifth of a change's CPU in greenlet
-    round trips and bookkeeping. The session does not know of this one, which is why only
-    plain members take it: a failed flush of the unit of work rolls back the whole
-    transaction (the session's own savepoint is what confines it), and a plain member never
-    flushes. When it is rolled back, the session forgets every object it holds; what the
-    members keep across turns is in session.info[LEARNED], dropped with it. A savepoint that
-    succeeded is never released: the COMMIT ends them all (at most MAX_MEMBERS), one round
-    trip fewer per change; a rollback goes to the latest of the name, the member's own.
-    """
-
-    def __init__(self, session: AsyncSession, statements: Driver) -> None:
-        self.session, self.statements = session, statements
-
-    @classmethod
-    async def begin(cls, session: AsyncSession) -> _Savepoint:
-        statements = await driver(session)
-        await statements.execute(_BEGIN, {})
-        return cls(session, statements)
-
-    async def rollback(self) -> None:
-        self.session.expunge_all()
-        await self.statements.execute(_ROLLBACK, {})
-
-
 async def _undo(
     session: AsyncSession,
-    savepoint: AsyncSessionTransaction | _Savepoint | None,
+    savepoint: AsyncSessionTransaction | None,
     deferred: Deferred,
     batch: _Batch,
 ) -> None:
@@ -205,6 +167,8 @@ async def _undo(
     member reads the incident afresh."""
     if savepoint is not None or not batch.holds_work:
         await (savepoint or session).rollback()
+        if savepoint is None:  # the transaction is over: IDs counted in it may not be free
+            deferred.forget_ids()
     else:  # a deferring member: it wrote nothing, and what it left in the session goes
         session.expunge_all()
     if batch.holds_work:
@@ -217,7 +181,3 @@ async def _flushed(session: AsyncSession, *, plain: bool) -> None:
         if plain:
             raise RuntimeError("a plain member wrote through the unit of work")
         await session.flush()
-
-
-_BEGIN = Statement(text(f"SAVEPOINT {_SAVEPOINT}"))
-_ROLLBACK = Statement(text(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}"))

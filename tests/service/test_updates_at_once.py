@@ -134,3 +134,20 @@ async def test_change_after_updates_in_its_batch_reads_what_they_wrote(
     *_, seen = await asyncio.gather(update(ctx, "one"), update(ctx, "two"), read_timeline())
 
     assert seen[-2:] == ["one", "two"]
+
+
+async def test_updates_around_a_change_that_writes_at_once_all_recorded(
+    db: Database, ctx: Context
+) -> None:
+    async def at_once() -> None:
+        async with change(ctx, CHANNEL) as work:  # not plain: its entry is written at once
+            await work.record(ALICE, e.Updated(), "written at once")
+
+    await asyncio.gather(
+        update(ctx, "a"), update(ctx, "b"), at_once(), update(ctx, "c"), update(ctx, "d")
+    )
+
+    _, entries, owed = await stored(db)
+    assert [entry.text for entry in entries[-5:]] == ["a", "b", "written at once", "c", "d"]
+    assert len({entry.id for entry in entries}) == len(entries)
+    assert posted_entries(owed)[-4:] == [entries[i].id for i in (-5, -4, -2, -1)]
