@@ -38,9 +38,10 @@ _KEPT = "deferred writes"
 
 @dataclass
 class _Writes:
-    """One member's writes: rows to insert, and row updates (by key, in order)."""
+    """One member's writes: rows to insert (and whether the others rely on it, see
+    write_later), and row updates (by key, in order)."""
 
-    inserts: list[tuple[Statement, Row]] = field(default_factory=list)
+    inserts: list[tuple[Statement, Row, bool]] = field(default_factory=list)
     updates: dict[Hashable, tuple[Update, dict[str, object]]] = field(default_factory=dict)
 
 
@@ -55,9 +56,12 @@ class Deferred:
         self._ids: dict[str, list[int]] = {}  # PostgreSQL: taken from the sequence, unused
         self._next: dict[str, int] = {}  # SQLite: the next free ID, found after each write
 
-    def insert(self, statement: Statement, rows: Sequence[Row]) -> None:
+    def insert(
+        self, statement: Statement, rows: Sequence[Row], shared: Sequence[bool] = ()
+    ) -> None:
         """Keep rows to insert, for the member whose turn it is."""
-        self._mine().inserts.extend((statement, row) for row in rows)
+        flags = shared or [False] * len(rows)
+        self._mine().inserts.extend(zip([statement] * len(rows), rows, flags, strict=True))
 
     def update(self, key: Hashable, changed: Row, how: Update) -> None:
         """Keep the columns `changed` of the row `key`, written by `how`."""
@@ -116,6 +120,8 @@ class Deferred:
                     raise
                 await statements.execute(_UNDO_ONE, {})
                 refused[member] = error
+                shared = [each for each in writes.inserts if each[2]]
+                await _write_all(statements, [_Writes(inserts=shared)])
         return refused
 
     def _mine(self) -> _Writes:
@@ -129,7 +135,7 @@ async def _write_all(statements: Driver, members: list[_Writes]) -> None:
     inserts: dict[Statement, list[Row]] = {}
     updates: dict[Hashable, tuple[Update, dict[str, object]]] = {}
     for writes in members:
-        for statement, row in writes.inserts:
+        for statement, row, _ in writes.inserts:
             inserts.setdefault(statement, []).append(row)
         for key, (how, changed) in writes.updates.items():
             _, columns = updates.get(key, (how, {}))
@@ -164,11 +170,17 @@ def deferred_of(session: AsyncSession) -> Deferred:
     return found
 
 
-async def write_later(session: AsyncSession, statement: Statement, rows: Sequence[Row]) -> None:
-    """Insert rows now, or with the batch's other writes when the member defers its writes."""
+async def write_later(
+    session: AsyncSession, statement: Statement, rows: Sequence[Row], shared: Sequence[bool] = ()
+) -> None:
+    """Insert rows now, or with the batch's other writes when the member defers its writes.
+
+    A `shared` row is one the batch's other members rely on and did not write themselves (a
+    re-render owed once per transaction): it is written even if the member's own writes fail.
+    """
     found = kept(session)
     if found is not None:
-        found.insert(statement, rows)
+        found.insert(statement, rows, shared)
     elif len(rows) == 1:
         await (await driver(session)).execute(statement, rows[0])
     elif rows:

@@ -63,7 +63,8 @@ async def enqueue_all(
     ]
     # executemany: one statement, compiled once, sent as one batch (or with the batch's
     # other writes, storage/deferred.py)
-    await write_later(session, _INSERT, rows)
+    # A re-render is owed once per transaction: the members after this one rely on its row.
+    await write_later(session, _INSERT, rows, [each.kind.spec.supersedable for each in owed])
 
 
 def to_delivery(row: OutboxRow | Row[Any], *, attempts: int | None = None) -> Delivery:

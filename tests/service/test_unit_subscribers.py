@@ -12,13 +12,11 @@ from bot.domain.components import ComponentStatus
 from bot.domain.model import Status
 from bot.service.context import Context
 from bot.service.unit import change
-from storage import incidents
 from storage import subscribers as q
 from storage.db import Database
 from storage.models import OutboxRow
-from tests.storage.records import ALICE, T0, declare, id_of
-
-CHANNEL = "C0INC1"
+from tests.service.conftest import CHANNEL
+from tests.storage.records import ALICE, T0
 
 
 async def owed_kinds(db: Database) -> Counter[str]:
@@ -26,16 +24,11 @@ async def owed_kinds(db: Database) -> Counter[str]:
         return Counter(row.kind for row in (await session.exec(select(OutboxRow))).all())
 
 
-@pytest.fixture
-async def ctx(db: Database) -> Context:
-    incident = await declare(db)
+@pytest.fixture(autouse=True)
+async def subscribers(db: Database) -> None:
     async with db.write() as session:
-        await incidents.set_channel(
-            session=session, incident_id=id_of(incident), channel_id=CHANNEL, name="inc-1"
-        )
         for n in range(40):
             await q.add_webhook(session=session, url=f"https://h{n}.example/x", secret="k", now=T0)
-    return Context(db=db, clock=lambda: T0)
 
 
 @pytest.mark.parametrize(

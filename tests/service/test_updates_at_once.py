@@ -9,7 +9,6 @@ import json
 from collections import Counter
 from typing import Any
 
-import pytest
 from sqlalchemy import exc
 from sqlmodel import select
 
@@ -19,27 +18,15 @@ from bot.domain.replies import Changed
 from bot.service.changes import post_update
 from bot.service.context import Context
 from bot.service.unit import change
-from storage import incidents
 from storage.db import Database
 from storage.models import Incident, OutboxRow, TimelineEntry
 from storage.timeline import list_entries
-from tests.storage.records import ALICE, T0, declare, id_of
-
-CHANNEL = "C0INC1"
+from tests.service.conftest import CHANNEL
+from tests.storage.records import ALICE
 
 
 class Refused(Exception):
     """A change refused after it had recorded its entry."""
-
-
-@pytest.fixture
-async def ctx(db: Database) -> Context:
-    incident = await declare(db)
-    async with db.write() as session:
-        await incidents.set_channel(
-            session=session, incident_id=id_of(incident), channel_id=CHANNEL, name="inc-1"
-        )
-    return Context(db=db, clock=lambda: T0)
 
 
 async def stored(db: Database) -> tuple[Incident, list[TimelineEntry], list[OutboxRow]]:
@@ -103,16 +90,19 @@ async def test_update_refused_mid_batch_leaves_the_others_and_the_incident_right
     assert posted_entries(owed)[-2:] == [entries[-2].id, entries[-1].id]
 
 
-async def test_update_whose_write_fails_is_refused_alone(db: Database, ctx: Context) -> None:
-    async def clashing() -> Changed:
-        async with change(ctx, CHANNEL, plain=True) as work:
-            work.incident.entry_count -= 1  # its entry takes the place of the one before it
-            entry = await work.record(ALICE, e.Updated(), "clash")
-            state = await work.state()
-        return Changed(state, entry)
+async def clashing(ctx: Context) -> Changed:
+    """Post an update whose entry's write fails: it takes the place of the one before it."""
+    async with change(ctx, CHANNEL, plain=True) as work:
+        work.incident.entry_count -= 1
+        entry = await work.record(ALICE, e.Updated(), "clash")
+        work.post(entry, K.SUMMARY_REFRESH)
+        state = await work.state()
+    return Changed(state, entry)
 
+
+async def test_update_whose_write_fails_is_refused_alone(db: Database, ctx: Context) -> None:
     results = await asyncio.gather(
-        update(ctx, "first"), clashing(), update(ctx, "third"), return_exceptions=True
+        update(ctx, "first"), clashing(ctx), update(ctx, "third"), return_exceptions=True
     )
 
     assert [type(r).__name__ for r in results] == ["Changed", "IntegrityError", "Changed"]
@@ -121,6 +111,24 @@ async def test_update_whose_write_fails_is_refused_alone(db: Database, ctx: Cont
     assert [entry.text for entry in entries[-2:]] == ["first", "third"]
     assert incident.entry_count == entries[-1].seq
     assert posted_entries(owed)[-2:] == [entries[-2].id, entries[-1].id]
+
+
+async def test_update_whose_write_fails_still_owes_the_summary_the_others_relied_on(
+    db: Database, ctx: Context
+) -> None:
+    await update(ctx, "zeroth")  # the place the clashing one takes
+    _, _, before = await stored(db)
+
+    # The first owes the summary's refresh for the transaction; the others rely on it.
+    results = await asyncio.gather(
+        clashing(ctx), update(ctx, "second"), update(ctx, "third"), return_exceptions=True
+    )
+
+    assert [type(r).__name__ for r in results] == ["IntegrityError", "Changed", "Changed"]
+    _, entries, owed = await stored(db)
+    assert [entry.text for entry in entries[-2:]] == ["second", "third"]
+    refreshes = [row for row in owed[len(before) :] if row.kind == K.SUMMARY_REFRESH.value]
+    assert len(refreshes) == 1  # the summary shows "second" and "third"
 
 
 async def test_change_after_updates_in_its_batch_reads_what_they_wrote(
