@@ -70,9 +70,9 @@ class Deferred:
         mine.updates[key] = (how, {**columns, **changed})
 
     async def take_id(self, statements: Driver, table: str) -> int:
-        """Return the next ID of the table's block, taking a block from its sequence for the
-        waiting members when it is empty (an ID not used leaves a gap: IDs are unique, not
-        dense)."""
+        """Return an ID for a new row of `table`: on SQLite the next after the greatest stored
+        and those taken since; on PostgreSQL the next of a block taken from its sequence for
+        the waiting members (an ID not used leaves a gap: IDs are unique, not dense)."""
         if statements.dialect.name == "sqlite":
             if table not in self._next:
                 greatest = await statements.scalar(_greatest(table), {})
