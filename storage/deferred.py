@@ -55,6 +55,7 @@ class Deferred:
         self.waiting = 1  # members of the batch not done yet: how many IDs to take at once
         self._ids: dict[str, list[int]] = {}  # PostgreSQL: taken from the sequence, unused
         self._next: dict[str, int] = {}  # SQLite: the next free ID, found after each write
+        self.refused: dict[object, Exception] = {}  # members whose writes failed, with why
 
     def insert(
         self, statement: Statement, rows: Sequence[Row], shared: Sequence[bool] = ()
@@ -95,38 +96,63 @@ class Deferred:
         its lock, is over: others may have written since)."""
         self._next.clear()
 
-    async def write(self, session: AsyncSession) -> dict[object, Exception]:
-        """Write what is kept; return the members whose own writes failed, with why."""
+    async def write(self, session: AsyncSession) -> None:
+        """Write what is kept; a member whose own writes fail is in `refused`, with why."""
         members, self.members = self.members, {}
         if not members:
-            return {}
+            return
         self.forget_ids()
         statements = await driver(session)
         await statements.execute(_ALL, {})
         try:
-            await _write_all(statements, list(members.values()))
-            return {}
-        except exc.DBAPIError as error:
-            if error.connection_invalidated:
-                raise  # the connection is gone: the batch fails as one
-        await statements.execute(_UNDO_ALL, {})
-        refused: dict[object, Exception] = {}
-        for member, writes in members.items():
-            await statements.execute(_ONE, {})
-            try:
-                await _write_all(statements, [writes])
-            except exc.DBAPIError as error:
-                if error.connection_invalidated:
-                    raise
-                await statements.execute(_UNDO_ONE, {})
-                refused[member] = error
-                shared = [each for each in writes.inserts if each[2]]
-                await _write_all(statements, [_Writes(inserts=shared)])
-        return refused
+            self.refused.update(await _write_each(statements, members))
+        except BaseException as error:
+            # None of it stays, and every member of it is refused; if even that cannot be
+            # undone, the transaction is gone, and its COMMIT fails them all.
+            await statements.execute(_UNDO_ALL, {})
+            self.refused.update(dict.fromkeys(members, _as_exception(error)))
+            if not isinstance(error, Exception):  # cancelled
+                raise
 
     def _mine(self) -> _Writes:
         assert self.current is not None, "only a deferring member keeps writes"
         return self.members.setdefault(self.current, _Writes())
+
+
+async def _write_each(
+    statements: Driver, members: dict[object, _Writes]
+) -> dict[object, Exception]:
+    """Make the members' writes together; if that fails, each member's on its own (under a
+    savepoint each), and return those whose writes failed, with why."""
+    try:
+        await _write_all(statements, list(members.values()))
+        return {}
+    except Exception as error:
+        _unless_gone(error)
+    await statements.execute(_UNDO_ALL, {})
+    refused: dict[object, Exception] = {}
+    for member, writes in members.items():
+        await statements.execute(_ONE, {})
+        try:
+            await _write_all(statements, [writes])
+        except Exception as error:
+            _unless_gone(error)
+            await statements.execute(_UNDO_ONE, {})
+            refused[member] = error
+            shared = [each for each in writes.inserts if each[2]]
+            await _write_all(statements, [_Writes(inserts=shared)])
+    return refused
+
+
+def _unless_gone(error: Exception) -> None:
+    """Raise `error` again if the connection is gone: then the batch fails as one."""
+    if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
+        raise error
+
+
+def _as_exception(error: BaseException) -> Exception:
+    """Return what a member is told when its writes were undone by `error`."""
+    return error if isinstance(error, Exception) else RuntimeError("the batch was cancelled")
 
 
 async def _write_all(statements: Driver, members: list[_Writes]) -> None:

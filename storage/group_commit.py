@@ -9,8 +9,8 @@ the first needs none (if it fails, the transaction holds only its work and start
 the last member is done, the transaction commits, and only then does each member return: an
 ack still goes out only after its change is committed, and a refusal, which may rest on what
 the members before it did, is said after that commit too. A failed COMMIT fails every member
-(none of them happened). On PostgreSQL, plain members (updates) take no savepoint: their
-writes are kept and made for the whole batch at once (storage/deferred.py).
+(none of them happened). Plain members (updates) take no savepoint: their writes are kept
+and made for the whole batch at once (storage/deferred.py).
 
 Only one key per transaction, so two replicas never lock two incidents in opposite orders.
 """
@@ -48,8 +48,6 @@ class _Batch:
         self.holds_work = False  # a member's work is in the transaction, to be committed
         self.all_finished = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
-        # Members whose deferred writes failed when written (storage/deferred.py), with why.
-        self.refused: dict[object, Exception] = {}
 
     def finish(self) -> None:
         self.finished += 1
@@ -85,7 +83,7 @@ class GroupCommit:
                 # Alone so far, a member writes at once: deferring would cost round trips.
                 deferring = plain and batch.members > 1
                 if not deferring:  # it may read what the deferring members before it wrote
-                    batch.refused.update(await deferred.write(session))
+                    await deferred.write(session)
                 # The first to write in the transaction needs no savepoint (two round trips
                 # fewer when alone): if it fails, the whole transaction, only its own work,
                 # is rolled back, and the next member starts a new one. A plain member that
@@ -119,7 +117,7 @@ class GroupCommit:
         # A refusal may rest on what the members before it did ("already the commander"):
         # it is said once that is committed too, and a failed COMMIT is said instead.
         await asyncio.shield(batch.committed)
-        refused = refused or batch.refused.get(me)
+        refused = refused or deferred.refused.get(me)
         if refused is not None:
             raise refused
 
@@ -139,7 +137,7 @@ class GroupCommit:
             async with self._open() as session:
                 batch.session.set_result(session)
                 await batch.all_finished.wait()
-                batch.refused.update(await deferred_of(session).write(session))
+                await deferred_of(session).write(session)
         except BaseException as error:
             for future in (batch.session, batch.committed):
                 if not future.done():
@@ -172,7 +170,7 @@ async def _undo(
     else:  # a deferring member: it wrote nothing, and what it left in the session goes
         session.expunge_all()
     if batch.holds_work:
-        batch.refused.update(await deferred.write(session))
+        await deferred.write(session)
 
 
 async def _flushed(session: AsyncSession, *, plain: bool) -> None:

@@ -62,8 +62,8 @@ async def enqueue_all(
         for each in owed
     ]
     # executemany: one statement, compiled once, sent as one batch (or with the batch's
-    # other writes, storage/deferred.py)
-    # A re-render is owed once per transaction: the members after this one rely on its row.
+    # other writes, storage/deferred.py); a re-render is owed once per transaction, and the
+    # members after this one rely on its row.
     await write_later(session, _INSERT, rows, [each.kind.spec.supersedable for each in owed])
 
 

@@ -203,7 +203,7 @@ async def add_entry(
         "mirrored": False,
     }
     # Straight to the driver: one INSERT ... RETURNING on the hot path of every change, or
-    # (PostgreSQL, in a batch) an ID taken ahead and the INSERT made with the batch's others.
+    # (in a batch) an ID taken ahead and the INSERT made with the batch's others.
     statements, later = await driver(session), kept(session)
     if later is None:
         new_id = await statements.scalar(_INSERT_ENTRY, row)

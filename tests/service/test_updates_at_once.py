@@ -113,6 +113,24 @@ async def test_update_whose_write_fails_is_refused_alone(db: Database, ctx: Cont
     assert posted_entries(owed)[-2:] == [entries[-2].id, entries[-1].id]
 
 
+async def test_update_whose_row_its_column_cannot_take_is_refused_alone(
+    db: Database, ctx: Context
+) -> None:
+    async def unwritable() -> None:
+        async with change(ctx, CHANNEL, plain=True) as work:
+            work.post(await work.record(ALICE, e.Updated(), "bad", at="soon"))  # type: ignore[arg-type]
+
+    results = await asyncio.gather(
+        update(ctx, "first"), unwritable(), update(ctx, "third"), return_exceptions=True
+    )
+
+    assert [isinstance(r, Changed) for r in results] == [True, False, True]
+    assert isinstance(results[1], Exception)
+    _, entries, owed = await stored(db)
+    assert [entry.text for entry in entries] == ["first", "third"]
+    assert posted_entries(owed) == [entries[0].id, entries[1].id]
+
+
 async def test_update_whose_write_fails_still_owes_the_summary_the_others_relied_on(
     db: Database, ctx: Context
 ) -> None:
