@@ -31,6 +31,7 @@ import time
 
 from aiohttp import web
 
+from bench.load import not_collecting
 from sandbox.slack_emulator import EmUser, SlackEmulator
 from sandbox.statuspage_emulator import StatuspageEmulator
 
@@ -175,7 +176,8 @@ class Control:
                 replies.append(str(body.get("text") or "") if isinstance(body, dict) else "")
 
         started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        with not_collecting():
+            await asyncio.gather(*(worker() for _ in range(concurrency)))
         wall = time.perf_counter() - started
         return web.json_response({"latencies": latencies, "replies": replies, "wall": wall})
 

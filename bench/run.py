@@ -80,7 +80,9 @@ METHOD = [
     "emulators run in a third process",
     "ack latency is the client's time from sending the signed request (or the envelope) to "
     "having read the whole response (or the ack frame); percentiles are nearest-rank; "
-    "throughput is requests / wall time of the run",
+    "throughput is requests / wall time of the run; the load generators (this process, the "
+    "emulators' for Socket Mode) keep their garbage collector off while they time a run, so "
+    "that their own pauses are not counted as a server's latency",
     "an error is a non-200, or (warroom) an ack other than `Update recorded on INC-<n>.`",
     "the floor (a bare Bolt app that only acks, on the same transport) is measured just before "
     "each combination, so the two runs of a ratio share the machine's state of the moment",
