@@ -32,6 +32,8 @@ from storage.driver import Driver, Row, Statement, driver
 
 # The UPDATE of one row, from the columns changed (by one member, or merged over several).
 Update = Callable[[Row], tuple[Statement, Row]]
+# Rows to update, by key: how, and the columns to write (merged in the members' order).
+Updates = dict[Hashable, tuple[Update, dict[str, object]]]
 
 _KEPT = "deferred writes"
 
@@ -42,7 +44,7 @@ class _Writes:
     write_later), and row updates (by key, in order)."""
 
     inserts: list[tuple[Statement, Row, bool]] = field(default_factory=list)
-    updates: dict[Hashable, tuple[Update, dict[str, object]]] = field(default_factory=dict)
+    updates: Updates = field(default_factory=dict)
 
 
 class Deferred:
@@ -62,13 +64,11 @@ class Deferred:
     ) -> None:
         """Keep rows to insert, for the member whose turn it is."""
         flags = shared or [False] * len(rows)
-        self._mine().inserts.extend(zip([statement] * len(rows), rows, flags, strict=True))
+        self._mine().inserts.extend((statement, *each) for each in zip(rows, flags, strict=True))
 
     def update(self, key: Hashable, changed: Row, how: Update) -> None:
         """Keep the columns `changed` of the row `key`, written by `how`."""
-        mine = self._mine()
-        _, columns = mine.updates.get(key, (how, {}))
-        mine.updates[key] = (how, {**columns, **changed})
+        _merge(self._mine().updates, key, how, changed)
 
     async def take_id(self, statements: Driver, table: str) -> int:
         """Return an ID for a new row of `table`: on SQLite the next after the greatest stored
@@ -155,17 +155,22 @@ def _as_exception(error: BaseException) -> Exception:
     return error if isinstance(error, Exception) else RuntimeError("the batch was cancelled")
 
 
+def _merge(updates: Updates, key: Hashable, how: Update, changed: Row) -> None:
+    """Add the columns `changed` of row `key` to those already to write, the latest winning."""
+    _, columns = updates.get(key, (how, {}))
+    updates[key] = (how, {**columns, **changed})
+
+
 async def _write_all(statements: Driver, members: list[_Writes]) -> None:
     """Make the members' writes: each statement's rows as one batch, then each row's UPDATE
     once, with its columns merged in the members' order."""
     inserts: dict[Statement, list[Row]] = {}
-    updates: dict[Hashable, tuple[Update, dict[str, object]]] = {}
+    updates: Updates = {}
     for writes in members:
         for statement, row, _ in writes.inserts:
             inserts.setdefault(statement, []).append(row)
         for key, (how, changed) in writes.updates.items():
-            _, columns = updates.get(key, (how, {}))
-            updates[key] = (how, {**columns, **changed})
+            _merge(updates, key, how, changed)
     for statement, rows in inserts.items():
         await statements.execute_many(statement, rows)
     for how, changed in updates.values():
